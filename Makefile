@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kipc top-level Makefile. `make help` lists the targets.
+
+KVER ?= $(shell scripts/kver.sh)
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD ?= $(CURDIR)/build
+
+# Pieces of Debian's linux-source-6.1 used at build time (never committed).
+KSRC_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
+KSRC := $(BUILD)/linux-src
+KSRC_FILES := tools/testing/selftests/kselftest.h \
+	tools/testing/selftests/kselftest_harness.h \
+	tools/testing/selftests/lib.mk \
+	scripts/checkpatch.pl scripts/spelling.txt \
+	scripts/const_structs.checkpatch .clang-format
+KSRC_STAMP := $(KSRC)/.extracted
+KSFT_DIR := $(KSRC)/tools/testing/selftests
+
+# Our C sources, for lint and format.
+KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/kipc.h
+USER_SRCS := $(wildcard user/*.c user/*.h selftests/*.c selftests/*.h)
+
+# Seconds the VM may run before the host kills it.
+VM_TIMEOUT ?= 1100
+# Selftests to run in the VM (default: all of selftests/).
+T ?=
+
+RUNVM = scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(VM_TIMEOUT)"
+
+.PHONY: all module user selftests ksrc deps check run vm bench lint format \
+	clean help
+
+all: module user selftests
+
+help:
+	@echo "make deps    install what is missing (Debian packages, as root)"
+	@echo "make         build module, tool and selftests (KVER=$(KVER))"
+	@echo "make run     boot the VM, load kipc and walk through every mechanism"
+	@echo "make vm      interactive shell in the VM with kipc loaded"
+	@echo "make check   run every selftest in the VM (T='pipe_test ...' for some)"
+	@echo "make bench   kipc against the kernel's own IPC, side by side"
+	@echo "make lint    checkpatch --strict, sparse, W=1, clang-format"
+
+deps:
+	@scripts/deps.sh
+
+module:
+	@test -n "$(KVER)" || { echo "no kernel with headers: run 'make deps'"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod W=1 modules
+
+$(KSRC_STAMP): $(KSRC_TARBALL)
+	rm -rf $(KSRC) && mkdir -p $(KSRC)
+	tar -xJf $(KSRC_TARBALL) -C $(KSRC) --strip-components=1 \
+		$(addprefix linux-source-6.1/,$(KSRC_FILES))
+	touch $@
+
+ksrc: $(KSRC_STAMP)
+
+selftests: $(KSRC_STAMP)
+	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR)
+
+user:
+	@if [ -f user/Makefile ]; then $(MAKE) -C user; fi
+
+check: all
+	$(RUNVM) --job check --tests "$(T)"
+
+run: all
+	$(RUNVM) --job run
+
+vm: all
+	$(RUNVM) --job shell --interactive
+
+bench: all
+	$(RUNVM) --job bench
+
+lint: $(KSRC_STAMP)
+	scripts/lint.sh "$(KDIR)" "$(KSRC)" $(KMOD_SRCS) -- $(USER_SRCS)
+
+format: $(KSRC_STAMP)
+	clang-format -i --style=file:$(KSRC)/.clang-format $(KMOD_SRCS) $(USER_SRCS)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean
+	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
+	@if [ -f user/Makefile ]; then $(MAKE) -C user clean; fi
+	rm -rf $(BUILD)

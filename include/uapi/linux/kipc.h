@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kipc - classic IPC mechanisms as character devices.
+ *
+ * Nodes: /dev/kipc/pipeN, /dev/kipc/msgN, /dev/kipc/shmN, /dev/kipc/semN.
+ * Every struct here uses fixed-width types only, user pointers travel as
+ * __u64, unknown flag bits and non-zero reserved fields give EINVAL, and a
+ * bad user pointer gives EFAULT. Unknown ioctls give ENOTTY.
+ */
+#ifndef _UAPI_LINUX_KIPC_H
+#define _UAPI_LINUX_KIPC_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* 0xB8 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst. */
+#define KIPC_IOC_MAGIC		0xB8
+
+/* Flags shared by the blocking calls (msg send/recv, sem P). */
+#define KIPC_NOWAIT		(1U << 0)	/* EAGAIN/ENOMSG instead of waiting */
+
+/* ---------------------------------------------------------------- pipe */
+
+/*
+ * Ring capacity in bytes, rounded up to a power of two of at least one page.
+ * SET returns the new capacity, as fcntl(F_SETPIPE_SZ) does.
+ */
+#define KIPC_PIPE_GET_SIZE	_IOR(KIPC_IOC_MAGIC, 0x00, __u32)
+#define KIPC_PIPE_SET_SIZE	_IOW(KIPC_IOC_MAGIC, 0x01, __u32)
+
+/* ----------------------------------------------------------- msg queue */
+
+/**
+ * struct kipc_msgbuf - framing of read() and write() on a msg node
+ * @mtype: message type, > 0
+ * @mtext: the text; its length is the read/write count minus 8
+ */
+struct kipc_msgbuf {
+	__s64 mtype;
+	char mtext[];
+};
+
+#define KIPC_MSG_EXCEPT		(1U << 1)	/* recv: first not of mtype */
+#define KIPC_MSG_NOERROR	(1U << 2)	/* recv: truncate, no E2BIG */
+#define KIPC_MSG_PEEK		(1U << 3)	/* recv: copy, leave queued */
+
+/**
+ * struct kipc_msg - argument of KIPC_MSG_SEND and KIPC_MSG_RECV
+ * @mtype: send: the type, > 0. recv in: the selector (0 first message,
+ *	> 0 first of that type, < 0 first of the lowest type <= |mtype|);
+ *	recv out: the type received
+ * @text: user pointer to the text
+ * @size: send: text length; recv in: capacity of @text, out: bytes copied
+ * @timeout_ns: 0 waits forever; else a relative timeout giving ETIMEDOUT
+ * @flags: KIPC_NOWAIT; recv also KIPC_MSG_EXCEPT, _NOERROR, _PEEK
+ * @pid: recv out: the sender's pid (in the caller's pid namespace);
+ *	must be 0 on send, ignored on recv input
+ */
+struct kipc_msg {
+	__s64 mtype;
+	__u64 text;
+	__u64 size;
+	__u64 timeout_ns;
+	__u32 flags;
+	__u32 pid;
+};
+
+/**
+ * struct kipc_msg_info - KIPC_MSG_GETINFO result
+ * @qnum: messages queued
+ * @cbytes: text bytes queued
+ * @qbytes: queue capacity in bytes (also the message-count limit)
+ * @msgmax: largest message text accepted
+ * @lspid: pid of the last sender, 0 if none
+ * @lrpid: pid of the last receiver, 0 if none
+ * @stime_ns: CLOCK_REALTIME of the last send in ns, 0 = never
+ * @rtime_ns: CLOCK_REALTIME of the last receive in ns, 0 = never
+ * @sent: messages sent since load
+ * @received: messages received since load (PEEK does not count)
+ */
+struct kipc_msg_info {
+	__u64 qnum;
+	__u64 cbytes;
+	__u64 qbytes;
+	__u64 msgmax;
+	__u32 lspid;
+	__u32 lrpid;
+	__u64 stime_ns;
+	__u64 rtime_ns;
+	__u64 sent;
+	__u64 received;
+};
+
+/**
+ * struct kipc_msg_limits - KIPC_MSG_SET_LIMITS argument
+ * @qbytes: new queue capacity in bytes, >= 1
+ * @msgmax: new largest message text, >= 1
+ */
+struct kipc_msg_limits {
+	__u64 qbytes;
+	__u64 msgmax;
+};
+
+#define KIPC_MSG_SEND		_IOW(KIPC_IOC_MAGIC, 0x10, struct kipc_msg)
+#define KIPC_MSG_RECV		_IOWR(KIPC_IOC_MAGIC, 0x11, struct kipc_msg)
+#define KIPC_MSG_GETINFO	_IOR(KIPC_IOC_MAGIC, 0x12, struct kipc_msg_info)
+#define KIPC_MSG_SET_LIMITS	_IOW(KIPC_IOC_MAGIC, 0x13, struct kipc_msg_limits)
+#define KIPC_MSG_FLUSH		_IO(KIPC_IOC_MAGIC, 0x14)
+
+/* ------------------------------------------------------- shared memory */
+
+/**
+ * struct kipc_shm_info - KIPC_SHM_GETINFO result
+ * @size: segment size in bytes (a multiple of the page size)
+ * @nattch: live mappings of the segment
+ */
+struct kipc_shm_info {
+	__u64 size;
+	__u64 nattch;
+};
+
+#define KIPC_SHM_GET_SIZE	_IOR(KIPC_IOC_MAGIC, 0x20, __u64)
+#define KIPC_SHM_SET_SIZE	_IOW(KIPC_IOC_MAGIC, 0x21, __u64)
+#define KIPC_SHM_GETINFO	_IOR(KIPC_IOC_MAGIC, 0x22, struct kipc_shm_info)
+
+/* ----------------------------------------------------------- semaphore */
+
+#define KIPC_SEM_VALUE_MAX	0x7fffffff	/* INT_MAX */
+#define KIPC_SEM_UNDO		(1U << 4)	/* P: give back on close */
+
+/**
+ * struct kipc_sem_op - argument of KIPC_SEM_P and KIPC_SEM_V
+ * @count: units to take or give, >= 1
+ * @flags: P: KIPC_NOWAIT, KIPC_SEM_UNDO; V: must be 0
+ * @timeout_ns: P: 0 waits forever, else relative (ETIMEDOUT); V: must be 0
+ */
+struct kipc_sem_op {
+	__u32 count;
+	__u32 flags;
+	__u64 timeout_ns;
+};
+
+/**
+ * struct kipc_sem_info - KIPC_SEM_GETINFO result
+ * @value: units available
+ * @waiters: tasks waiting in P
+ * @lpid: pid of the last task that completed a P or V, 0 if none
+ * @p_ops: completed P operations since load
+ * @v_ops: completed V operations since load
+ */
+struct kipc_sem_info {
+	__s64 value;
+	__u32 waiters;
+	__u32 lpid;
+	__u64 p_ops;
+	__u64 v_ops;
+};
+
+#define KIPC_SEM_P		_IOW(KIPC_IOC_MAGIC, 0x30, struct kipc_sem_op)
+#define KIPC_SEM_V		_IOW(KIPC_IOC_MAGIC, 0x31, struct kipc_sem_op)
+#define KIPC_SEM_GETINFO	_IOR(KIPC_IOC_MAGIC, 0x32, struct kipc_sem_info)
+#define KIPC_SEM_SETVAL		_IOW(KIPC_IOC_MAGIC, 0x33, __s64)
+
+/* -------------------------------------------------- signal on arrival */
+
+#define KIPC_NOTIFY_ONESHOT	(1U << 0)	/* unregister after one signal */
+
+/**
+ * struct kipc_notify - KIPC_NOTIFY argument (pipe and msg nodes)
+ * @signo: signal to send; 0 unregisters; SIGKILL, SIGSTOP, invalid: EINVAL
+ * @flags: KIPC_NOTIFY_ONESHOT
+ * @mtype: msg nodes: 0 any type, > 0 that type, < 0 types <= |mtype|;
+ *	must be 0 on pipe nodes
+ */
+struct kipc_notify {
+	__s32 signo;
+	__u32 flags;
+	__s64 mtype;
+};
+
+#define KIPC_NOTIFY		_IOW(KIPC_IOC_MAGIC, 0x40, struct kipc_notify)
+
+#endif /* _UAPI_LINUX_KIPC_H */

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kipc internal interface: how the mechanism files (pipe.c, msgq.c, shm.c,
+ * sem.c) plug into the core (main.c) and /proc (procfs.c).
+ */
+#ifndef _KIPC_H
+#define _KIPC_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/seq_file.h>
+#include <linux/kipc.h>
+
+#include "compat.h"
+
+/* The largest node count per kind; the minor number space is split by kind. */
+#define KIPC_MAX_NODES		256
+
+/* Module parameters (main.c), read-only after load. */
+extern unsigned int kipc_param_pipe_size;
+extern unsigned int kipc_param_pipe_max_size;
+extern unsigned int kipc_param_msgmax;
+extern unsigned int kipc_param_msgmnb;
+extern unsigned long kipc_param_shm_size;
+extern unsigned long kipc_param_shm_max;
+extern unsigned int kipc_param_sem_init;
+
+struct kipc_kind;
+
+/**
+ * struct kipc_node - the part every device node embeds
+ * @cdev: character device; its ->owner pins the module while a file is open
+ * @dev: device in the kipc class; its release calls @kind->free
+ * @kind: the mechanism this node belongs to
+ * @index: N in /dev/kipc/<kind>N
+ *
+ * All fields are set before the node is published and never change, so
+ * they need no lock. The embedding struct is freed only by the device
+ * release, which runs at module exit: open files and mappings hold a
+ * module reference, so no fd or vma can outlive a node.
+ */
+struct kipc_node {
+	struct cdev cdev;
+	struct device dev;
+	const struct kipc_kind *kind;
+	unsigned int index;
+};
+
+/**
+ * struct kipc_kind - what a mechanism file provides to the core
+ * @name: node name prefix and /proc/kipc file name ("pipe", "msg", ...)
+ * @proc_header: column names of the /proc/kipc table
+ * @fops: file operations of every node of this kind
+ * @check_params: validate this kind's module parameters at load; on error
+ *	log one clear line and return -EINVAL
+ * @alloc: allocate and initialise node @index (not yet visible)
+ * @free: free a node allocated by @alloc, and everything it owns
+ * @proc_show: print one /proc/kipc row for @node
+ */
+struct kipc_kind {
+	const char *name;
+	const char *proc_header;
+	const struct file_operations *fops;
+	int (*check_params)(void);
+	struct kipc_node *(*alloc)(unsigned int index);
+	void (*free)(struct kipc_node *node);
+	void (*proc_show)(struct seq_file *m, struct kipc_node *node);
+};
+
+/**
+ * struct kipc_node_set - the nodes of one kind
+ * @kind: the mechanism
+ * @nodes: array of @count nodes
+ * @count: number of nodes (a module parameter)
+ *
+ * Written only at module init and exit, read-only in between.
+ */
+struct kipc_node_set {
+	const struct kipc_kind *kind;
+	struct kipc_node **nodes;
+	unsigned int count;
+};
+
+extern const struct kipc_kind kipc_pipe_kind;
+extern const struct kipc_kind kipc_msg_kind;
+extern const struct kipc_kind kipc_shm_kind;
+extern const struct kipc_kind kipc_sem_kind;
+
+/* procfs.c */
+int kipc_proc_init(struct kipc_node_set *sets, unsigned int nr_sets);
+void kipc_proc_exit(void);
+
+/* Fetch a node's embedding struct from an open file. */
+#define kipc_file_node(file, type, member) \
+	container_of((file)->f_inode->i_cdev, type, member.cdev)
+
+#endif /* _KIPC_H */

@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Install, as root with apt-get, whatever kipc needs to build, lint, boot and
+# test. A quick no-op when everything is already there.
+set -eu
+
+PKGS="gcc make libc6-dev perl python3 kmod cpio gzip xz-utils
+      linux-image-amd64 linux-headers-amd64 linux-source-6.1
+      qemu-system-x86 busybox-static sparse clang-format"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+
+if [ -z "$missing" ] && [ -n "$(scripts/kver.sh)" ]; then
+	echo "deps: everything is installed (kernel $(scripts/kver.sh))"
+	exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing:$missing; run 'make deps' as root" >&2
+	exit 1
+fi
+
+echo "deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing linux-image-amd64 linux-headers-amd64
+
+if [ -z "$(scripts/kver.sh)" ]; then
+	echo "deps: no kernel with both /boot/vmlinuz-KVER and headers" >&2
+	exit 1
+fi
+echo "deps: done (kernel $(scripts/kver.sh))"

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the kipc selftests: node paths, /proc/kipc columns,
+ * dropping privileges, and a module-loaded check.
+ */
+#ifndef _KIPC_TEST_H
+#define _KIPC_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/kipc.h>
+
+#define KIPC_DEV_DIR	"/dev/kipc"
+#define KIPC_PROC_DIR	"/proc/kipc"
+
+/* The uid/gid unprivileged tests switch to (nobody on Debian). */
+#define KIPC_NOBODY	65534
+
+static inline int kipc_loaded(void)
+{
+	return access(KIPC_PROC_DIR, F_OK) == 0;
+}
+
+/* Skip the test (from a fixture setup or a test body) without the module. */
+#define KIPC_REQUIRE_MODULE()						\
+	do {								\
+		if (!kipc_loaded())					\
+			SKIP(return, "kipc module not loaded");		\
+	} while (0)
+
+static inline void kipc_node_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, KIPC_DEV_DIR "/%s", name);
+}
+
+static inline int kipc_open(const char *name, int flags)
+{
+	char path[64];
+
+	kipc_node_path(path, sizeof(path), name);
+	return open(path, flags | O_CLOEXEC);
+}
+
+/*
+ * Read column @col of the row for node @node in /proc/kipc/@table.
+ * Returns 0 and stores the value in *@val, or -1 if not found.
+ */
+static inline int kipc_proc_get(const char *table, const char *node,
+				const char *col, long long *val)
+{
+	char path[64], line[512], *tok, *save;
+	int idx = -1, i, ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), KIPC_PROC_DIR "/%s", table);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f))
+		goto out;
+	for (i = 0, tok = strtok_r(line, " \n", &save); tok;
+	     i++, tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, col))
+			idx = i;
+	if (idx < 0)
+		goto out;
+	while (fgets(line, sizeof(line), f)) {
+		tok = strtok_r(line, " \n", &save);
+		if (!tok || strcmp(tok, node))
+			continue;
+		for (i = 1; i <= idx && tok; i++)
+			tok = strtok_r(NULL, " \n", &save);
+		if (tok) {
+			*val = strtoll(tok, NULL, 0);
+			ret = 0;
+		}
+		break;
+	}
+out:
+	fclose(f);
+	return ret;
+}
+
+/* Like kipc_proc_get() but returns the value, or LLONG_MIN if missing. */
+static inline long long kipc_proc(const char *table, const char *node,
+				  const char *col)
+{
+	long long v;
+
+	return kipc_proc_get(table, node, col, &v) ? LLONG_MIN : v;
+}
+
+/* In a child: become an unprivileged user with no capabilities. */
+static inline int kipc_drop_privileges(void)
+{
+	if (setgroups(0, NULL) && errno != EPERM)
+		return -1;
+	if (setgid(KIPC_NOBODY) || setuid(KIPC_NOBODY))
+		return -1;
+	return 0;
+}
+
+static inline unsigned long long kipc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+#endif /* _KIPC_TEST_H */
