@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# PID 1 of the kipc test VM (busybox sh). Mounts the host's root read-only
+# over virtio-9p, gives it its own /proc, /sys, /dev and tmpfs /tmp, loads
+# kipc.ko with busybox insmod (no libkmod), runs the job inside a chroot of
+# the host root (so dynamically linked Debian programs work), then checks
+# the kernel log and taint and prints one line: KIPC-RESULT: PASS|FAIL ...
+#
+# Kernel command line: kipc.root=DIR (project tree on the host),
+# kipc.job=check|run|shell|bench, kipc.tests=a,b,c, kipc.args=p=v,p=v.
+
+PATH=/bin:/sbin
+export PATH
+/bin/busybox --install -s /bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+finish() {
+	echo "KIPC-RESULT: $*"
+	sync
+	poweroff -f
+	echo o >/proc/sysrq-trigger
+	sleep 60
+}
+
+root= job=check tests= args=
+for w in $(cat /proc/cmdline); do
+	case $w in
+	kipc.root=*) root=${w#kipc.root=} ;;
+	kipc.job=*) job=${w#kipc.job=} ;;
+	kipc.tests=*) tests=$(echo "${w#kipc.tests=}" | tr , ' ') ;;
+	kipc.args=*) args=$(echo "${w#kipc.args=}" | tr , ' ') ;;
+	esac
+done
+
+for m in $(cat /modules/order); do
+	insmod "/modules/$m.ko" || finish "FAIL: cannot load $m.ko"
+done
+
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose \
+	hostroot /host || finish "FAIL: cannot mount the host root over 9p"
+
+# The chroot's own kernel filesystems and writable scratch space.
+mount -t proc proc /host/proc
+mount -t sysfs sysfs /host/sys
+mount -t devtmpfs devtmpfs /host/dev
+mkdir -p /host/dev/pts /host/dev/shm /host/dev/mqueue
+mount -t devpts devpts /host/dev/pts
+mount -t tmpfs tmpfs /host/dev/shm
+mount -t mqueue mqueue /host/dev/mqueue
+for d in tmp run var/tmp root; do
+	mount -t tmpfs tmpfs "/host/$d"
+done
+
+# shellcheck disable=SC2086
+insmod "/host$root/kmod/kipc.ko" $args || finish "FAIL: cannot load kipc.ko"
+
+chroot /host /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+	TERM=linux LANG=C.UTF-8 KIPC_ROOT="$root" KIPC_TESTS="$tests" \
+	KIPC_KO="$root/kmod/kipc.ko" KIPC_KO_ARGS="$args" \
+	/bin/bash "$root/scripts/guest-job.sh" "$job"
+rc=$?
+
+# Unload: must work once every file is closed, and must leave no warning.
+if grep -q '^kipc ' /proc/modules; then
+	rmmod kipc || finish "FAIL: rmmod kipc failed at the end"
+fi
+
+dmesg >/tmp/dmesg
+bad=$(grep -E 'WARNING:|BUG:|Oops|general protection|sleeping function called from invalid context|Call Trace:' /tmp/dmesg)
+if [ -n "$bad" ]; then
+	cat /tmp/dmesg
+	finish "FAIL: kernel warning: $(echo "$bad" | head -n 1)"
+fi
+
+# Allowed taint: O (out-of-tree module, 4096) and E (unsigned module, 8192).
+taint=$(cat /proc/sys/kernel/tainted)
+if [ $((taint & ~12288)) -ne 0 ]; then
+	finish "FAIL: kernel tainted $taint"
+fi
+
+[ "$rc" = 0 ] || finish "FAIL: job $job exited with $rc"
+finish "PASS: job $job, taint $taint"

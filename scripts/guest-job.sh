@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the test VM, in a chroot of the host root, with kipc loaded.
+# Usage: guest-job.sh check|run|shell|bench
+#
+# check: runs each selftest binary (KIPC_TESTS, in order) under a time-out,
+# shows its KTAP output and then one line
+#   # kipc-runner: NAME exit=RC pass=N fail=N skip=N
+# which the host adds up. A binary that fails without saying which test
+# failed, or runs no test at all, counts as one failure.
+set -u
+cd "$KIPC_ROOT" || exit 1
+
+run_selftests() {
+	local t out rc pass fail skip limit status=0
+
+	limit=$(sed -n 's/^timeout=//p' selftests/settings)
+	cd selftests || return 1
+	for t in $KIPC_TESTS; do
+		out=/tmp/$t.out
+		echo "# kipc-runner: start $t"
+		timeout -k 10 "${limit:-300}" "./$t" 2>&1 | tee "$out"
+		rc=${PIPESTATUS[0]}
+		pass=$(grep -E '^ok [0-9]+' "$out" | grep -cv '# SKIP')
+		skip=$(grep -cE '^ok [0-9]+ # SKIP' "$out")
+		fail=$(grep -cE '^not ok [0-9]+' "$out")
+		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+			echo "not ok $t # timed out after ${limit}s"
+			fail=$((fail + 1))
+		elif [ "$rc" = 4 ] && [ $((pass + fail)) = 0 ]; then
+			[ "$skip" = 0 ] && skip=1
+		elif [ "$rc" != 0 ] && [ "$fail" = 0 ]; then
+			echo "not ok $t # exited with $rc"
+			fail=1
+		elif [ $((pass + fail + skip)) = 0 ]; then
+			echo "not ok $t # ran no test"
+			fail=1
+		fi
+		[ "$fail" = 0 ] || status=1
+		echo "# kipc-runner: $t exit=$rc pass=$pass fail=$fail skip=$skip"
+	done
+	return $status
+}
+
+case ${1:-check} in
+check)
+	run_selftests
+	;;
+run)
+	scripts/tour.sh
+	;;
+bench)
+	user/kipc bench
+	;;
+shell)
+	export PATH=$KIPC_ROOT/user:$PATH PS1='kipc-vm:\w# '
+	echo "kipc is loaded; the kipc tool is on PATH. Exit the shell to power off."
+	setsid -c /bin/bash -i </dev/ttyS0 >/dev/ttyS0 2>&1
+	;;
+*)
+	echo "guest-job: unknown job $1" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot Debian's kernel under QEMU, load kipc.ko and run a job in the VM
+# (see guest-init.sh and guest-job.sh), with a hard time-out on the host.
+#
+#   qemu-run.sh --kver KVER --job check|run|shell|bench [--tests "a b"]
+#               [--timeout SECONDS] [--interactive]
+#
+# TCG by default (nested KVM hangs on our machines); KIPC_KVM=1 opts in to
+# KVM. KIPC_ARGS="p=v ..." passes module parameters. The serial console is
+# saved in build/vm-JOB.log. For `check` the last line is
+# "N passed, N failed, N skipped" and the exit status is non-zero on any
+# failure, kernel warning, oops, bad taint or time-out.
+set -u
+
+kver= job=check tests= timeout=1100 interactive=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kver) kver=$2; shift ;;
+	--job) job=$2; shift ;;
+	--tests) tests=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--interactive) interactive=1 ;;
+	*) echo "qemu-run: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build
+kernel=/boot/vmlinuz-$kver
+initrd=$build/initramfs-$kver.cpio.gz
+log=$build/vm-$job.log
+
+[ -n "$kver" ] && [ -r "$kernel" ] || { echo "qemu-run: no kernel image $kernel (make deps)" >&2; exit 1; }
+[ -r "$root/kmod/kipc.ko" ] || { echo "qemu-run: build kipc.ko first (make)" >&2; exit 1; }
+case $root in *[[:space:],]*) echo "qemu-run: the project path must not contain spaces or commas" >&2; exit 1 ;; esac
+
+mkdir -p "$build"
+if [ ! -s "$initrd" ] || [ "$root/scripts/guest-init.sh" -nt "$initrd" ] ||
+   [ "$root/scripts/mkinitramfs.sh" -nt "$initrd" ]; then
+	"$root/scripts/mkinitramfs.sh" "$kver" "$initrd" || exit 1
+fi
+
+if [ "$job" = check ] && [ -z "$tests" ]; then
+	tests=$(make -s -C "$root/selftests" KSFT_DIR="$build/linux-src/tools/testing/selftests" list-tests)
+fi
+
+cmdline="console=ttyS0 loglevel=5 panic_on_warn=1 oops=panic panic=-1"
+cmdline+=" hung_task_panic=1 rdinit=/init kipc.root=$root kipc.job=$job"
+cmdline+=" kipc.tests=$(echo $tests | tr ' ' ,) kipc.args=$(echo ${KIPC_ARGS:-} | tr ' ' ,)"
+
+accel=(-accel tcg,thread=multi -cpu max)
+[ "${KIPC_KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
+
+qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2048 -no-reboot
+      -kernel "$kernel" -initrd "$initrd" -append "$cmdline"
+      -fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
+      -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
+      -nic none -display none -monitor none)
+
+if [ "$interactive" = 1 ]; then
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+echo "qemu-run: booting $kver (${KIPC_KVM:+KVM}${KIPC_KVM:-TCG}), job $job, log $log"
+timeout -k 10 "$timeout" "${qemu[@]}" -serial stdio </dev/null 2>&1 |
+	tr -d '\r' | tee "$log"
+qrc=${PIPESTATUS[0]}
+
+result=$(grep -a '^KIPC-RESULT: ' "$log" | tail -n 1)
+status=0
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "qemu-run: time-out: the VM ran longer than ${timeout}s"
+	status=1
+elif [ -z "$result" ]; then
+	echo "qemu-run: the VM stopped without a result (panic?)"
+	status=1
+elif [ "${result#KIPC-RESULT: PASS}" = "$result" ]; then
+	status=1
+fi
+if grep -aqE 'Kernel panic|WARNING:|BUG:|Oops' "$log"; then
+	echo "qemu-run: the kernel log shows a warning, oops or panic"
+	status=1
+fi
+
+if [ "$job" = check ]; then
+	read -r pass fail skip < <(awk '/^# kipc-runner: .* exit=/ {
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); n[kv[1]] += kv[2] }
+	} END { print n["pass"] + 0, n["fail"] + 0, n["skip"] + 0 }' "$log")
+	ran=$(grep -ac '^# kipc-runner: .* exit=' "$log")
+	want=$(echo $tests | wc -w)
+	if [ "$ran" != "$want" ]; then
+		echo "qemu-run: only $ran of $want test programs finished"
+		fail=$((fail + want - ran))
+	fi
+	[ "$fail" = 0 ] || status=1
+	echo "${result:-KIPC-RESULT: none}"
+	echo "$pass passed, $fail failed, $skip skipped"
+fi
+exit $status
