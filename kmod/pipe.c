@@ -1,37 +1,731 @@
 // SPDX-License-Identifier: GPL-2.0
-/* placeholder, replaced by the ring-buffer pipe */
+/*
+ * /dev/kipc/pipeN: a named pipe that behaves like a FIFO made by mkfifo(1).
+ *
+ * The buffer is a byte ring of @size bytes (a power of two, at least a page)
+ * over an array of pages. @head and @tail count bytes ever written and read;
+ * they run freely and wrap, so used = head - tail, and a position is masked
+ * only when it is dereferenced. Pages are allocated the first time a write
+ * reaches them and kept until the last file closes or the ring shrinks:
+ * streaming through a pipe allocates nothing after the first lap, and an
+ * unused large pipe costs only its page-pointer array.
+ *
+ * Unlike fs/pipe.c, which accounts space in whole pages (slots), the ring
+ * accounts bytes, so a write of up to PIPE_BUF bytes needs exactly that much
+ * room. Blocked writers therefore have different needs; they wait on
+ * @wr_wait with their need recorded, and a wake-up carries the room
+ * available so that only a writer that can proceed is chosen.
+ *
+ * Locking: @lock (a mutex) serialises every change to the ring, the open
+ * counts and the statistics. Data is copied to and from user space under it,
+ * as fs/pipe.c does, which is what makes writes of up to PIPE_BUF bytes
+ * atomic. Waiters sleep without @lock and test lockless snapshots
+ * (READ_ONCE) of head, tail, size, readers and writers; every change to
+ * those is followed by a wake-up of the queue that cares, after @lock is
+ * dropped. Wake-ups are passed on: a reader that leaves data behind wakes
+ * the next reader, a writer that leaves room wakes the next writer.
+ */
+
+#include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/termios.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
+
 #include "kipc.h"
+
+/* Largest ring even with CAP_SYS_RESOURCE, as for F_SETPIPE_SZ. */
+#define KIPC_PIPE_SIZE_LIMIT	(1U << 31)
+
+/**
+ * struct kipc_pipe - one pipe node
+ * @node: device node
+ * @lock: serialises all fields below except the wait queues and fasync lists
+ * @pages: @size >> PAGE_SHIFT ring pages, NULL until first written (@lock)
+ * @size: ring capacity in bytes, a power of two >= PAGE_SIZE (@lock;
+ *	read locklessly by waiters and poll)
+ * @head: bytes ever written, free-running (@lock; lockless readers as @size)
+ * @tail: bytes ever read, free-running (@lock; lockless readers as @size)
+ * @readers: open files that can read (@lock; lockless readers as @size)
+ * @writers: open files that can write (@lock; lockless readers as @size)
+ * @r_counter: reader opens ever, lets a blocked writer open see a reader
+ *	come and go (@lock)
+ * @w_counter: writer opens ever (@lock; lockless in poll)
+ * @bytes_in: bytes written since load (@lock)
+ * @bytes_out: bytes read since load (@lock)
+ * @high_water: most bytes ever buffered at once (@lock)
+ * @rd_wait: readers blocked in read(), exclusive
+ * @wr_wait: writers blocked in write(), exclusive, woken through
+ *	kipc_pipe_writer_wake() with the room available as key
+ * @open_wait: opens waiting for the other side (FIFO open rules)
+ * @poll_wait: poll/epoll waiters, woken with the events that happened
+ * @fasync_readers: F_SETOWN/O_ASYNC readers, told POLL_IN on arrival
+ * @fasync_writers: F_SETOWN/O_ASYNC writers, told POLL_OUT on space
+ */
 struct kipc_pipe {
 	struct kipc_node node;
+	struct mutex lock;
+	char **pages;
+	unsigned int size;
+	unsigned int head;
+	unsigned int tail;
+	unsigned int readers;
+	unsigned int writers;
+	unsigned int r_counter;
+	unsigned int w_counter;
+	u64 bytes_in;
+	u64 bytes_out;
+	unsigned int high_water;
+	wait_queue_head_t rd_wait;
+	wait_queue_head_t wr_wait;
+	wait_queue_head_t open_wait;
+	wait_queue_head_t poll_wait;
+	struct fasync_struct *fasync_readers;
+	struct fasync_struct *fasync_writers;
 };
+
+/**
+ * struct kipc_pipe_file - per open file state
+ * @pipe: the pipe this file was opened on
+ * @w_counter_seen: @pipe->w_counter at a non-blocking read-only open that
+ *	found no writer; EPOLLHUP stays off until a writer has come (fs/pipe.c
+ *	does the same with f_version). Written once at open.
+ */
+struct kipc_pipe_file {
+	struct kipc_pipe *pipe;
+	unsigned int w_counter_seen;
+};
+
+/**
+ * struct kipc_pipe_writer - a writer blocked for room
+ * @wq: entry on &kipc_pipe.wr_wait
+ * @need: bytes of room it needs: all of an atomic write, else one
+ */
+struct kipc_pipe_writer {
+	struct wait_queue_entry wq;
+	unsigned int need;
+};
+
+static inline unsigned int kipc_pipe_used(const struct kipc_pipe *p)
+{
+	return p->head - p->tail;
+}
+
+static inline unsigned int kipc_pipe_room(const struct kipc_pipe *p)
+{
+	return p->size - kipc_pipe_used(p);
+}
+
+/* Lockless snapshots for waiters and poll. */
+static inline bool kipc_pipe_readable(const struct kipc_pipe *p)
+{
+	return READ_ONCE(p->head) != READ_ONCE(p->tail) || !READ_ONCE(p->writers);
+}
+
+static inline unsigned int kipc_pipe_room_snapshot(const struct kipc_pipe *p)
+{
+	return READ_ONCE(p->size) - (READ_ONCE(p->head) - READ_ONCE(p->tail));
+}
+
+/* Where ring position @pos lives, and how many bytes follow it in its page. */
+static inline char *kipc_pipe_addr(const struct kipc_pipe *p, unsigned int pos,
+				   unsigned int *chunk)
+{
+	unsigned int off = pos & (p->size - 1);
+
+	*chunk = PAGE_SIZE - offset_in_page(off);
+	return p->pages[off >> PAGE_SHIFT] + offset_in_page(off);
+}
+
+/*
+ * Wake function of blocked writers: a wake-up whose key is the room
+ * available passes over writers that need more, without counting them
+ * against the one exclusive wake-up. A NULL key (reader gone, resize)
+ * wakes every writer.
+ */
+static int kipc_pipe_writer_wake(struct wait_queue_entry *wq, unsigned int mode,
+				 int sync, void *key)
+{
+	struct kipc_pipe_writer *w = container_of(wq, struct kipc_pipe_writer, wq);
+
+	if (key && (unsigned long)key < w->need)
+		return 0;
+	return autoremove_wake_function(wq, mode, sync, key);
+}
+
+static void kipc_pipe_wake_writers(struct kipc_pipe *p, unsigned int room)
+{
+	if (room && wq_has_sleeper(&p->wr_wait))
+		__wake_up(&p->wr_wait, TASK_INTERRUPTIBLE, 1, (void *)(unsigned long)room);
+}
+
+/* Free a ring's pages (NULL slots are skipped by free_page()) and its array. */
+static void kipc_pipe_free_pages(char **pages, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		free_page((unsigned long)pages[i]);
+	kvfree(pages);
+}
+
+/* Copy up to @len buffered bytes out; returns the bytes consumed. */
+static size_t kipc_pipe_copy_out(struct kipc_pipe *p, struct iov_iter *to, size_t len)
+{
+	size_t done = 0, n, copied;
+	unsigned int chunk;
+	char *addr;
+
+	lockdep_assert_held(&p->lock);
+	while (done < len) {
+		addr = kipc_pipe_addr(p, p->tail, &chunk);
+		n = min_t(size_t, chunk, len - done);
+		copied = copy_to_iter(addr, n, to);
+		p->tail += copied;
+		done += copied;
+		if (copied < n)
+			break;
+	}
+	return done;
+}
+
+/*
+ * Copy up to @len bytes in at @p->head without publishing them; returns the
+ * bytes copied. Ring pages are allocated here on first use.
+ */
+static ssize_t kipc_pipe_copy_in(struct kipc_pipe *p, struct iov_iter *from, size_t len)
+{
+	unsigned int pos = p->head, off, chunk;
+	size_t done = 0, n, copied;
+	char **slot;
+
+	lockdep_assert_held(&p->lock);
+	while (done < len) {
+		off = pos & (p->size - 1);
+		slot = &p->pages[off >> PAGE_SHIFT];
+		if (!*slot) {
+			*slot = (char *)__get_free_page(GFP_KERNEL_ACCOUNT);
+			if (!*slot)
+				return done ? done : -ENOMEM;
+		}
+		chunk = PAGE_SIZE - offset_in_page(off);
+		n = min_t(size_t, chunk, len - done);
+		copied = copy_from_iter(*slot + offset_in_page(off), n, from);
+		pos += copied;
+		done += copied;
+		if (copied < n)
+			return done ? done : -EFAULT;
+	}
+	return done;
+}
+
+static bool kipc_pipe_nonblock(struct kiocb *iocb)
+{
+	return (iocb->ki_filp->f_flags & O_NONBLOCK) || (iocb->ki_flags & IOCB_NOWAIT);
+}
+
+static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct kipc_pipe_file *pf = iocb->ki_filp->private_data;
+	struct kipc_pipe *p = pf->pipe;
+	size_t want = iov_iter_count(to);
+	unsigned int room = 0;
+	bool more = false;
+	ssize_t ret = 0;
+
+	if (!want)
+		return 0;
+
+	mutex_lock(&p->lock);
+	for (;;) {
+		unsigned int used = kipc_pipe_used(p);
+
+		if (used) {
+			ret = kipc_pipe_copy_out(p, to, min_t(size_t, used, want));
+			if (!ret)
+				ret = -EFAULT;
+			break;
+		}
+		if (!p->writers)
+			break;
+		if (kipc_pipe_nonblock(iocb)) {
+			ret = -EAGAIN;
+			break;
+		}
+		mutex_unlock(&p->lock);
+		if (wait_event_interruptible_exclusive(p->rd_wait, kipc_pipe_readable(p)))
+			return -ERESTARTSYS;
+		mutex_lock(&p->lock);
+	}
+	if (ret > 0) {
+		p->bytes_out += ret;
+		room = kipc_pipe_room(p);
+		more = kipc_pipe_used(p) != 0;
+	}
+	mutex_unlock(&p->lock);
+
+	if (ret > 0) {
+		kipc_pipe_wake_writers(p, room);
+		wake_up_interruptible_poll(&p->poll_wait, EPOLLOUT | EPOLLWRNORM);
+		kill_fasync(&p->fasync_writers, SIGIO, POLL_OUT);
+		file_accessed(iocb->ki_filp);
+	}
+	/* Pass the wake-up on: this reader may have taken only part. */
+	if (more)
+		wake_up_interruptible_sync_poll(&p->rd_wait, EPOLLIN | EPOLLRDNORM);
+	return ret;
+}
+
+/* Wait for @need bytes of room, or for the last reader to go. */
+static int kipc_pipe_wait_room(struct kipc_pipe *p, unsigned int need)
+{
+	struct kipc_pipe_writer w = { .need = need };
+	int ret = 0;
+
+	init_wait(&w.wq);
+	w.wq.func = kipc_pipe_writer_wake;
+	for (;;) {
+		prepare_to_wait_exclusive(&p->wr_wait, &w.wq, TASK_INTERRUPTIBLE);
+		if (!READ_ONCE(p->readers) || kipc_pipe_room_snapshot(p) >= need)
+			break;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		schedule();
+	}
+	finish_wait(&p->wr_wait, &w.wq);
+	return ret;
+}
+
+static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct kipc_pipe_file *pf = iocb->ki_filp->private_data;
+	struct kipc_pipe *p = pf->pipe;
+	size_t left = iov_iter_count(from);
+	bool atomic = left <= PIPE_BUF;
+	unsigned int room, need;
+	ssize_t ret = 0, n;
+
+	/* Null write succeeds, even with no reader, as for a FIFO. */
+	if (!left)
+		return 0;
+
+	mutex_lock(&p->lock);
+	for (;;) {
+		if (!p->readers) {
+			send_sig(SIGPIPE, current, 0);
+			if (!ret)
+				ret = -EPIPE;
+			break;
+		}
+		room = kipc_pipe_room(p);
+		need = atomic ? left : 1;
+		if (room >= need) {
+			n = kipc_pipe_copy_in(p, from, min_t(size_t, room, left));
+			/* An atomic write is all or nothing, even on a fault. */
+			if (n > 0 && atomic && n < left) {
+				iov_iter_revert(from, n);
+				n = -EFAULT;
+			}
+			if (n < 0) {
+				if (!ret)
+					ret = n;
+				break;
+			}
+			p->head += n;
+			p->bytes_in += n;
+			p->high_water = max(p->high_water, kipc_pipe_used(p));
+			ret += n;
+			left -= n;
+			mutex_unlock(&p->lock);
+			wake_up_interruptible_sync_poll(&p->rd_wait, EPOLLIN | EPOLLRDNORM);
+			wake_up_interruptible_poll(&p->poll_wait, EPOLLIN | EPOLLRDNORM);
+			kill_fasync(&p->fasync_readers, SIGIO, POLL_IN);
+			if (!left || !iov_iter_count(from))
+				goto out;
+			mutex_lock(&p->lock);
+			continue;
+		}
+		if (kipc_pipe_nonblock(iocb)) {
+			if (!ret)
+				ret = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			if (!ret)
+				ret = -ERESTARTSYS;
+			break;
+		}
+		mutex_unlock(&p->lock);
+		n = kipc_pipe_wait_room(p, need);
+		mutex_lock(&p->lock);
+		if (n < 0 && !ret) {
+			ret = n;
+			break;
+		}
+	}
+	mutex_unlock(&p->lock);
+out:
+	/* Pass the wake-up on: another writer may fit in what is left. */
+	kipc_pipe_wake_writers(p, kipc_pipe_room_snapshot(p));
+	if (ret > 0)
+		file_update_time(iocb->ki_filp);
+	return ret;
+}
+
+static __poll_t kipc_pipe_poll(struct file *file, poll_table *wait)
+{
+	struct kipc_pipe_file *pf = file->private_data;
+	struct kipc_pipe *p = pf->pipe;
+	__poll_t mask = 0;
+
+	poll_wait(file, &p->poll_wait, wait);
+
+	/* Lockless snapshot, re-evaluated after every wake-up, as pipe_poll. */
+	if (file->f_mode & FMODE_READ) {
+		if (READ_ONCE(p->head) != READ_ONCE(p->tail))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!READ_ONCE(p->writers) && pf->w_counter_seen != READ_ONCE(p->w_counter))
+			mask |= EPOLLHUP;
+	}
+	if (file->f_mode & FMODE_WRITE) {
+		/*
+		 * Writable means a PIPE_BUF write would not block, so a writer
+		 * of PIPE_BUF-sized records never spins on EPOLLOUT + EAGAIN.
+		 */
+		if (kipc_pipe_room_snapshot(p) >= PIPE_BUF)
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		if (!READ_ONCE(p->readers))
+			mask |= EPOLLERR;
+	}
+	return mask;
+}
+
+/* Wait until *@counter moves past @seen: the other side has opened. */
+static int kipc_pipe_wait_partner(struct kipc_pipe *p, unsigned int *counter,
+				  unsigned int seen)
+{
+	int ret;
+
+	lockdep_assert_held(&p->lock);
+	mutex_unlock(&p->lock);
+	ret = wait_event_interruptible(p->open_wait, READ_ONCE(*counter) != seen);
+	mutex_lock(&p->lock);
+	return ret ? -ERESTARTSYS : 0;
+}
+
+/* Drop the data and give its pages back; the ring size stays. */
+static void kipc_pipe_discard(struct kipc_pipe *p)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&p->lock);
+	for (i = 0; i < p->size >> PAGE_SHIFT; i++) {
+		free_page((unsigned long)p->pages[i]);
+		p->pages[i] = NULL;
+	}
+	p->head = 0;
+	p->tail = 0;
+}
+
+/* The FIFO open rules of fs/pipe.c fifo_open(). */
 static int kipc_pipe_open(struct inode *inode, struct file *file)
 {
-	return -ENODEV;
+	struct kipc_pipe *p = kipc_file_node(file, struct kipc_pipe, node);
+	bool nonblock = file->f_flags & O_NONBLOCK;
+	struct kipc_pipe_file *pf;
+	int ret = 0;
+
+	if (!(file->f_mode & (FMODE_READ | FMODE_WRITE)))
+		return -EINVAL;
+
+	pf = kzalloc(sizeof(*pf), GFP_KERNEL_ACCOUNT);
+	if (!pf)
+		return -ENOMEM;
+	pf->pipe = p;
+	file->private_data = pf;
+	stream_open(inode, file);
+
+	mutex_lock(&p->lock);
+	switch (file->f_mode & (FMODE_READ | FMODE_WRITE)) {
+	case FMODE_READ:
+		p->r_counter++;
+		p->readers++;
+		wake_up_interruptible_all(&p->open_wait);
+		pf->w_counter_seen = p->w_counter - 1;
+		if (!p->writers) {
+			if (nonblock)
+				pf->w_counter_seen = p->w_counter;
+			else if (kipc_pipe_wait_partner(p, &p->w_counter, p->w_counter))
+				goto err_reader;
+		}
+		break;
+	case FMODE_WRITE:
+		if (nonblock && !p->readers) {
+			ret = -ENXIO;
+			goto err;
+		}
+		p->w_counter++;
+		p->writers++;
+		wake_up_interruptible_all(&p->open_wait);
+		if (!p->readers && kipc_pipe_wait_partner(p, &p->r_counter, p->r_counter))
+			goto err_writer;
+		break;
+	default:
+		/* O_RDWR never blocks: it is its own partner. */
+		p->r_counter++;
+		p->w_counter++;
+		p->readers++;
+		p->writers++;
+		wake_up_interruptible_all(&p->open_wait);
+		break;
+	}
+	mutex_unlock(&p->lock);
+	return 0;
+
+err_reader:
+	if (!--p->readers) {
+		if (!p->writers)
+			kipc_pipe_discard(p);
+		wake_up_interruptible_all(&p->wr_wait);
+	}
+	ret = -ERESTARTSYS;
+	goto err;
+err_writer:
+	if (!--p->writers) {
+		if (!p->readers)
+			kipc_pipe_discard(p);
+		wake_up_interruptible_all(&p->rd_wait);
+	}
+	ret = -ERESTARTSYS;
+err:
+	mutex_unlock(&p->lock);
+	kfree(pf);
+	return ret;
 }
+
+static int kipc_pipe_release(struct inode *inode, struct file *file)
+{
+	struct kipc_pipe_file *pf = file->private_data;
+	struct kipc_pipe *p = pf->pipe;
+	bool hangup;
+
+	mutex_lock(&p->lock);
+	if (file->f_mode & FMODE_READ)
+		p->readers--;
+	if (file->f_mode & FMODE_WRITE)
+		p->writers--;
+	/* The last of one side went, the other side is still there. */
+	hangup = !p->readers != !p->writers;
+	/* Data dies with the last file, as with a FIFO; the ring size stays. */
+	if (!p->readers && !p->writers)
+		kipc_pipe_discard(p);
+	mutex_unlock(&p->lock);
+
+	if (hangup) {
+		wake_up_interruptible_all(&p->rd_wait);
+		wake_up_interruptible_all(&p->wr_wait);
+		wake_up_interruptible_poll(&p->poll_wait, EPOLLHUP | EPOLLERR);
+		kill_fasync(&p->fasync_readers, SIGIO, POLL_IN);
+		kill_fasync(&p->fasync_writers, SIGIO, POLL_OUT);
+	}
+	kfree(pf);
+	return 0;
+}
+
+static int kipc_pipe_fasync(int fd, struct file *file, int on)
+{
+	struct kipc_pipe_file *pf = file->private_data;
+	struct kipc_pipe *p = pf->pipe;
+	int ret = 0;
+
+	mutex_lock(&p->lock);
+	if (file->f_mode & FMODE_READ)
+		ret = fasync_helper(fd, file, on, &p->fasync_readers);
+	if ((file->f_mode & FMODE_WRITE) && ret >= 0) {
+		ret = fasync_helper(fd, file, on, &p->fasync_writers);
+		if (ret < 0 && (file->f_mode & FMODE_READ))
+			fasync_helper(-1, file, 0, &p->fasync_readers);
+	}
+	mutex_unlock(&p->lock);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Copy the buffered bytes into the ring @pages of @size bytes, at the same
+ * positions. Used when the data spans more pages than the new ring has.
+ */
+static int kipc_pipe_copy_ring(struct kipc_pipe *p, char **pages, unsigned int size)
+{
+	unsigned int pos, off, chunk, n;
+	char **slot, *src;
+
+	lockdep_assert_held(&p->lock);
+	for (pos = p->tail; pos != p->head; pos += n) {
+		off = pos & (size - 1);
+		slot = &pages[off >> PAGE_SHIFT];
+		if (!*slot)
+			*slot = (char *)__get_free_page(GFP_KERNEL_ACCOUNT);
+		if (!*slot)
+			return -ENOMEM;
+		src = kipc_pipe_addr(p, pos, &chunk);
+		n = min(chunk, p->head - pos);
+		memcpy(*slot + offset_in_page(off), src, n);
+	}
+	return 0;
+}
+
+/*
+ * Resize the ring. A position has the same in-page offset in any ring of
+ * at least a page, so when the buffered bytes span no more pages than the
+ * new ring has, the pages move to their new slots without copying a byte.
+ * Only a shrink to nearly what is buffered has to copy.
+ */
+static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
+{
+	unsigned int nr, old_nr, span, pos, i, size;
+	char **pages;
+	u32 req;
+	int ret = 0;
+
+	if (get_user(req, argp))
+		return -EFAULT;
+	if (!req || req > KIPC_PIPE_SIZE_LIMIT)
+		return -EINVAL;
+	size = max_t(unsigned int, PAGE_SIZE, roundup_pow_of_two(req));
+	if (size > kipc_param_pipe_max_size && !capable(CAP_SYS_RESOURCE))
+		return -EPERM;
+
+	nr = size >> PAGE_SHIFT;
+	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return -ENOMEM;
+
+	mutex_lock(&p->lock);
+	old_nr = p->size >> PAGE_SHIFT;
+	span = (round_up(p->head, PAGE_SIZE) - round_down(p->tail, PAGE_SIZE)) >> PAGE_SHIFT;
+	if (kipc_pipe_used(p) > size) {
+		ret = -EBUSY;
+	} else if (span > nr) {
+		ret = kipc_pipe_copy_ring(p, pages, size);
+	} else {
+		for (pos = round_down(p->tail, PAGE_SIZE); span--; pos += PAGE_SIZE) {
+			i = (pos & (p->size - 1)) >> PAGE_SHIFT;
+			pages[(pos & (size - 1)) >> PAGE_SHIFT] = p->pages[i];
+			p->pages[i] = NULL;
+		}
+	}
+	if (ret) {
+		mutex_unlock(&p->lock);
+		kipc_pipe_free_pages(pages, nr);
+		return ret;
+	}
+	swap(p->pages, pages);
+	p->size = size;
+	mutex_unlock(&p->lock);
+
+	kipc_pipe_free_pages(pages, old_nr);
+	/* More room may let blocked writers and pollers in. */
+	__wake_up(&p->wr_wait, TASK_INTERRUPTIBLE, 0, NULL);
+	wake_up_interruptible_poll(&p->poll_wait, EPOLLOUT | EPOLLWRNORM);
+	return 0;
+}
+
+static long kipc_pipe_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct kipc_pipe_file *pf = file->private_data;
+	struct kipc_pipe *p = pf->pipe;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case FIONREAD:
+		return put_user(kipc_pipe_used(p), (int __user *)argp);
+	case KIPC_PIPE_GET_SIZE:
+		return put_user(READ_ONCE(p->size), (u32 __user *)argp);
+	case KIPC_PIPE_SET_SIZE:
+		return kipc_pipe_set_size(p, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
 static const struct file_operations kipc_pipe_fops = {
 	.owner = THIS_MODULE,
 	.open = kipc_pipe_open,
+	.release = kipc_pipe_release,
+	.read_iter = kipc_pipe_read_iter,
+	.write_iter = kipc_pipe_write_iter,
+	.poll = kipc_pipe_poll,
+	.fasync = kipc_pipe_fasync,
+	.unlocked_ioctl = kipc_pipe_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };
+
 static int kipc_pipe_check_params(void)
 {
+	unsigned int max = kipc_param_pipe_max_size, size = kipc_param_pipe_size;
+
+	if (max < PAGE_SIZE || max > KIPC_PIPE_SIZE_LIMIT) {
+		pr_err("pipe_max_size=%u is out of range %lu..%u\n", max, PAGE_SIZE,
+		       KIPC_PIPE_SIZE_LIMIT);
+		return -EINVAL;
+	}
+	if (size < 1 || size > max) {
+		pr_err("pipe_size=%u is out of range 1..pipe_max_size (%u)\n", size, max);
+		return -EINVAL;
+	}
 	return 0;
 }
+
 static struct kipc_node *kipc_pipe_alloc(unsigned int index)
 {
-	struct kipc_pipe *p = kzalloc(sizeof(*p), GFP_KERNEL);
-	return p ? &p->node : NULL;
+	struct kipc_pipe *p;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return NULL;
+	p->size = max_t(unsigned int, PAGE_SIZE, roundup_pow_of_two(kipc_param_pipe_size));
+	p->pages = kvcalloc(p->size >> PAGE_SHIFT, sizeof(*p->pages), GFP_KERNEL);
+	if (!p->pages) {
+		kfree(p);
+		return NULL;
+	}
+	mutex_init(&p->lock);
+	init_waitqueue_head(&p->rd_wait);
+	init_waitqueue_head(&p->wr_wait);
+	init_waitqueue_head(&p->open_wait);
+	init_waitqueue_head(&p->poll_wait);
+	return &p->node;
 }
+
 static void kipc_pipe_free(struct kipc_node *node)
 {
-	kfree(container_of(node, struct kipc_pipe, node));
+	struct kipc_pipe *p = container_of(node, struct kipc_pipe, node);
+
+	kipc_pipe_free_pages(p->pages, p->size >> PAGE_SHIFT);
+	mutex_destroy(&p->lock);
+	kfree(p);
 }
+
 static void kipc_pipe_proc_show(struct seq_file *m, struct kipc_node *node)
 {
-	seq_printf(m, "%s\n", dev_name(&node->dev));
+	struct kipc_pipe *p = container_of(node, struct kipc_pipe, node);
+
+	mutex_lock(&p->lock);
+	seq_printf(m, "%s %u %u %u %u %llu %llu %u\n", dev_name(&node->dev), p->size,
+		   kipc_pipe_used(p), p->readers, p->writers, p->bytes_in, p->bytes_out,
+		   p->high_water);
+	mutex_unlock(&p->lock);
 }
+
 const struct kipc_kind kipc_pipe_kind = {
 	.name = "pipe",
 	.proc_header = "name size used readers writers bytes_in bytes_out high_water",

@@ -22,8 +22,10 @@
 /* ---------------------------------------------------------------- pipe */
 
 /*
- * Ring capacity in bytes, rounded up to a power of two of at least one page.
- * SET returns the new capacity, as fcntl(F_SETPIPE_SZ) does.
+ * Ring capacity in bytes. SET rounds up to a power of two of at least one
+ * page (read the result back with GET); 0 or over 2^31 gives EINVAL, over
+ * the pipe_max_size parameter without CAP_SYS_RESOURCE EPERM, less than
+ * what is buffered EBUSY.
  */
 #define KIPC_PIPE_GET_SIZE	_IOR(KIPC_IOC_MAGIC, 0x00, __u32)
 #define KIPC_PIPE_SET_SIZE	_IOW(KIPC_IOC_MAGIC, 0x01, __u32)

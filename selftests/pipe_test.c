@@ -1,0 +1,1123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/kipc/pipeN against the kernel's own FIFO: every test of the `pipe`
+ * fixture runs twice, on a mkfifo(3) FIFO (the oracle) and on
+ * /dev/kipc/pipe0. The `kipc_pipe` fixture covers what a FIFO has no
+ * counterpart for: the size ioctls' own errors, /proc/kipc/pipe, node mode.
+ */
+
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+
+#include "kselftest_harness.h"
+#include "kipc_test.h"
+
+#define DEFAULT_SIZE	65536
+#define NODE		"pipe0"
+
+struct op_result {
+	ssize_t ret;
+	int err;
+};
+
+/* Children of the running test, killed and reaped by its teardown. */
+static pid_t kids[16];
+static int nr_kids;
+
+static void reap_kids(void)
+{
+	while (nr_kids) {
+		kill(kids[--nr_kids], SIGKILL);
+		waitpid(kids[nr_kids], NULL, 0);
+	}
+}
+
+/*
+ * Run @expr in a child process, which sends back its value and errno on a
+ * pipe whose read end is stored in @note. Teardown reaps the child.
+ */
+#define CHILD_OP(pid, note, expr)					\
+	do {								\
+		int __p[2];						\
+		ASSERT_EQ(0, pipe(__p));				\
+		(pid) = fork();						\
+		ASSERT_GE((pid), 0);					\
+		kids[nr_kids++] = (pid);				\
+		if ((pid) == 0) {					\
+			struct op_result __r;				\
+			close(__p[0]);					\
+			__r.ret = (expr);				\
+			__r.err = errno;				\
+			if (write(__p[1], &__r, sizeof(__r)) < 0)	\
+				_exit(1);				\
+			_exit(0);					\
+		}							\
+		close(__p[1]);						\
+		(note) = __p[0];					\
+	} while (0)
+
+static int wait_readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms);
+}
+
+/* Has the child's operation finished within @ms? Fills @r if so. */
+static int op_done(int note, int ms, struct op_result *r)
+{
+	if (wait_readable(note, ms) != 1)
+		return 0;
+	return read(note, r, sizeof(*r)) == sizeof(*r);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/* A SIGALRM that interrupts (no SA_RESTART) after @ms milliseconds. */
+static void alarm_ms(int ms)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct itimerval it = {
+		.it_value = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 },
+	};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void block_signal(int sig)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+static int take_signal(int sig, siginfo_t *si, int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	return sigtimedwait(&set, si, &ts);
+}
+
+static void set_blocking(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+}
+
+static int get_size(bool kipc, int fd)
+{
+	__u32 size;
+
+	if (!kipc)
+		return fcntl(fd, F_GETPIPE_SZ);
+	return ioctl(fd, KIPC_PIPE_GET_SIZE, &size) ? -1 : (int)size;
+}
+
+static int set_size(bool kipc, int fd, __u32 size)
+{
+	if (!kipc)
+		return fcntl(fd, F_SETPIPE_SZ, size) < 0 ? -1 : 0;
+	return ioctl(fd, KIPC_PIPE_SET_SIZE, &size);
+}
+
+/* Fill the pipe with non-blocking writes; returns the bytes it took. */
+static long fill(int wr)
+{
+	static char buf[4096];
+	long total = 0;
+	int flags = fcntl(wr, F_GETFL);
+	ssize_t n;
+
+	fcntl(wr, F_SETFL, flags | O_NONBLOCK);
+	while ((n = write(wr, buf, sizeof(buf))) > 0)
+		total += n;
+	while ((n = write(wr, buf, 1)) > 0)
+		total += n;
+	fcntl(wr, F_SETFL, flags);
+	return total;
+}
+
+FIXTURE(pipe) {
+	char path[PATH_MAX];
+	int rd, wr;
+};
+
+FIXTURE_VARIANT(pipe) {
+	bool kipc;
+};
+
+FIXTURE_VARIANT_ADD(pipe, fifo) {
+	.kipc = false,
+};
+
+FIXTURE_VARIANT_ADD(pipe, kipc) {
+	.kipc = true,
+};
+
+FIXTURE_SETUP(pipe)
+{
+	self->rd = -1;
+	self->wr = -1;
+	if (variant->kipc) {
+		KIPC_REQUIRE_MODULE();
+		kipc_node_path(self->path, sizeof(self->path), NODE);
+	} else {
+		snprintf(self->path, sizeof(self->path), "/tmp/kipc-fifo-%d", getpid());
+		unlink(self->path);
+		ASSERT_EQ(0, mkfifo(self->path, 0600));
+	}
+}
+
+FIXTURE_TEARDOWN(pipe)
+{
+	int fd;
+
+	reap_kids();
+	if (self->rd >= 0)
+		close(self->rd);
+	if (self->wr >= 0)
+		close(self->wr);
+	if (variant->kipc) {
+		fd = open(self->path, O_RDWR | O_NONBLOCK);
+		EXPECT_EQ(0, set_size(true, fd, DEFAULT_SIZE));
+		close(fd);
+	} else {
+		unlink(self->path);
+	}
+}
+
+/* Open a reader and a writer without blocking, both left in blocking mode. */
+static void open_pair(struct __test_metadata *_metadata, FIXTURE_DATA(pipe) *self)
+{
+	self->rd = open(self->path, O_RDONLY | O_NONBLOCK);
+	ASSERT_GE(self->rd, 0);
+	self->wr = open(self->path, O_WRONLY | O_NONBLOCK);
+	ASSERT_GE(self->wr, 0);
+	set_blocking(self->rd);
+	set_blocking(self->wr);
+}
+
+/* ----------------------------------------------------------- open rules */
+
+TEST_F(pipe, open_rdonly_nonblock_succeeds)
+{
+	self->rd = open(self->path, O_RDONLY | O_NONBLOCK);
+	EXPECT_GE(self->rd, 0);
+}
+
+TEST_F(pipe, open_wronly_nonblock_without_reader_enxio)
+{
+	EXPECT_EQ(-1, open(self->path, O_WRONLY | O_NONBLOCK));
+	EXPECT_EQ(ENXIO, errno);
+}
+
+TEST_F(pipe, open_rdwr_never_blocks)
+{
+	self->rd = open(self->path, O_RDWR);
+	EXPECT_GE(self->rd, 0);
+}
+
+TEST_F(pipe, open_rdonly_blocks_until_writer)
+{
+	struct op_result r;
+	int note, fd;
+	pid_t pid;
+
+	CHILD_OP(pid, note, open(self->path, O_RDONLY));
+	EXPECT_EQ(0, op_done(note, 200, &r));
+	fd = open(self->path, O_WRONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(1, op_done(note, 10000, &r));
+	EXPECT_GE(r.ret, 0);
+	waitpid(pid, NULL, 0);
+	close(fd);
+}
+
+TEST_F(pipe, open_wronly_blocks_until_reader)
+{
+	struct op_result r;
+	int note, fd;
+	pid_t pid;
+
+	CHILD_OP(pid, note, open(self->path, O_WRONLY));
+	EXPECT_EQ(0, op_done(note, 200, &r));
+	fd = open(self->path, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(1, op_done(note, 10000, &r));
+	EXPECT_GE(r.ret, 0);
+	waitpid(pid, NULL, 0);
+	close(fd);
+}
+
+TEST_F(pipe, open_interrupted_by_signal_eintr)
+{
+	alarm_ms(50);
+	EXPECT_EQ(-1, open(self->path, O_RDONLY));
+	EXPECT_EQ(EINTR, errno);
+}
+
+TEST_F(pipe, interrupted_open_leaves_no_reader)
+{
+	alarm_ms(50);
+	ASSERT_EQ(-1, open(self->path, O_RDONLY));
+	/* The aborted reader is gone: a non-blocking writer finds none. */
+	EXPECT_EQ(-1, open(self->path, O_WRONLY | O_NONBLOCK));
+	EXPECT_EQ(ENXIO, errno);
+}
+
+/* ----------------------------------------------------------------- read */
+
+TEST_F(pipe, read_empty_nonblock_eagain)
+{
+	char c;
+
+	open_pair(_metadata, self);
+	fcntl(self->rd, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, read(self->rd, &c, 1));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(pipe, read_empty_without_writer_is_eof)
+{
+	char c;
+
+	self->rd = open(self->path, O_RDONLY | O_NONBLOCK);
+	ASSERT_GE(self->rd, 0);
+	EXPECT_EQ(0, read(self->rd, &c, 1));
+}
+
+TEST_F(pipe, read_drains_then_eof_after_last_writer)
+{
+	char buf[8];
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(3, write(self->wr, "abc", 3));
+	close(self->wr);
+	self->wr = -1;
+	EXPECT_EQ(3, read(self->rd, buf, sizeof(buf)));
+	EXPECT_EQ(0, read(self->rd, buf, sizeof(buf)));
+}
+
+TEST_F(pipe, read_returns_what_is_there)
+{
+	char buf[100];
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(10, write(self->wr, "0123456789", 10));
+	EXPECT_EQ(10, read(self->rd, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "0123456789", 10));
+}
+
+TEST_F(pipe, read_blocks_until_data)
+{
+	struct op_result r;
+	char c = 0;
+	int note;
+	pid_t pid;
+
+	open_pair(_metadata, self);
+	CHILD_OP(pid, note, read(self->rd, &c, 1) == 1 && c == 'z' ? 1 : -1);
+	EXPECT_EQ(0, op_done(note, 200, &r));
+	ASSERT_EQ(1, write(self->wr, "z", 1));
+	ASSERT_EQ(1, op_done(note, 10000, &r));
+	EXPECT_EQ(1, r.ret);
+	waitpid(pid, NULL, 0);
+}
+
+TEST_F(pipe, read_blocked_wakes_on_last_writer_close)
+{
+	struct op_result r;
+	char c;
+	int note;
+	pid_t pid;
+
+	open_pair(_metadata, self);
+	CHILD_OP(pid, note, (close(self->wr), read(self->rd, &c, 1)));
+	EXPECT_EQ(0, op_done(note, 200, &r));
+	close(self->wr);
+	self->wr = -1;
+	ASSERT_EQ(1, op_done(note, 10000, &r));
+	EXPECT_EQ(0, r.ret);
+	waitpid(pid, NULL, 0);
+}
+
+TEST_F(pipe, read_interrupted_eintr)
+{
+	char c;
+
+	open_pair(_metadata, self);
+	alarm_ms(50);
+	EXPECT_EQ(-1, read(self->rd, &c, 1));
+	EXPECT_EQ(EINTR, errno);
+}
+
+TEST_F(pipe, read_bad_pointer_efault_keeps_data)
+{
+	char buf[3];
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(3, write(self->wr, "abc", 3));
+	EXPECT_EQ(-1, read(self->rd, kipc_bad_ptr(), 3));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(3, read(self->rd, buf, 3));
+	EXPECT_EQ(0, memcmp(buf, "abc", 3));
+}
+
+/* ---------------------------------------------------------------- write */
+
+TEST_F(pipe, write_without_reader_epipe)
+{
+	open_pair(_metadata, self);
+	block_signal(SIGPIPE);
+	close(self->rd);
+	self->rd = -1;
+	EXPECT_EQ(-1, write(self->wr, "x", 1));
+	EXPECT_EQ(EPIPE, errno);
+}
+
+TEST_F(pipe, write_without_reader_raises_sigpipe)
+{
+	siginfo_t si;
+
+	open_pair(_metadata, self);
+	block_signal(SIGPIPE);
+	close(self->rd);
+	self->rd = -1;
+	ASSERT_EQ(-1, write(self->wr, "x", 1));
+	EXPECT_EQ(SIGPIPE, take_signal(SIGPIPE, &si, 0));
+}
+
+TEST_F(pipe, zero_length_write_without_reader_returns_zero)
+{
+	open_pair(_metadata, self);
+	close(self->rd);
+	self->rd = -1;
+	EXPECT_EQ(0, write(self->wr, "", 0));
+}
+
+TEST_F(pipe, capacity_is_default_size)
+{
+	open_pair(_metadata, self);
+	EXPECT_EQ(DEFAULT_SIZE, fill(self->wr));
+}
+
+TEST_F(pipe, write_full_nonblock_eagain)
+{
+	open_pair(_metadata, self);
+	fill(self->wr);
+	fcntl(self->wr, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, write(self->wr, "x", 1));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(pipe, atomic_write_nonblock_short_room_eagain)
+{
+	static char buf[4096];
+
+	open_pair(_metadata, self);
+	fcntl(self->wr, F_SETFL, O_NONBLOCK);
+	while (write(self->wr, buf, sizeof(buf)) > 0)
+		;
+	ASSERT_EQ(100, read(self->rd, buf, 100));
+	/* PIPE_BUF bytes are never split: nothing is written. */
+	EXPECT_EQ(-1, write(self->wr, buf, sizeof(buf)));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(pipe, large_write_nonblock_is_partial)
+{
+	static char buf[100000];
+
+	open_pair(_metadata, self);
+	fcntl(self->wr, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(DEFAULT_SIZE, write(self->wr, buf, sizeof(buf)));
+}
+
+TEST_F(pipe, write_blocks_while_full)
+{
+	struct op_result r;
+	char buf[4096];
+	int note;
+	pid_t pid;
+
+	open_pair(_metadata, self);
+	fill(self->wr);
+	CHILD_OP(pid, note, write(self->wr, "y", 1));
+	EXPECT_EQ(0, op_done(note, 200, &r));
+	ASSERT_EQ(sizeof(buf), read(self->rd, buf, sizeof(buf)));
+	ASSERT_EQ(1, op_done(note, 10000, &r));
+	EXPECT_EQ(1, r.ret);
+	waitpid(pid, NULL, 0);
+}
+
+TEST_F(pipe, blocked_writer_gets_epipe_when_reader_goes)
+{
+	struct op_result r;
+	int note;
+	pid_t pid;
+
+	open_pair(_metadata, self);
+	fill(self->wr);
+	CHILD_OP(pid, note, (close(self->rd), signal(SIGPIPE, SIG_IGN),
+			     write(self->wr, "y", 1)));
+	EXPECT_EQ(0, op_done(note, 200, &r));
+	close(self->rd);
+	self->rd = -1;
+	ASSERT_EQ(1, op_done(note, 10000, &r));
+	EXPECT_EQ(-1, r.ret);
+	EXPECT_EQ(EPIPE, r.err);
+	waitpid(pid, NULL, 0);
+}
+
+TEST_F(pipe, signal_after_progress_returns_partial_count)
+{
+	static char buf[200000];
+
+	open_pair(_metadata, self);
+	alarm_ms(200);
+	EXPECT_EQ(DEFAULT_SIZE, write(self->wr, buf, sizeof(buf)));
+}
+
+TEST_F(pipe, signal_before_progress_eintr)
+{
+	open_pair(_metadata, self);
+	fill(self->wr);
+	alarm_ms(50);
+	EXPECT_EQ(-1, write(self->wr, "x", 1));
+	EXPECT_EQ(EINTR, errno);
+}
+
+TEST_F(pipe, write_bad_pointer_efault_buffers_nothing)
+{
+	int n = -1;
+
+	open_pair(_metadata, self);
+	EXPECT_EQ(-1, write(self->wr, kipc_bad_ptr(), 10));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, ioctl(self->rd, FIONREAD, &n));
+	EXPECT_EQ(0, n);
+}
+
+TEST_F(pipe, data_discarded_on_last_close)
+{
+	int n = -1;
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(5, write(self->wr, "hello", 5));
+	close(self->rd);
+	close(self->wr);
+	open_pair(_metadata, self);
+	EXPECT_EQ(0, ioctl(self->rd, FIONREAD, &n));
+	EXPECT_EQ(0, n);
+}
+
+/* ----------------------------------------------------------- poll/epoll */
+
+static short poll_one(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	return poll(&p, 1, 0) == 1 ? p.revents : 0;
+}
+
+TEST_F(pipe, poll_empty_reader_has_no_events)
+{
+	open_pair(_metadata, self);
+	EXPECT_EQ(0, poll_one(self->rd, POLLIN));
+}
+
+TEST_F(pipe, poll_data_is_pollin)
+{
+	open_pair(_metadata, self);
+	ASSERT_EQ(1, write(self->wr, "x", 1));
+	EXPECT_EQ(POLLIN, poll_one(self->rd, POLLIN));
+}
+
+TEST_F(pipe, poll_empty_writer_is_pollout)
+{
+	open_pair(_metadata, self);
+	EXPECT_EQ(POLLOUT, poll_one(self->wr, POLLOUT));
+}
+
+TEST_F(pipe, poll_full_writer_has_no_pollout)
+{
+	open_pair(_metadata, self);
+	fill(self->wr);
+	EXPECT_EQ(0, poll_one(self->wr, POLLOUT));
+}
+
+TEST_F(pipe, poll_pollhup_after_last_writer)
+{
+	open_pair(_metadata, self);
+	close(self->wr);
+	self->wr = -1;
+	EXPECT_EQ(POLLHUP, poll_one(self->rd, POLLIN));
+}
+
+TEST_F(pipe, poll_no_pollhup_before_any_writer)
+{
+	self->rd = open(self->path, O_RDONLY | O_NONBLOCK);
+	ASSERT_GE(self->rd, 0);
+	EXPECT_EQ(0, poll_one(self->rd, POLLIN));
+}
+
+TEST_F(pipe, poll_pollerr_after_last_reader)
+{
+	open_pair(_metadata, self);
+	close(self->rd);
+	self->rd = -1;
+	EXPECT_EQ(POLLOUT | POLLERR, poll_one(self->wr, POLLOUT));
+}
+
+TEST_F(pipe, poll_wakes_blocked_poller)
+{
+	struct op_result r;
+	struct pollfd p;
+	int note;
+	pid_t pid;
+
+	open_pair(_metadata, self);
+	p = (struct pollfd){ .fd = self->rd, .events = POLLIN };
+	CHILD_OP(pid, note, poll(&p, 1, 20000) == 1 ? p.revents : -1);
+	EXPECT_EQ(0, op_done(note, 200, &r));
+	ASSERT_EQ(1, write(self->wr, "x", 1));
+	ASSERT_EQ(1, op_done(note, 10000, &r));
+	EXPECT_EQ(POLLIN, r.ret);
+	waitpid(pid, NULL, 0);
+}
+
+TEST_F(pipe, epollet_reports_each_arrival_once)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, out[4];
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->rd, &ev));
+	ASSERT_EQ(1, write(self->wr, "a", 1));
+	EXPECT_EQ(1, epoll_wait(ep, out, 4, 10000));
+	EXPECT_EQ(0, epoll_wait(ep, out, 4, 0));
+	ASSERT_EQ(1, write(self->wr, "b", 1));
+	EXPECT_EQ(1, epoll_wait(ep, out, 4, 10000));
+	close(ep);
+}
+
+TEST_F(pipe, epollet_pollout_after_drain)
+{
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLET }, out[4];
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	static char buf[DEFAULT_SIZE];
+
+	open_pair(_metadata, self);
+	fill(self->wr);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->wr, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, out, 4, 0));
+	ASSERT_EQ(DEFAULT_SIZE, read(self->rd, buf, sizeof(buf)));
+	ASSERT_EQ(1, epoll_wait(ep, out, 4, 10000));
+	EXPECT_EQ(EPOLLOUT, out[0].events);
+	close(ep);
+}
+
+/* ----------------------------------------------- ioctl, seek and fasync */
+
+TEST_F(pipe, fionread_counts_buffered_bytes)
+{
+	static char buf[1234];
+	int n = -1;
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(sizeof(buf), write(self->wr, buf, sizeof(buf)));
+	EXPECT_EQ(0, ioctl(self->rd, FIONREAD, &n));
+	EXPECT_EQ(sizeof(buf), n);
+}
+
+TEST_F(pipe, unknown_ioctl_enotty)
+{
+	open_pair(_metadata, self);
+	EXPECT_EQ(-1, ioctl(self->rd, _IO(KIPC_IOC_MAGIC, 0x7f)));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+TEST_F(pipe, lseek_espipe)
+{
+	open_pair(_metadata, self);
+	EXPECT_EQ(-1, lseek(self->rd, 0, SEEK_SET));
+	EXPECT_EQ(ESPIPE, errno);
+}
+
+TEST_F(pipe, pread_espipe)
+{
+	char c;
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(1, write(self->wr, "x", 1));
+	EXPECT_EQ(-1, pread(self->rd, &c, 1, 0));
+	EXPECT_EQ(ESPIPE, errno);
+}
+
+TEST_F(pipe, pwrite_espipe)
+{
+	open_pair(_metadata, self);
+	EXPECT_EQ(-1, pwrite(self->wr, "x", 1, 0));
+	EXPECT_EQ(ESPIPE, errno);
+}
+
+TEST_F(pipe, fasync_sigio_on_arrival)
+{
+	siginfo_t si;
+
+	open_pair(_metadata, self);
+	block_signal(SIGIO);
+	ASSERT_EQ(0, fcntl(self->rd, F_SETOWN, getpid()));
+	ASSERT_EQ(0, fcntl(self->rd, F_SETFL, fcntl(self->rd, F_GETFL) | O_ASYNC));
+	ASSERT_EQ(1, write(self->wr, "x", 1));
+	EXPECT_EQ(SIGIO, take_signal(SIGIO, &si, 10000));
+}
+
+TEST_F(pipe, fasync_setsig_poll_in_to_reader)
+{
+	int sig = SIGRTMIN + 1;
+	siginfo_t si;
+
+	open_pair(_metadata, self);
+	block_signal(sig);
+	ASSERT_EQ(0, fcntl(self->rd, F_SETOWN, getpid()));
+	ASSERT_EQ(0, fcntl(self->rd, F_SETSIG, sig));
+	ASSERT_EQ(0, fcntl(self->rd, F_SETFL, fcntl(self->rd, F_GETFL) | O_ASYNC));
+	ASSERT_EQ(1, write(self->wr, "x", 1));
+	ASSERT_EQ(sig, take_signal(sig, &si, 10000));
+	EXPECT_EQ(POLL_IN, si.si_code);
+	EXPECT_EQ(self->rd, si.si_fd);
+	EXPECT_TRUE(si.si_band & POLLIN);
+}
+
+TEST_F(pipe, fasync_setsig_poll_out_to_writer)
+{
+	int sig = SIGRTMIN + 2;
+	char buf[4096];
+	siginfo_t si;
+
+	open_pair(_metadata, self);
+	fill(self->wr);
+	block_signal(sig);
+	ASSERT_EQ(0, fcntl(self->wr, F_SETOWN, getpid()));
+	ASSERT_EQ(0, fcntl(self->wr, F_SETSIG, sig));
+	ASSERT_EQ(0, fcntl(self->wr, F_SETFL, fcntl(self->wr, F_GETFL) | O_ASYNC));
+	ASSERT_EQ(sizeof(buf), read(self->rd, buf, sizeof(buf)));
+	ASSERT_EQ(sig, take_signal(sig, &si, 10000));
+	EXPECT_EQ(POLL_OUT, si.si_code);
+	EXPECT_EQ(self->wr, si.si_fd);
+	EXPECT_TRUE(si.si_band & POLLOUT);
+}
+
+/* ------------------------------------------------------------ ring size */
+
+TEST_F(pipe, size_default)
+{
+	open_pair(_metadata, self);
+	EXPECT_EQ(DEFAULT_SIZE, get_size(variant->kipc, self->rd));
+}
+
+TEST_F(pipe, set_size_rounds_up_to_power_of_two)
+{
+	open_pair(_metadata, self);
+	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 5000));
+	EXPECT_EQ(8192, get_size(variant->kipc, self->rd));
+}
+
+TEST_F(pipe, set_size_at_least_a_page)
+{
+	open_pair(_metadata, self);
+	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 1));
+	EXPECT_EQ(getpagesize(), get_size(variant->kipc, self->rd));
+}
+
+TEST_F(pipe, set_size_is_the_capacity)
+{
+	open_pair(_metadata, self);
+	ASSERT_EQ(0, set_size(variant->kipc, self->wr, 16384));
+	EXPECT_EQ(16384, fill(self->wr));
+}
+
+TEST_F(pipe, set_size_below_buffered_ebusy)
+{
+	static char buf[10000];
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(sizeof(buf), write(self->wr, buf, sizeof(buf)));
+	EXPECT_EQ(-1, set_size(variant->kipc, self->rd, 4096));
+	EXPECT_EQ(EBUSY, errno);
+}
+
+TEST_F(pipe, set_size_over_2g_einval)
+{
+	open_pair(_metadata, self);
+	EXPECT_EQ(-1, set_size(variant->kipc, self->rd, (1U << 31) + 1));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(pipe, set_size_above_max_unprivileged_eperm)
+{
+	struct op_result r;
+	int note;
+	pid_t pid;
+
+	open_pair(_metadata, self);
+	CHILD_OP(pid, note, kipc_drop_privileges() ? -2 :
+		 set_size(variant->kipc, self->rd, 2 << 20));
+	ASSERT_EQ(1, op_done(note, 10000, &r));
+	EXPECT_EQ(-1, r.ret);
+	EXPECT_EQ(EPERM, r.err);
+	waitpid(pid, NULL, 0);
+}
+
+TEST_F(pipe, set_size_above_max_with_cap_sys_resource)
+{
+	open_pair(_metadata, self);
+	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 2 << 20));
+	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
+}
+
+static void pattern(char *buf, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (char)(seed + i * 7 + (i >> 8));
+}
+
+TEST_F(pipe, grow_keeps_data)
+{
+	static char in[10000], out[10000];
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(100, write(self->wr, in, 100));
+	ASSERT_EQ(100, read(self->rd, out, 100));
+	pattern(in, sizeof(in), 1);
+	ASSERT_EQ(sizeof(in), write(self->wr, in, sizeof(in)));
+	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 1 << 20));
+	ASSERT_EQ(sizeof(out), read(self->rd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
+}
+
+TEST_F(pipe, shrink_keeps_data)
+{
+	static char in[8192], out[8192];
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 16384));
+	ASSERT_EQ(100, write(self->wr, in, 100));
+	ASSERT_EQ(100, read(self->rd, out, 100));
+	pattern(in, sizeof(in), 2);
+	ASSERT_EQ(sizeof(in), write(self->wr, in, sizeof(in)));
+	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 8192));
+	ASSERT_EQ(sizeof(out), read(self->rd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
+}
+
+/* --------------------------------------------------------- concurrency */
+
+#define WRITERS		4
+#define READERS		2
+#define RECORDS		2000
+
+struct record {
+	uint32_t writer;
+	uint32_t seq;
+	uint32_t sum;
+	char payload[PIPE_BUF - 12];
+};
+
+static uint32_t record_sum(const struct record *rec)
+{
+	uint32_t sum = rec->writer * 31 + rec->seq;
+	size_t i;
+
+	for (i = 0; i < sizeof(rec->payload); i += 64)
+		sum = sum * 33 + (unsigned char)rec->payload[i];
+	return sum;
+}
+
+/*
+ * WRITERS processes send sequence-numbered PIPE_BUF records, READERS
+ * processes read them in PIPE_BUF reads: every record must arrive exactly
+ * once, whole (atomic writes are never interleaved), and each writer's
+ * records in order as seen by any one reader.
+ */
+TEST_F_TIMEOUT(pipe, pipe_buf_records_never_interleave, 240)
+{
+	uint8_t *seen = mmap(NULL, WRITERS * RECORDS, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int *bad = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pids[WRITERS + READERS];
+	int i, status, total = 0;
+
+	ASSERT_NE(MAP_FAILED, seen);
+	ASSERT_NE(MAP_FAILED, bad);
+	memset(seen, 0, WRITERS * RECORDS);
+	*bad = 0;
+	open_pair(_metadata, self);
+
+	for (i = 0; i < WRITERS + READERS; i++) {
+		pids[i] = fork();
+		ASSERT_GE(pids[i], 0);
+		if (pids[i])
+			continue;
+		if (i < WRITERS) {
+			struct record rec;
+			uint32_t seq;
+
+			close(self->rd);
+			for (seq = 0; seq < RECORDS; seq++) {
+				rec.writer = i;
+				rec.seq = seq;
+				pattern(rec.payload, sizeof(rec.payload), i * RECORDS + seq);
+				rec.sum = record_sum(&rec);
+				if (write(self->wr, &rec, sizeof(rec)) != sizeof(rec))
+					_exit(1);
+			}
+		} else {
+			int64_t last[WRITERS];
+			struct record rec;
+			ssize_t n;
+
+			close(self->wr);
+			memset(last, -1, sizeof(last));
+			while ((n = read(self->rd, &rec, sizeof(rec))) > 0) {
+				if (n != sizeof(rec) || rec.writer >= WRITERS ||
+				    rec.seq >= RECORDS || rec.sum != record_sum(&rec) ||
+				    (int64_t)rec.seq <= last[rec.writer]) {
+					__atomic_add_fetch(bad, 1, __ATOMIC_SEQ_CST);
+					continue;
+				}
+				last[rec.writer] = rec.seq;
+				__atomic_add_fetch(&seen[rec.writer * RECORDS + rec.seq], 1,
+						   __ATOMIC_SEQ_CST);
+			}
+		}
+		_exit(0);
+	}
+	close(self->rd);
+	close(self->wr);
+	self->rd = self->wr = -1;
+	for (i = 0; i < WRITERS + READERS; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		EXPECT_EQ(0, status);
+	}
+	EXPECT_EQ(0, *bad);
+	for (i = 0; i < WRITERS * RECORDS; i++) {
+		EXPECT_EQ(1, seen[i]);
+		total += seen[i];
+	}
+	EXPECT_EQ(WRITERS * RECORDS, total);
+}
+
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
+{
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* 256 MiB from one process to another; both ends' checksums agree. */
+TEST_F_TIMEOUT(pipe, transfer_256mib_checksum, 280)
+{
+	const size_t total = 256UL << 20, chunk = 65536;
+	static unsigned char buf[65536];
+	uint64_t h = 0xcbf29ce484222325ULL, hw;
+	int sums[2];
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(sums));
+	open_pair(_metadata, self);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		uint64_t hc = 0xcbf29ce484222325ULL;
+		size_t sent;
+
+		close(self->rd);
+		for (sent = 0; sent < total; sent += chunk) {
+			pattern((char *)buf, chunk, sent / chunk);
+			hc = fnv1a(hc, buf, chunk);
+			if (write(self->wr, buf, chunk) != (ssize_t)chunk)
+				_exit(1);
+		}
+		if (write(sums[1], &hc, sizeof(hc)) != sizeof(hc))
+			_exit(1);
+		_exit(0);
+	}
+	close(self->wr);
+	self->wr = -1;
+	while ((n = read(self->rd, buf, sizeof(buf))) > 0) {
+		h = fnv1a(h, buf, n);
+		got += n;
+	}
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(total, got);
+	ASSERT_EQ(sizeof(hw), read(sums[0], &hw, sizeof(hw)));
+	EXPECT_EQ(hw, h);
+	waitpid(pid, NULL, 0);
+}
+
+/* ------------------------------------------------------ kipc only */
+
+FIXTURE(kipc_pipe) {
+	int fd;
+};
+
+FIXTURE_SETUP(kipc_pipe)
+{
+	KIPC_REQUIRE_MODULE();
+	self->fd = kipc_open(NODE, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+}
+
+FIXTURE_TEARDOWN(kipc_pipe)
+{
+	__u32 size = DEFAULT_SIZE;
+
+	reap_kids();
+	EXPECT_EQ(0, ioctl(self->fd, KIPC_PIPE_SET_SIZE, &size));
+	close(self->fd);
+}
+
+/* Unlike F_SETPIPE_SZ, which quietly makes 0 a page, SPEC says EINVAL. */
+TEST_F(kipc_pipe, set_size_zero_einval)
+{
+	__u32 size = 0;
+
+	EXPECT_EQ(-1, ioctl(self->fd, KIPC_PIPE_SET_SIZE, &size));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(kipc_pipe, set_size_exactly_2g_allowed_to_root)
+{
+	__u32 size = 1U << 31;
+
+	EXPECT_EQ(0, ioctl(self->fd, KIPC_PIPE_SET_SIZE, &size));
+	size = 0;
+	EXPECT_EQ(0, ioctl(self->fd, KIPC_PIPE_GET_SIZE, &size));
+	EXPECT_EQ(1U << 31, size);
+}
+
+TEST_F(kipc_pipe, get_size_bad_pointer_efault)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, KIPC_PIPE_GET_SIZE, kipc_bad_ptr()));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(kipc_pipe, set_size_bad_pointer_efault)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, KIPC_PIPE_SET_SIZE, NULL));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(kipc_pipe, size_persists_across_close)
+{
+	__u32 size = 16384;
+
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_PIPE_SET_SIZE, &size));
+	close(self->fd);
+	self->fd = kipc_open(NODE, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+	size = 0;
+	EXPECT_EQ(0, ioctl(self->fd, KIPC_PIPE_GET_SIZE, &size));
+	EXPECT_EQ(16384, size);
+}
+
+/*
+ * The ring counts bytes: a writer of one byte is not held up behind a
+ * blocked PIPE_BUF writer when one byte of room appears. (A kernel FIFO
+ * frees room a page at a time, so it has no counterpart.)
+ */
+TEST_F(kipc_pipe, small_writer_passes_blocked_atomic_writer)
+{
+	static char buf[4096];
+	struct op_result big, small;
+	int note_big, note_small;
+	pid_t pid_big, pid_small;
+
+	fill(self->fd);
+	CHILD_OP(pid_big, note_big, write(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, op_done(note_big, 200, &big));
+	CHILD_OP(pid_small, note_small, write(self->fd, "s", 1));
+	EXPECT_EQ(0, op_done(note_small, 200, &small));
+	ASSERT_EQ(100, read(self->fd, buf, 100));
+	ASSERT_EQ(1, op_done(note_small, 10000, &small));
+	EXPECT_EQ(1, small.ret);
+	EXPECT_EQ(0, op_done(note_big, 200, &big));
+	ASSERT_EQ(sizeof(buf), read(self->fd, buf, sizeof(buf)));
+	ASSERT_EQ(1, op_done(note_big, 10000, &big));
+	EXPECT_EQ(sizeof(buf), big.ret);
+	waitpid(pid_big, NULL, 0);
+	waitpid(pid_small, NULL, 0);
+}
+
+TEST_F(kipc_pipe, proc_counts_open_files)
+{
+	int rd = kipc_open(NODE, O_RDONLY | O_NONBLOCK);
+
+	ASSERT_GE(rd, 0);
+	EXPECT_EQ(2, kipc_proc("pipe", NODE, "readers"));
+	EXPECT_EQ(1, kipc_proc("pipe", NODE, "writers"));
+	close(rd);
+	EXPECT_EQ(1, kipc_proc("pipe", NODE, "readers"));
+}
+
+TEST_F(kipc_pipe, proc_counts_bytes)
+{
+	long long in = kipc_proc("pipe", NODE, "bytes_in");
+	long long out = kipc_proc("pipe", NODE, "bytes_out");
+	char buf[300];
+
+	ASSERT_EQ(300, write(self->fd, buf, 300));
+	EXPECT_EQ(300, kipc_proc("pipe", NODE, "used"));
+	EXPECT_EQ(in + 300, kipc_proc("pipe", NODE, "bytes_in"));
+	ASSERT_EQ(120, read(self->fd, buf, 120));
+	EXPECT_EQ(180, kipc_proc("pipe", NODE, "used"));
+	EXPECT_EQ(out + 120, kipc_proc("pipe", NODE, "bytes_out"));
+	EXPECT_EQ(DEFAULT_SIZE, kipc_proc("pipe", NODE, "size"));
+}
+
+TEST_F(kipc_pipe, proc_high_water_is_the_peak)
+{
+	static char buf[DEFAULT_SIZE];
+
+	ASSERT_EQ(DEFAULT_SIZE, write(self->fd, buf, DEFAULT_SIZE));
+	ASSERT_EQ(DEFAULT_SIZE, read(self->fd, buf, DEFAULT_SIZE));
+	EXPECT_EQ(DEFAULT_SIZE, kipc_proc("pipe", NODE, "high_water"));
+	EXPECT_EQ(0, kipc_proc("pipe", NODE, "used"));
+}
+
+TEST(unprivileged_open_eacces)
+{
+	struct op_result r;
+	int note;
+	pid_t pid;
+
+	KIPC_REQUIRE_MODULE();
+	CHILD_OP(pid, note, kipc_drop_privileges() ? -2 : kipc_open(NODE, O_RDWR));
+	ASSERT_EQ(1, op_done(note, 10000, &r));
+	EXPECT_EQ(-1, r.ret);
+	EXPECT_EQ(EACCES, r.err);
+	waitpid(pid, NULL, 0);
+}
+
+TEST_HARNESS_MAIN
