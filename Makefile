@@ -18,7 +18,7 @@ KSRC_STAMP := $(KSRC)/.extracted
 KSFT_DIR := $(KSRC)/tools/testing/selftests
 
 # Our C sources, for lint and format.
-KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/kipc.h
+KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/kipc.h
 USER_SRCS := $(wildcard user/*.c user/*.h selftests/*.c selftests/*.h)
 
 # Seconds the VM may run before the host kills it.

@@ -11,9 +11,9 @@
 
 /* 6.4 dropped the owner argument of class_create(). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
-#define kipc_class_create(name)	class_create(THIS_MODULE, name)
+#define kipc_class_create(name) class_create(THIS_MODULE, name)
 #else
-#define kipc_class_create(name)	class_create(name)
+#define kipc_class_create(name) class_create(name)
 #endif
 
 /* 6.2 made the device argument of class->devnode const. */

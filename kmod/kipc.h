@@ -14,7 +14,7 @@
 #include "compat.h"
 
 /* The largest node count per kind; the minor number space is split by kind. */
-#define KIPC_MAX_NODES		256
+#define KIPC_MAX_NODES 256
 
 /* Module parameters (main.c), read-only after load. */
 extern unsigned int kipc_param_pipe_size;

@@ -38,16 +38,18 @@ MODULE_PARM_DESC(mode, "Permission bits of every node (default 0600)");
 
 unsigned int kipc_param_pipe_size = 65536;
 module_param_named(pipe_size, kipc_param_pipe_size, uint, 0444);
-MODULE_PARM_DESC(pipe_size, "Initial pipe ring capacity in bytes (default 65536)");
+MODULE_PARM_DESC(pipe_size,
+		 "Initial pipe ring capacity in bytes (default 65536)");
 
 unsigned int kipc_param_pipe_max_size = 1048576;
 module_param_named(pipe_max_size, kipc_param_pipe_max_size, uint, 0444);
 MODULE_PARM_DESC(pipe_max_size,
-		 "Largest pipe capacity without CAP_SYS_RESOURCE (default 1048576)");
+		 "Largest pipe size without CAP_SYS_RESOURCE (default 1048576)");
 
 unsigned int kipc_param_msgmax = 8192;
 module_param_named(msgmax, kipc_param_msgmax, uint, 0444);
-MODULE_PARM_DESC(msgmax, "Default largest message text in bytes (default 8192)");
+MODULE_PARM_DESC(msgmax,
+		 "Default largest message text in bytes (default 8192)");
 
 unsigned int kipc_param_msgmnb = 16384;
 module_param_named(msgmnb, kipc_param_msgmnb, uint, 0444);
@@ -55,15 +57,20 @@ MODULE_PARM_DESC(msgmnb, "Default queue capacity in bytes (default 16384)");
 
 unsigned long kipc_param_shm_size = 1UL << 20;
 module_param_named(shm_size, kipc_param_shm_size, ulong, 0444);
-MODULE_PARM_DESC(shm_size, "Initial shared-memory segment size in bytes (default 1 MiB)");
+MODULE_PARM_DESC(shm_size,
+		 "Initial shared-memory segment size in bytes (default 1 MiB)");
 
 unsigned long kipc_param_shm_max = 256UL << 20;
 module_param_named(shm_max, kipc_param_shm_max, ulong, 0444);
-MODULE_PARM_DESC(shm_max, "Largest shared-memory segment in bytes (default 256 MiB)");
+MODULE_PARM_DESC(shm_max,
+		 "Largest shared-memory segment in bytes (default 256 MiB)");
 
 unsigned int kipc_param_sem_init = 1;
 module_param_named(sem_init, kipc_param_sem_init, uint, 0444);
 MODULE_PARM_DESC(sem_init, "Initial semaphore value, 0..INT_MAX (default 1)");
+
+/* Minor numbers: KIPC_MAX_NODES per kind, kind by kind. */
+#define KIPC_NR_MINORS (ARRAY_SIZE(kipc_sets) * KIPC_MAX_NODES)
 
 static dev_t kipc_devt;
 static struct class *kipc_class;
@@ -175,10 +182,10 @@ static int kipc_check_params(void)
 	unsigned int i;
 	int ret;
 
-	ret = kipc_check_count("pipes", pipes) ?:
-	      kipc_check_count("msgqs", msgqs) ?:
-	      kipc_check_count("shms", shms) ?:
-	      kipc_check_count("sems", sems);
+	ret = kipc_check_count("pipes", pipes)	       ?:
+		      kipc_check_count("msgqs", msgqs) ?:
+		      kipc_check_count("shms", shms)   ?:
+		      kipc_check_count("sems", sems);
 	if (ret)
 		return ret;
 
@@ -207,8 +214,7 @@ static int __init kipc_init(void)
 	if (ret)
 		return ret;
 
-	ret = alloc_chrdev_region(&kipc_devt, 0,
-				  ARRAY_SIZE(kipc_sets) * KIPC_MAX_NODES, "kipc");
+	ret = alloc_chrdev_region(&kipc_devt, 0, KIPC_NR_MINORS, "kipc");
 	if (ret)
 		return ret;
 
@@ -220,7 +226,8 @@ static int __init kipc_init(void)
 	kipc_class->devnode = kipc_devnode;
 
 	for (i = 0; i < ARRAY_SIZE(kipc_sets); i++) {
-		ret = kipc_set_create(&kipc_sets[i], i * KIPC_MAX_NODES, counts[i]);
+		ret = kipc_set_create(&kipc_sets[i], i * KIPC_MAX_NODES,
+				      counts[i]);
 		if (ret)
 			goto err_destroy_sets;
 	}
@@ -238,7 +245,7 @@ err_destroy_sets:
 		kipc_set_destroy(&kipc_sets[i]);
 	class_destroy(kipc_class);
 err_unregister_region:
-	unregister_chrdev_region(kipc_devt, ARRAY_SIZE(kipc_sets) * KIPC_MAX_NODES);
+	unregister_chrdev_region(kipc_devt, KIPC_NR_MINORS);
 	return ret;
 }
 
@@ -250,7 +257,7 @@ static void __exit kipc_exit(void)
 	while (i--)
 		kipc_set_destroy(&kipc_sets[i]);
 	class_destroy(kipc_class);
-	unregister_chrdev_region(kipc_devt, ARRAY_SIZE(kipc_sets) * KIPC_MAX_NODES);
+	unregister_chrdev_region(kipc_devt, KIPC_NR_MINORS);
 }
 
 module_init(kipc_init);
@@ -258,4 +265,4 @@ module_exit(kipc_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("kipc developers");
-MODULE_DESCRIPTION("Classic IPC (pipe, message queue, shared memory, semaphore) as character devices");
+MODULE_DESCRIPTION("Classic IPC mechanisms as character devices");

@@ -31,11 +31,13 @@ static const struct file_operations kipc_msgq_fops = {
 static int kipc_msgq_check_params(void)
 {
 	if (kipc_param_msgmax < 1 || kipc_param_msgmax > INT_MAX) {
-		pr_err("msgmax=%u is out of range 1..%d\n", kipc_param_msgmax, INT_MAX);
+		pr_err("msgmax=%u is out of range 1..%d\n", kipc_param_msgmax,
+		       INT_MAX);
 		return -EINVAL;
 	}
 	if (kipc_param_msgmnb < 1 || kipc_param_msgmnb > INT_MAX) {
-		pr_err("msgmnb=%u is out of range 1..%d\n", kipc_param_msgmnb, INT_MAX);
+		pr_err("msgmnb=%u is out of range 1..%d\n", kipc_param_msgmnb,
+		       INT_MAX);
 		return -EINVAL;
 	}
 	return 0;
@@ -60,7 +62,8 @@ static void kipc_msgq_proc_show(struct seq_file *m, struct kipc_node *node)
 
 const struct kipc_kind kipc_msg_kind = {
 	.name = "msg",
-	.proc_header = "name qnum cbytes qbytes msgmax lspid lrpid sent received notifiers",
+	.proc_header =
+		"name qnum cbytes qbytes msgmax lspid lrpid sent received notifiers",
 	.fops = &kipc_msgq_fops,
 	.check_params = kipc_msgq_check_params,
 	.alloc = kipc_msgq_alloc,

@@ -42,7 +42,7 @@
 #include "kipc.h"
 
 /* Largest ring even with CAP_SYS_RESOURCE, as for F_SETPIPE_SZ. */
-#define KIPC_PIPE_SIZE_LIMIT	(1U << 31)
+#define KIPC_PIPE_SIZE_LIMIT BIT(31)
 
 /**
  * struct kipc_pipe - one pipe node
@@ -71,6 +71,7 @@
  */
 struct kipc_pipe {
 	struct kipc_node node;
+	/* Guards everything below but the wait queues and fasync lists. */
 	struct mutex lock;
 	char **pages;
 	unsigned int size;
@@ -126,7 +127,8 @@ static inline unsigned int kipc_pipe_room(const struct kipc_pipe *p)
 /* Lockless snapshots for waiters and poll. */
 static inline bool kipc_pipe_readable(const struct kipc_pipe *p)
 {
-	return READ_ONCE(p->head) != READ_ONCE(p->tail) || !READ_ONCE(p->writers);
+	return READ_ONCE(p->head) != READ_ONCE(p->tail) ||
+	       !READ_ONCE(p->writers);
 }
 
 static inline unsigned int kipc_pipe_room_snapshot(const struct kipc_pipe *p)
@@ -153,7 +155,8 @@ static inline char *kipc_pipe_addr(const struct kipc_pipe *p, unsigned int pos,
 static int kipc_pipe_writer_wake(struct wait_queue_entry *wq, unsigned int mode,
 				 int sync, void *key)
 {
-	struct kipc_pipe_writer *w = container_of(wq, struct kipc_pipe_writer, wq);
+	struct kipc_pipe_writer *w =
+		container_of(wq, struct kipc_pipe_writer, wq);
 
 	if (key && (unsigned long)key < w->need)
 		return 0;
@@ -163,7 +166,8 @@ static int kipc_pipe_writer_wake(struct wait_queue_entry *wq, unsigned int mode,
 static void kipc_pipe_wake_writers(struct kipc_pipe *p, unsigned int room)
 {
 	if (room && wq_has_sleeper(&p->wr_wait))
-		__wake_up(&p->wr_wait, TASK_INTERRUPTIBLE, 1, (void *)(unsigned long)room);
+		__wake_up(&p->wr_wait, TASK_INTERRUPTIBLE, 1,
+			  (void *)(unsigned long)room);
 }
 
 /* Free a ring's pages (NULL slots are skipped by free_page()) and its array. */
@@ -177,7 +181,8 @@ static void kipc_pipe_free_pages(char **pages, unsigned int nr)
 }
 
 /* Copy up to @len buffered bytes out; returns the bytes consumed. */
-static size_t kipc_pipe_copy_out(struct kipc_pipe *p, struct iov_iter *to, size_t len)
+static size_t kipc_pipe_copy_out(struct kipc_pipe *p, struct iov_iter *to,
+				 size_t len)
 {
 	size_t done = 0, n, copied;
 	unsigned int chunk;
@@ -200,7 +205,8 @@ static size_t kipc_pipe_copy_out(struct kipc_pipe *p, struct iov_iter *to, size_
  * Copy up to @len bytes in at @p->head without publishing them; returns the
  * bytes copied. Ring pages are allocated here on first use.
  */
-static ssize_t kipc_pipe_copy_in(struct kipc_pipe *p, struct iov_iter *from, size_t len)
+static ssize_t kipc_pipe_copy_in(struct kipc_pipe *p, struct iov_iter *from,
+				 size_t len)
 {
 	unsigned int pos = p->head, off, chunk;
 	size_t done = 0, n, copied;
@@ -228,7 +234,8 @@ static ssize_t kipc_pipe_copy_in(struct kipc_pipe *p, struct iov_iter *from, siz
 
 static bool kipc_pipe_nonblock(struct kiocb *iocb)
 {
-	return (iocb->ki_filp->f_flags & O_NONBLOCK) || (iocb->ki_flags & IOCB_NOWAIT);
+	return (iocb->ki_filp->f_flags & O_NONBLOCK) ||
+	       (iocb->ki_flags & IOCB_NOWAIT);
 }
 
 static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
@@ -248,7 +255,8 @@ static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		unsigned int used = kipc_pipe_used(p);
 
 		if (used) {
-			ret = kipc_pipe_copy_out(p, to, min_t(size_t, used, want));
+			ret = kipc_pipe_copy_out(p, to,
+						 min_t(size_t, used, want));
 			if (!ret)
 				ret = -EFAULT;
 			break;
@@ -260,7 +268,8 @@ static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			break;
 		}
 		mutex_unlock(&p->lock);
-		if (wait_event_interruptible_exclusive(p->rd_wait, kipc_pipe_readable(p)))
+		if (wait_event_interruptible_exclusive(p->rd_wait,
+						       kipc_pipe_readable(p)))
 			return -ERESTARTSYS;
 		mutex_lock(&p->lock);
 	}
@@ -273,13 +282,15 @@ static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (ret > 0) {
 		kipc_pipe_wake_writers(p, room);
-		wake_up_interruptible_poll(&p->poll_wait, EPOLLOUT | EPOLLWRNORM);
+		wake_up_interruptible_poll(&p->poll_wait,
+					   EPOLLOUT | EPOLLWRNORM);
 		kill_fasync(&p->fasync_writers, SIGIO, POLL_OUT);
 		file_accessed(iocb->ki_filp);
 	}
 	/* Pass the wake-up on: this reader may have taken only part. */
 	if (more)
-		wake_up_interruptible_sync_poll(&p->rd_wait, EPOLLIN | EPOLLRDNORM);
+		wake_up_interruptible_sync_poll(&p->rd_wait,
+						EPOLLIN | EPOLLRDNORM);
 	return ret;
 }
 
@@ -292,8 +303,10 @@ static int kipc_pipe_wait_room(struct kipc_pipe *p, unsigned int need)
 	init_wait(&w.wq);
 	w.wq.func = kipc_pipe_writer_wake;
 	for (;;) {
-		prepare_to_wait_exclusive(&p->wr_wait, &w.wq, TASK_INTERRUPTIBLE);
-		if (!READ_ONCE(p->readers) || kipc_pipe_room_snapshot(p) >= need)
+		prepare_to_wait_exclusive(&p->wr_wait, &w.wq,
+					  TASK_INTERRUPTIBLE);
+		if (!READ_ONCE(p->readers) ||
+		    kipc_pipe_room_snapshot(p) >= need)
 			break;
 		if (signal_pending(current)) {
 			ret = -ERESTARTSYS;
@@ -329,7 +342,8 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		room = kipc_pipe_room(p);
 		need = atomic ? left : 1;
 		if (room >= need) {
-			n = kipc_pipe_copy_in(p, from, min_t(size_t, room, left));
+			n = kipc_pipe_copy_in(p, from,
+					      min_t(size_t, room, left));
 			/* An atomic write is all or nothing, even on a fault. */
 			if (n > 0 && atomic && n < left) {
 				iov_iter_revert(from, n);
@@ -346,8 +360,10 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			ret += n;
 			left -= n;
 			mutex_unlock(&p->lock);
-			wake_up_interruptible_sync_poll(&p->rd_wait, EPOLLIN | EPOLLRDNORM);
-			wake_up_interruptible_poll(&p->poll_wait, EPOLLIN | EPOLLRDNORM);
+			wake_up_interruptible_sync_poll(&p->rd_wait,
+							EPOLLIN | EPOLLRDNORM);
+			wake_up_interruptible_poll(&p->poll_wait,
+						   EPOLLIN | EPOLLRDNORM);
 			kill_fasync(&p->fasync_readers, SIGIO, POLL_IN);
 			if (!left || !iov_iter_count(from))
 				goto out;
@@ -393,7 +409,8 @@ static __poll_t kipc_pipe_poll(struct file *file, poll_table *wait)
 	if (file->f_mode & FMODE_READ) {
 		if (READ_ONCE(p->head) != READ_ONCE(p->tail))
 			mask |= EPOLLIN | EPOLLRDNORM;
-		if (!READ_ONCE(p->writers) && pf->w_counter_seen != READ_ONCE(p->w_counter))
+		if (!READ_ONCE(p->writers) &&
+		    pf->w_counter_seen != READ_ONCE(p->w_counter))
 			mask |= EPOLLHUP;
 	}
 	if (file->f_mode & FMODE_WRITE) {
@@ -417,7 +434,8 @@ static int kipc_pipe_wait_partner(struct kipc_pipe *p, unsigned int *counter,
 
 	lockdep_assert_held(&p->lock);
 	mutex_unlock(&p->lock);
-	ret = wait_event_interruptible(p->open_wait, READ_ONCE(*counter) != seen);
+	ret = wait_event_interruptible(p->open_wait,
+				       READ_ONCE(*counter) != seen);
 	mutex_lock(&p->lock);
 	return ret ? -ERESTARTSYS : 0;
 }
@@ -464,7 +482,8 @@ static int kipc_pipe_open(struct inode *inode, struct file *file)
 		if (!p->writers) {
 			if (nonblock)
 				pf->w_counter_seen = p->w_counter;
-			else if (kipc_pipe_wait_partner(p, &p->w_counter, p->w_counter))
+			else if (kipc_pipe_wait_partner(p, &p->w_counter,
+							p->w_counter))
 				goto err_reader;
 		}
 		break;
@@ -476,7 +495,8 @@ static int kipc_pipe_open(struct inode *inode, struct file *file)
 		p->w_counter++;
 		p->writers++;
 		wake_up_interruptible_all(&p->open_wait);
-		if (!p->readers && kipc_pipe_wait_partner(p, &p->r_counter, p->r_counter))
+		if (!p->readers &&
+		    kipc_pipe_wait_partner(p, &p->r_counter, p->r_counter))
 			goto err_writer;
 		break;
 	default:
@@ -563,7 +583,8 @@ static int kipc_pipe_fasync(int fd, struct file *file, int on)
  * Copy the buffered bytes into the ring @pages of @size bytes, at the same
  * positions. Used when the data spans more pages than the new ring has.
  */
-static int kipc_pipe_copy_ring(struct kipc_pipe *p, char **pages, unsigned int size)
+static int kipc_pipe_copy_ring(struct kipc_pipe *p, char **pages,
+			       unsigned int size)
 {
 	unsigned int pos, off, chunk, n;
 	char **slot, *src;
@@ -611,13 +632,16 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 
 	mutex_lock(&p->lock);
 	old_nr = p->size >> PAGE_SHIFT;
-	span = (round_up(p->head, PAGE_SIZE) - round_down(p->tail, PAGE_SIZE)) >> PAGE_SHIFT;
+	span = (round_up(p->head, PAGE_SIZE) -
+		round_down(p->tail, PAGE_SIZE)) >>
+	       PAGE_SHIFT;
 	if (kipc_pipe_used(p) > size) {
 		ret = -EBUSY;
 	} else if (span > nr) {
 		ret = kipc_pipe_copy_ring(p, pages, size);
 	} else {
-		for (pos = round_down(p->tail, PAGE_SIZE); span--; pos += PAGE_SIZE) {
+		for (pos = round_down(p->tail, PAGE_SIZE); span--;
+		     pos += PAGE_SIZE) {
 			i = (pos & (p->size - 1)) >> PAGE_SHIFT;
 			pages[(pos & (size - 1)) >> PAGE_SHIFT] = p->pages[i];
 			p->pages[i] = NULL;
@@ -639,7 +663,8 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	return 0;
 }
 
-static long kipc_pipe_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long kipc_pipe_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
 {
 	struct kipc_pipe_file *pf = file->private_data;
 	struct kipc_pipe *p = pf->pipe;
@@ -671,15 +696,17 @@ static const struct file_operations kipc_pipe_fops = {
 
 static int kipc_pipe_check_params(void)
 {
-	unsigned int max = kipc_param_pipe_max_size, size = kipc_param_pipe_size;
+	unsigned int max = kipc_param_pipe_max_size,
+		     size = kipc_param_pipe_size;
 
 	if (max < PAGE_SIZE || max > KIPC_PIPE_SIZE_LIMIT) {
-		pr_err("pipe_max_size=%u is out of range %lu..%u\n", max, PAGE_SIZE,
-		       KIPC_PIPE_SIZE_LIMIT);
+		pr_err("pipe_max_size=%u is out of range %lu..%lu\n", max,
+		       PAGE_SIZE, KIPC_PIPE_SIZE_LIMIT);
 		return -EINVAL;
 	}
 	if (size < 1 || size > max) {
-		pr_err("pipe_size=%u is out of range 1..pipe_max_size (%u)\n", size, max);
+		pr_err("pipe_size=%u is out of range 1..pipe_max_size (%u)\n",
+		       size, max);
 		return -EINVAL;
 	}
 	return 0;
@@ -692,8 +719,10 @@ static struct kipc_node *kipc_pipe_alloc(unsigned int index)
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return NULL;
-	p->size = max_t(unsigned int, PAGE_SIZE, roundup_pow_of_two(kipc_param_pipe_size));
-	p->pages = kvcalloc(p->size >> PAGE_SHIFT, sizeof(*p->pages), GFP_KERNEL);
+	p->size = max_t(unsigned int, PAGE_SIZE,
+			roundup_pow_of_two(kipc_param_pipe_size));
+	p->pages =
+		kvcalloc(p->size >> PAGE_SHIFT, sizeof(*p->pages), GFP_KERNEL);
 	if (!p->pages) {
 		kfree(p);
 		return NULL;
@@ -720,15 +749,16 @@ static void kipc_pipe_proc_show(struct seq_file *m, struct kipc_node *node)
 	struct kipc_pipe *p = container_of(node, struct kipc_pipe, node);
 
 	mutex_lock(&p->lock);
-	seq_printf(m, "%s %u %u %u %u %llu %llu %u\n", dev_name(&node->dev), p->size,
-		   kipc_pipe_used(p), p->readers, p->writers, p->bytes_in, p->bytes_out,
-		   p->high_water);
+	seq_printf(m, "%s %u %u %u %u %llu %llu %u\n", dev_name(&node->dev),
+		   p->size, kipc_pipe_used(p), p->readers, p->writers,
+		   p->bytes_in, p->bytes_out, p->high_water);
 	mutex_unlock(&p->lock);
 }
 
 const struct kipc_kind kipc_pipe_kind = {
 	.name = "pipe",
-	.proc_header = "name size used readers writers bytes_in bytes_out high_water",
+	.proc_header =
+		"name size used readers writers bytes_in bytes_out high_water",
 	.fops = &kipc_pipe_fops,
 	.check_params = kipc_pipe_check_params,
 	.alloc = kipc_pipe_alloc,

@@ -34,8 +34,9 @@ int kipc_proc_init(struct kipc_node_set *sets, unsigned int nr_sets)
 		return -ENOMEM;
 
 	for (i = 0; i < nr_sets; i++) {
-		if (!proc_create_single_data(sets[i].kind->name, 0444, kipc_proc_dir,
-					     kipc_proc_show, &sets[i])) {
+		if (!proc_create_single_data(sets[i].kind->name, 0444,
+					     kipc_proc_dir, kipc_proc_show,
+					     &sets[i])) {
 			proc_remove(kipc_proc_dir);
 			return -ENOMEM;
 		}

@@ -31,8 +31,8 @@ static const struct file_operations kipc_sem_fops = {
 static int kipc_sem_check_params(void)
 {
 	if (kipc_param_sem_init > KIPC_SEM_VALUE_MAX) {
-		pr_err("sem_init=%u is out of range 0..%d\n", kipc_param_sem_init,
-		       KIPC_SEM_VALUE_MAX);
+		pr_err("sem_init=%u is out of range 0..%d\n",
+		       kipc_param_sem_init, KIPC_SEM_VALUE_MAX);
 		return -EINVAL;
 	}
 	return 0;

@@ -10,7 +10,7 @@
 #include "kipc.h"
 
 /* Segments larger than this are refused even to root: 64 GiB. */
-#define KIPC_SHM_LIMIT	(64ULL << 30)
+#define KIPC_SHM_LIMIT (64ULL << 30)
 
 /**
  * struct kipc_shm - one shm node
@@ -33,12 +33,14 @@ static const struct file_operations kipc_shm_fops = {
 
 static int kipc_shm_check_params(void)
 {
-	if (kipc_param_shm_max < PAGE_SIZE || kipc_param_shm_max > KIPC_SHM_LIMIT) {
-		pr_err("shm_max=%lu is out of range %lu..%llu\n", kipc_param_shm_max,
-		       PAGE_SIZE, KIPC_SHM_LIMIT);
+	if (kipc_param_shm_max < PAGE_SIZE ||
+	    kipc_param_shm_max > KIPC_SHM_LIMIT) {
+		pr_err("shm_max=%lu is out of range %lu..%llu\n",
+		       kipc_param_shm_max, PAGE_SIZE, KIPC_SHM_LIMIT);
 		return -EINVAL;
 	}
-	if (kipc_param_shm_size < 1 || kipc_param_shm_size > kipc_param_shm_max) {
+	if (kipc_param_shm_size < 1 ||
+	    kipc_param_shm_size > kipc_param_shm_max) {
 		pr_err("shm_size=%lu is out of range 1..shm_max (%lu)\n",
 		       kipc_param_shm_size, kipc_param_shm_max);
 		return -EINVAL;

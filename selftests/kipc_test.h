@@ -22,11 +22,11 @@
 
 #include <linux/kipc.h>
 
-#define KIPC_DEV_DIR	"/dev/kipc"
-#define KIPC_PROC_DIR	"/proc/kipc"
+#define KIPC_DEV_DIR "/dev/kipc"
+#define KIPC_PROC_DIR "/proc/kipc"
 
 /* The uid/gid unprivileged tests switch to (nobody on Debian). */
-#define KIPC_NOBODY	65534
+#define KIPC_NOBODY 65534
 
 static inline int kipc_loaded(void)
 {
@@ -38,11 +38,11 @@ static inline int kipc_loaded(void)
  * harness would run the test body after a SKIP(return) in setup, so this
  * leaves through the harness's own setjmp, as an ASSERT does.
  */
-#define KIPC_REQUIRE_MODULE()						\
-	do {								\
-		if (!kipc_loaded())					\
-			SKIP(longjmp(_metadata->env, 1),		\
-			     "kipc module not loaded");			\
+#define KIPC_REQUIRE_MODULE()                            \
+	do {                                             \
+		if (!kipc_loaded())                      \
+			SKIP(longjmp(_metadata->env, 1), \
+			     "kipc module not loaded");  \
 	} while (0)
 
 static inline void kipc_node_path(char *buf, size_t len, const char *name)
@@ -75,18 +75,18 @@ static inline int kipc_proc_get(const char *table, const char *node,
 		return -1;
 	if (!fgets(line, sizeof(line), f))
 		goto out;
-	for (i = 0, tok = strtok_r(line, " \n", &save); tok;
-	     i++, tok = strtok_r(NULL, " \n", &save))
+	for (i = 0, tok = strtok_r(line, "\n ", &save); tok;
+	     i++, tok = strtok_r(NULL, "\n ", &save))
 		if (!strcmp(tok, col))
 			idx = i;
 	if (idx < 0)
 		goto out;
 	while (fgets(line, sizeof(line), f)) {
-		tok = strtok_r(line, " \n", &save);
+		tok = strtok_r(line, "\n ", &save);
 		if (!tok || strcmp(tok, node))
 			continue;
 		for (i = 1; i <= idx && tok; i++)
-			tok = strtok_r(NULL, " \n", &save);
+			tok = strtok_r(NULL, "\n ", &save);
 		if (tok) {
 			*val = strtoll(tok, NULL, 0);
 			ret = 0;
@@ -123,7 +123,8 @@ static inline void *kipc_bad_ptr(void)
 	static void *page;
 
 	if (!page)
-		page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
 	return page;
 }
 

@@ -17,8 +17,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#define DEFAULT_SIZE	65536
-#define NODE		"pipe0"
+#define DEFAULT_SIZE 65536
+#define NODE "pipe0"
 
 struct op_result {
 	ssize_t ret;
@@ -41,24 +41,26 @@ static void reap_kids(void)
  * Run @expr in a child process, which sends back its value and errno on a
  * pipe whose read end is stored in @note. Teardown reaps the child.
  */
-#define CHILD_OP(pid, note, expr)					\
-	do {								\
-		int __p[2];						\
-		ASSERT_EQ(0, pipe(__p));				\
-		(pid) = fork();						\
-		ASSERT_GE((pid), 0);					\
-		kids[nr_kids++] = (pid);				\
-		if ((pid) == 0) {					\
-			struct op_result __r;				\
-			close(__p[0]);					\
-			__r.ret = (expr);				\
-			__r.err = errno;				\
-			if (write(__p[1], &__r, sizeof(__r)) < 0)	\
-				_exit(1);				\
-			_exit(0);					\
-		}							\
-		close(__p[1]);						\
-		(note) = __p[0];					\
+#define CHILD_OP(pid, note, expr)                                 \
+	do {                                                      \
+		int __p[2];                                       \
+		pid_t __pid;                                      \
+		ASSERT_EQ(0, pipe(__p));                          \
+		__pid = fork();                                   \
+		ASSERT_GE(__pid, 0);                              \
+		kids[nr_kids++] = __pid;                          \
+		if (__pid == 0) {                                 \
+			struct op_result __r;                     \
+			close(__p[0]);                            \
+			__r.ret = (expr);                         \
+			__r.err = errno;                          \
+			if (write(__p[1], &__r, sizeof(__r)) < 0) \
+				_exit(1);                         \
+			_exit(0);                                 \
+		}                                                 \
+		close(__p[1]);                                    \
+		(note) = __p[0];                                  \
+		(pid) = __pid;                                    \
 	} while (0)
 
 static int wait_readable(int fd, int ms)
@@ -86,7 +88,8 @@ static void alarm_ms(int ms)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct itimerval it = {
-		.it_value = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 },
+		.it_value = { .tv_sec = ms / 1000,
+			      .tv_usec = (ms % 1000) * 1000 },
 	};
 
 	sigemptyset(&sa.sa_mask);
@@ -105,7 +108,8 @@ static void block_signal(int sig)
 
 static int take_signal(int sig, siginfo_t *si, int ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (ms % 1000) * 1000000L };
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -151,15 +155,18 @@ static long fill(int wr)
 	return total;
 }
 
-FIXTURE(pipe) {
+FIXTURE(pipe)
+{
 	char path[PATH_MAX];
 	int rd, wr;
 };
 
-FIXTURE_VARIANT(pipe) {
+FIXTURE_VARIANT(pipe)
+{
 	bool kipc;
 };
 
+/* clang-format off */
 FIXTURE_VARIANT_ADD(pipe, fifo) {
 	.kipc = false,
 };
@@ -167,6 +174,8 @@ FIXTURE_VARIANT_ADD(pipe, fifo) {
 FIXTURE_VARIANT_ADD(pipe, kipc) {
 	.kipc = true,
 };
+
+/* clang-format on */
 
 FIXTURE_SETUP(pipe)
 {
@@ -176,7 +185,8 @@ FIXTURE_SETUP(pipe)
 		KIPC_REQUIRE_MODULE();
 		kipc_node_path(self->path, sizeof(self->path), NODE);
 	} else {
-		snprintf(self->path, sizeof(self->path), "/tmp/kipc-fifo-%d", getpid());
+		snprintf(self->path, sizeof(self->path), "/tmp/kipc-fifo-%d",
+			 getpid());
 		unlink(self->path);
 		ASSERT_EQ(0, mkfifo(self->path, 0600));
 	}
@@ -201,7 +211,8 @@ FIXTURE_TEARDOWN(pipe)
 }
 
 /* Open a reader and a writer without blocking, both left in blocking mode. */
-static void open_pair(struct __test_metadata *_metadata, FIXTURE_DATA(pipe) *self)
+static void open_pair(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(pipe) * self)
 {
 	self->rd = open(self->path, O_RDONLY | O_NONBLOCK);
 	ASSERT_GE(self->rd, 0);
@@ -472,8 +483,9 @@ TEST_F(pipe, blocked_writer_gets_epipe_when_reader_goes)
 
 	open_pair(_metadata, self);
 	fill(self->wr);
-	CHILD_OP(pid, note, (close(self->rd), signal(SIGPIPE, SIG_IGN),
-			     write(self->wr, "y", 1)));
+	CHILD_OP(pid, note,
+		 (close(self->rd), signal(SIGPIPE, SIG_IGN),
+		  write(self->wr, "y", 1)));
 	EXPECT_EQ(0, op_done(note, 200, &r));
 	close(self->rd);
 	self->rd = -1;
@@ -682,7 +694,8 @@ TEST_F(pipe, fasync_sigio_on_arrival)
 	open_pair(_metadata, self);
 	block_signal(SIGIO);
 	ASSERT_EQ(0, fcntl(self->rd, F_SETOWN, getpid()));
-	ASSERT_EQ(0, fcntl(self->rd, F_SETFL, fcntl(self->rd, F_GETFL) | O_ASYNC));
+	ASSERT_EQ(0,
+		  fcntl(self->rd, F_SETFL, fcntl(self->rd, F_GETFL) | O_ASYNC));
 	ASSERT_EQ(1, write(self->wr, "x", 1));
 	EXPECT_EQ(SIGIO, take_signal(SIGIO, &si, 10000));
 }
@@ -696,7 +709,8 @@ TEST_F(pipe, fasync_setsig_poll_in_to_reader)
 	block_signal(sig);
 	ASSERT_EQ(0, fcntl(self->rd, F_SETOWN, getpid()));
 	ASSERT_EQ(0, fcntl(self->rd, F_SETSIG, sig));
-	ASSERT_EQ(0, fcntl(self->rd, F_SETFL, fcntl(self->rd, F_GETFL) | O_ASYNC));
+	ASSERT_EQ(0,
+		  fcntl(self->rd, F_SETFL, fcntl(self->rd, F_GETFL) | O_ASYNC));
 	ASSERT_EQ(1, write(self->wr, "x", 1));
 	ASSERT_EQ(sig, take_signal(sig, &si, 10000));
 	EXPECT_EQ(POLL_IN, si.si_code);
@@ -715,7 +729,8 @@ TEST_F(pipe, fasync_setsig_poll_out_to_writer)
 	block_signal(sig);
 	ASSERT_EQ(0, fcntl(self->wr, F_SETOWN, getpid()));
 	ASSERT_EQ(0, fcntl(self->wr, F_SETSIG, sig));
-	ASSERT_EQ(0, fcntl(self->wr, F_SETFL, fcntl(self->wr, F_GETFL) | O_ASYNC));
+	ASSERT_EQ(0,
+		  fcntl(self->wr, F_SETFL, fcntl(self->wr, F_GETFL) | O_ASYNC));
 	ASSERT_EQ(sizeof(buf), read(self->rd, buf, sizeof(buf)));
 	ASSERT_EQ(sig, take_signal(sig, &si, 10000));
 	EXPECT_EQ(POLL_OUT, si.si_code);
@@ -776,8 +791,10 @@ TEST_F(pipe, set_size_above_max_unprivileged_eperm)
 	pid_t pid;
 
 	open_pair(_metadata, self);
-	CHILD_OP(pid, note, kipc_drop_privileges() ? -2 :
-		 set_size(variant->kipc, self->rd, 2 << 20));
+	CHILD_OP(pid, note,
+		 kipc_drop_privileges() ?
+			 -2 :
+			 set_size(variant->kipc, self->rd, 2 << 20));
 	ASSERT_EQ(1, op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EPERM, r.err);
@@ -830,9 +847,9 @@ TEST_F(pipe, shrink_keeps_data)
 
 /* --------------------------------------------------------- concurrency */
 
-#define WRITERS		4
-#define READERS		2
-#define RECORDS		2000
+#define WRITERS 4
+#define READERS 2
+#define RECORDS 2000
 
 struct record {
 	uint32_t writer;
@@ -885,9 +902,11 @@ TEST_F_TIMEOUT(pipe, pipe_buf_records_never_interleave, 240)
 			for (seq = 0; seq < RECORDS; seq++) {
 				rec.writer = i;
 				rec.seq = seq;
-				pattern(rec.payload, sizeof(rec.payload), i * RECORDS + seq);
+				pattern(rec.payload, sizeof(rec.payload),
+					i * RECORDS + seq);
 				rec.sum = record_sum(&rec);
-				if (write(self->wr, &rec, sizeof(rec)) != sizeof(rec))
+				if (write(self->wr, &rec, sizeof(rec)) !=
+				    sizeof(rec))
 					_exit(1);
 			}
 		} else {
@@ -899,13 +918,16 @@ TEST_F_TIMEOUT(pipe, pipe_buf_records_never_interleave, 240)
 			memset(last, -1, sizeof(last));
 			while ((n = read(self->rd, &rec, sizeof(rec))) > 0) {
 				if (n != sizeof(rec) || rec.writer >= WRITERS ||
-				    rec.seq >= RECORDS || rec.sum != record_sum(&rec) ||
+				    rec.seq >= RECORDS ||
+				    rec.sum != record_sum(&rec) ||
 				    (int64_t)rec.seq <= last[rec.writer]) {
-					__atomic_add_fetch(bad, 1, __ATOMIC_SEQ_CST);
+					__atomic_add_fetch(bad, 1,
+							   __ATOMIC_SEQ_CST);
 					continue;
 				}
 				last[rec.writer] = rec.seq;
-				__atomic_add_fetch(&seen[rec.writer * RECORDS + rec.seq], 1,
+				n = rec.writer * RECORDS + rec.seq;
+				__atomic_add_fetch(&seen[n], 1,
 						   __ATOMIC_SEQ_CST);
 			}
 		}
@@ -913,7 +935,8 @@ TEST_F_TIMEOUT(pipe, pipe_buf_records_never_interleave, 240)
 	}
 	close(self->rd);
 	close(self->wr);
-	self->rd = self->wr = -1;
+	self->rd = -1;
+	self->wr = -1;
 	for (i = 0; i < WRITERS + READERS; i++) {
 		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
 		EXPECT_EQ(0, status);
@@ -978,7 +1001,8 @@ TEST_F_TIMEOUT(pipe, transfer_256mib_checksum, 280)
 
 /* ------------------------------------------------------ kipc only */
 
-FIXTURE(kipc_pipe) {
+FIXTURE(kipc_pipe)
+{
 	int fd;
 };
 
@@ -1113,7 +1137,8 @@ TEST(unprivileged_open_eacces)
 	pid_t pid;
 
 	KIPC_REQUIRE_MODULE();
-	CHILD_OP(pid, note, kipc_drop_privileges() ? -2 : kipc_open(NODE, O_RDWR));
+	CHILD_OP(pid, note,
+		 kipc_drop_privileges() ? -2 : kipc_open(NODE, O_RDWR));
 	ASSERT_EQ(1, op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EACCES, r.err);

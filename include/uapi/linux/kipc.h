@@ -14,10 +14,10 @@
 #include <linux/types.h>
 
 /* 0xB8 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst. */
-#define KIPC_IOC_MAGIC		0xB8
+#define KIPC_IOC_MAGIC 0xB8
 
 /* Flags shared by the blocking calls (msg send/recv, sem P). */
-#define KIPC_NOWAIT		(1U << 0)	/* EAGAIN/ENOMSG instead of waiting */
+#define KIPC_NOWAIT (1U << 0) /* EAGAIN/ENOMSG instead of waiting */
 
 /* ---------------------------------------------------------------- pipe */
 
@@ -27,8 +27,8 @@
  * the pipe_max_size parameter without CAP_SYS_RESOURCE EPERM, less than
  * what is buffered EBUSY.
  */
-#define KIPC_PIPE_GET_SIZE	_IOR(KIPC_IOC_MAGIC, 0x00, __u32)
-#define KIPC_PIPE_SET_SIZE	_IOW(KIPC_IOC_MAGIC, 0x01, __u32)
+#define KIPC_PIPE_GET_SIZE _IOR(KIPC_IOC_MAGIC, 0x00, __u32)
+#define KIPC_PIPE_SET_SIZE _IOW(KIPC_IOC_MAGIC, 0x01, __u32)
 
 /* ----------------------------------------------------------- msg queue */
 
@@ -42,9 +42,9 @@ struct kipc_msgbuf {
 	char mtext[];
 };
 
-#define KIPC_MSG_EXCEPT		(1U << 1)	/* recv: first not of mtype */
-#define KIPC_MSG_NOERROR	(1U << 2)	/* recv: truncate, no E2BIG */
-#define KIPC_MSG_PEEK		(1U << 3)	/* recv: copy, leave queued */
+#define KIPC_MSG_EXCEPT (1U << 1) /* recv: first not of mtype */
+#define KIPC_MSG_NOERROR (1U << 2) /* recv: truncate, no E2BIG */
+#define KIPC_MSG_PEEK (1U << 3) /* recv: copy, leave queued */
 
 /**
  * struct kipc_msg - argument of KIPC_MSG_SEND and KIPC_MSG_RECV
@@ -103,11 +103,11 @@ struct kipc_msg_limits {
 	__u64 msgmax;
 };
 
-#define KIPC_MSG_SEND		_IOW(KIPC_IOC_MAGIC, 0x10, struct kipc_msg)
-#define KIPC_MSG_RECV		_IOWR(KIPC_IOC_MAGIC, 0x11, struct kipc_msg)
-#define KIPC_MSG_GETINFO	_IOR(KIPC_IOC_MAGIC, 0x12, struct kipc_msg_info)
-#define KIPC_MSG_SET_LIMITS	_IOW(KIPC_IOC_MAGIC, 0x13, struct kipc_msg_limits)
-#define KIPC_MSG_FLUSH		_IO(KIPC_IOC_MAGIC, 0x14)
+#define KIPC_MSG_SEND _IOW(KIPC_IOC_MAGIC, 0x10, struct kipc_msg)
+#define KIPC_MSG_RECV _IOWR(KIPC_IOC_MAGIC, 0x11, struct kipc_msg)
+#define KIPC_MSG_GETINFO _IOR(KIPC_IOC_MAGIC, 0x12, struct kipc_msg_info)
+#define KIPC_MSG_SET_LIMITS _IOW(KIPC_IOC_MAGIC, 0x13, struct kipc_msg_limits)
+#define KIPC_MSG_FLUSH _IO(KIPC_IOC_MAGIC, 0x14)
 
 /* ------------------------------------------------------- shared memory */
 
@@ -121,14 +121,14 @@ struct kipc_shm_info {
 	__u64 nattch;
 };
 
-#define KIPC_SHM_GET_SIZE	_IOR(KIPC_IOC_MAGIC, 0x20, __u64)
-#define KIPC_SHM_SET_SIZE	_IOW(KIPC_IOC_MAGIC, 0x21, __u64)
-#define KIPC_SHM_GETINFO	_IOR(KIPC_IOC_MAGIC, 0x22, struct kipc_shm_info)
+#define KIPC_SHM_GET_SIZE _IOR(KIPC_IOC_MAGIC, 0x20, __u64)
+#define KIPC_SHM_SET_SIZE _IOW(KIPC_IOC_MAGIC, 0x21, __u64)
+#define KIPC_SHM_GETINFO _IOR(KIPC_IOC_MAGIC, 0x22, struct kipc_shm_info)
 
 /* ----------------------------------------------------------- semaphore */
 
-#define KIPC_SEM_VALUE_MAX	0x7fffffff	/* INT_MAX */
-#define KIPC_SEM_UNDO		(1U << 4)	/* P: give back on close */
+#define KIPC_SEM_VALUE_MAX 0x7fffffff /* INT_MAX */
+#define KIPC_SEM_UNDO (1U << 4) /* P: give back on close */
 
 /**
  * struct kipc_sem_op - argument of KIPC_SEM_P and KIPC_SEM_V
@@ -158,14 +158,14 @@ struct kipc_sem_info {
 	__u64 v_ops;
 };
 
-#define KIPC_SEM_P		_IOW(KIPC_IOC_MAGIC, 0x30, struct kipc_sem_op)
-#define KIPC_SEM_V		_IOW(KIPC_IOC_MAGIC, 0x31, struct kipc_sem_op)
-#define KIPC_SEM_GETINFO	_IOR(KIPC_IOC_MAGIC, 0x32, struct kipc_sem_info)
-#define KIPC_SEM_SETVAL		_IOW(KIPC_IOC_MAGIC, 0x33, __s64)
+#define KIPC_SEM_P _IOW(KIPC_IOC_MAGIC, 0x30, struct kipc_sem_op)
+#define KIPC_SEM_V _IOW(KIPC_IOC_MAGIC, 0x31, struct kipc_sem_op)
+#define KIPC_SEM_GETINFO _IOR(KIPC_IOC_MAGIC, 0x32, struct kipc_sem_info)
+#define KIPC_SEM_SETVAL _IOW(KIPC_IOC_MAGIC, 0x33, __s64)
 
 /* -------------------------------------------------- signal on arrival */
 
-#define KIPC_NOTIFY_ONESHOT	(1U << 0)	/* unregister after one signal */
+#define KIPC_NOTIFY_ONESHOT (1U << 0) /* unregister after one signal */
 
 /**
  * struct kipc_notify - KIPC_NOTIFY argument (pipe and msg nodes)
@@ -180,6 +180,6 @@ struct kipc_notify {
 	__s64 mtype;
 };
 
-#define KIPC_NOTIFY		_IOW(KIPC_IOC_MAGIC, 0x40, struct kipc_notify)
+#define KIPC_NOTIFY _IOW(KIPC_IOC_MAGIC, 0x40, struct kipc_notify)
 
 #endif /* _UAPI_LINUX_KIPC_H */
