@@ -42,6 +42,11 @@ done
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose \
 	hostroot /host || finish "FAIL: cannot mount the host root over 9p"
 
+# Keep the project tree reachable: the scratch tmpfs mounts below would hide
+# it if it lives under /tmp, /run, /var/tmp or /root.
+mkdir -p /project
+mount --bind "/host$root" /project || finish "FAIL: no project tree at $root"
+
 # The chroot's own kernel filesystems and writable scratch space.
 mount -t proc proc /host/proc
 mount -t sysfs sysfs /host/sys
@@ -53,6 +58,10 @@ mount -t mqueue mqueue /host/dev/mqueue
 for d in tmp run var/tmp root; do
 	mount -t tmpfs tmpfs "/host/$d"
 done
+if [ ! -d "/host$root/kmod" ]; then
+	mkdir -p "/host$root"
+	mount --bind /project "/host$root"
+fi
 
 # shellcheck disable=SC2086
 insmod "/host$root/kmod/kipc.ko" $args || finish "FAIL: cannot load kipc.ko"
