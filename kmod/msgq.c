@@ -1,38 +1,1154 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/kipc/msgN: not implemented yet; open gives ENODEV.
+ * /dev/kipc/msgN: a kernel-lifetime queue of typed messages with the
+ * selection rules of System V msgrcv(2).
+ *
+ * Index. ipc/msg.c keeps one list in arrival order and scans it for every
+ * typed receive. Here every message is on a FIFO list of its own type, a
+ * circular list without a separate head whose oldest message (the "head"
+ * of the type) stands for the type in two red-black trees:
+ *  - @types, keyed by mtype: selector > 0 is a lookup, O(log T) for T
+ *    distinct types queued; selector < 0 takes the leftmost type, O(1);
+ *  - @heads, keyed by a per-queue arrival number (@seq): selector 0 takes
+ *    the leftmost head, O(1). With KIPC_MSG_EXCEPT the answer is the
+ *    leftmost head or, if that one has the excluded type, the next one
+ *    (each type has one head), so EXCEPT never walks a run of the excluded
+ *    type as msgrcv does.
+ * Every removal takes the head of a type (the first message of a type in
+ * arrival order is its oldest), so unlinking is O(1) on the type list plus
+ * O(log T) in the trees, and nothing depends on how many messages of other
+ * types are queued. A message costs one allocation: its header (96 bytes)
+ * and text together, charged to the sender's memory cgroup.
+ *
+ * Selection is exactly ipc/msg.c's convert_mode() and find_msg(): selector
+ * 0 (with or without EXCEPT) is the first message; < 0 (EXCEPT ignored) is
+ * the oldest of the lowest type <= |selector|; > 0 the oldest of that type,
+ * or with EXCEPT the first message of any other type.
+ *
+ * Blocking. A receiver that finds nothing registers a struct
+ * kipc_msgq_receiver on @receivers, in arrival order, under @lock. A sender
+ * hands its message straight to the first waiting receiver that matches
+ * (pipelined send, as ipc/msg.c): the message never enters the queue, and
+ * the woken receiver does not look at the queue again. This keeps the
+ * invariant "no queued message matches a waiting receiver", so no wake-up
+ * can be missed or stolen: every message either went to exactly one
+ * receiver or sits in the queue where only new receivers can find it.
+ * Receivers waiting with KIPC_MSG_PEEK are not consumers: each matching one
+ * before the consumer gets a reference to the message. A waiter whose
+ * buffer is too small gets E2BIG and the search goes on, as in ipc/msg.c.
+ * Senders blocked on a full queue wait exclusively on @wr_wait with their
+ * size recorded; a wake-up carries a snapshot of the space and skips the
+ * senders it cannot satisfy, and every sender passes the wake-up on when it
+ * leaves, so space freed by one receive reaches as many senders as fit.
+ *
+ * Copies. Senders copy the text in before taking @lock. A receive from the
+ * queue copies out under @lock before unlinking, so a fault (EFAULT) leaves
+ * the message queued; ipc/msg.c would lose it. A handed-off message is
+ * owned by its receiver and copied without @lock; if that copy faults, the
+ * message goes back to its arrival position (or to the next matching
+ * waiter), even if that briefly takes the queue over @qbytes: the send
+ * was accepted, and space is only checked when a message is sent.
+ *
+ * Signals. The ioctls return EINTR as msgsnd(2)/msgrcv(2) do: without a
+ * timeout -ERESTARTNOHAND (a stop and continue restarts them, a handler
+ * gives EINTR even with SA_RESTART); with a timeout -EINTR, as semtimedop
+ * does, since a restart would start the relative timeout again. read() and
+ * write() are ordinary file I/O and give -ERESTARTSYS. A receiver that was
+ * handed a message keeps it even if a signal or its timeout comes too.
+ *
+ * Non-blocking. O_NONBLOCK on the file makes read()/write() give EAGAIN,
+ * and also acts as KIPC_NOWAIT for KIPC_MSG_SEND/KIPC_MSG_RECV (which keep
+ * their own errors, EAGAIN and ENOMSG): a file opened non-blocking for an
+ * event loop never blocks, whichever call it uses.
+ *
+ * Locking: @lock (a mutex) guards the index, the counters, the limits,
+ * the statistics and @receivers, and is held while a queued message is
+ * copied out. Handed-off messages are owned by their receiver. @qnum,
+ * @cbytes and @qbytes are also read locklessly (READ_ONCE) by poll and by
+ * blocked senders, so they are written with WRITE_ONCE; every change that
+ * frees space is followed by a wake-up of @wr_wait after @lock is dropped.
+ * The wait queues and fasync lists have their own locks.
  */
 
+#include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/rbtree.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "kipc.h"
+
+/* A message is one allocation: kvmalloc() refuses more than INT_MAX. */
+#define KIPC_MSGQ_MSGMAX_LIMIT INT_MAX
+/* qbytes is only compared with byte counts; keep sums in u64 far from wrap. */
+#define KIPC_MSGQ_QBYTES_LIMIT ((u64)S64_MAX)
+
+/* The required columns, then receivers and senders waiting. */
+#define KIPC_MSGQ_PROC_HEADER \
+	"name qnum cbytes qbytes msgmax lspid lrpid sent received notifiers rwait swait"
+
+#define KIPC_MSGQ_RECV_FLAGS \
+	(KIPC_NOWAIT | KIPC_MSG_EXCEPT | KIPC_MSG_NOERROR | KIPC_MSG_PEEK)
+
+/* Selection modes, as SEARCH_* in ipc/msg.c. */
+enum kipc_msgq_mode {
+	KIPC_MSGQ_ANY,
+	KIPC_MSGQ_EQUAL,
+	KIPC_MSGQ_NOTEQUAL,
+	KIPC_MSGQ_LESSEQUAL,
+};
+
+/**
+ * struct kipc_msgq_msg - one message
+ * @type_node: in &kipc_msgq.types while this is the head of its type
+ * @seq_node: in &kipc_msgq.heads while this is the head of its type
+ * @type_link: circular FIFO of the queued messages of this type, oldest
+ *	first, no separate list head
+ * @mtype: message type, >= 1
+ * @seq: arrival number, unique in the queue
+ * @pid: sender's thread group (a reference)
+ * @size: length of @text
+ * @ref: the owner (queue or consumer) plus PEEK receivers still copying
+ * @text: the message text
+ *
+ * The links are guarded by &kipc_msgq.lock while queued; everything else
+ * is written before the message is published and then never changes, so
+ * holders of a reference read it without the lock.
+ */
+struct kipc_msgq_msg {
+	struct rb_node type_node;
+	struct rb_node seq_node;
+	struct list_head type_link;
+	s64 mtype;
+	u64 seq;
+	struct pid *pid;
+	u32 size;
+	refcount_t ref;
+	char text[];
+};
 
 /**
  * struct kipc_msgq - one message queue node
  * @node: device node
+ * @lock: guards every field below except the wait queues and fasync lists
+ * @types: heads of the types queued, keyed by mtype (@lock)
+ * @heads: the same heads keyed by arrival number (@lock)
+ * @next_seq: arrival number of the next message (@lock)
+ * @qnum: messages queued (@lock; lockless readers use READ_ONCE)
+ * @cbytes: text bytes queued (@lock; lockless readers as @qnum)
+ * @qbytes: capacity in bytes and in messages (@lock; lockless as @qnum)
+ * @msgmax: largest text accepted (@lock; read once per send)
+ * @lspid: last sender, or NULL (@lock)
+ * @lrpid: last receiver, or NULL (@lock)
+ * @stime_ns: CLOCK_REALTIME of the last send, 0 = never (@lock)
+ * @rtime_ns: CLOCK_REALTIME of the last receive, 0 = never (@lock)
+ * @sent: messages sent since load (@lock)
+ * @received: messages received since load, PEEK excluded (@lock)
+ * @receivers: receivers waiting for a message, in arrival order (@lock)
+ * @nr_receivers: entries on @receivers (@lock)
+ * @nr_senders: senders waiting for space (@lock)
+ * @wr_wait: senders waiting for space, exclusive, woken through
+ *	kipc_msgq_sender_wake() with a &struct kipc_msgq_space key
+ * @poll_wait: poll/epoll waiters, woken with the events that happened
+ * @fasync_readers: O_ASYNC files open for reading, told POLL_IN on arrival
+ * @fasync_writers: O_ASYNC files open for writing, told POLL_OUT on space
  */
 struct kipc_msgq {
 	struct kipc_node node;
+	/* Guards everything below but the wait queues and fasync lists. */
+	struct mutex lock;
+	struct rb_root_cached types;
+	struct rb_root_cached heads;
+	u64 next_seq;
+	u64 qnum;
+	u64 cbytes;
+	u64 qbytes;
+	u64 msgmax;
+	struct pid *lspid;
+	struct pid *lrpid;
+	u64 stime_ns;
+	u64 rtime_ns;
+	u64 sent;
+	u64 received;
+	struct list_head receivers;
+	unsigned int nr_receivers;
+	unsigned int nr_senders;
+	wait_queue_head_t wr_wait;
+	wait_queue_head_t poll_wait;
+	struct fasync_struct *fasync_readers;
+	struct fasync_struct *fasync_writers;
 };
+
+/**
+ * struct kipc_msgq_receiver - a receiver waiting for a message
+ * @link: entry on &kipc_msgq.receivers (&kipc_msgq.lock)
+ * @task: the waiting task
+ * @mode: selection mode
+ * @type: selection type (|selector| for KIPC_MSGQ_LESSEQUAL)
+ * @maxsize: largest text it takes without E2BIG
+ * @peek: KIPC_MSG_PEEK: takes a reference, leaves the message queued
+ * @msg: NULL while waiting; then the message handed over (a reference)
+ *	or ERR_PTR(-E2BIG). Set once under &kipc_msgq.lock with release
+ *	semantics, after @link is removed; from then on the sender does not
+ *	touch this record, so the receiver may read it without the lock.
+ */
+struct kipc_msgq_receiver {
+	struct list_head link;
+	struct task_struct *task;
+	enum kipc_msgq_mode mode;
+	s64 type;
+	u64 maxsize;
+	bool peek;
+	struct kipc_msgq_msg *msg;
+};
+
+/**
+ * struct kipc_msgq_sender - a sender waiting for space
+ * @wq: entry on &kipc_msgq.wr_wait
+ * @size: text length of its message
+ */
+struct kipc_msgq_sender {
+	struct wait_queue_entry wq;
+	u64 size;
+};
+
+/**
+ * struct kipc_msgq_space - how full a queue is, the key of sender wake-ups
+ * @qnum: messages queued
+ * @cbytes: text bytes queued
+ * @qbytes: capacity
+ */
+struct kipc_msgq_space {
+	u64 qnum;
+	u64 cbytes;
+	u64 qbytes;
+};
+
+/**
+ * struct kipc_msgq_snd - one send request (ioctl or write())
+ * @mtype: message type
+ * @text: the caller's text
+ * @size: its length
+ * @nowait: EAGAIN instead of waiting for space
+ * @expires: CLOCK_MONOTONIC deadline, or NULL to wait without one
+ * @intr_err: what a signal gives
+ */
+struct kipc_msgq_snd {
+	s64 mtype;
+	const void __user *text;
+	u64 size;
+	bool nowait;
+	ktime_t *expires;
+	int intr_err;
+};
+
+/**
+ * struct kipc_msgq_rcv - one receive request (ioctl or read())
+ * @mode: selection mode
+ * @type: selection type
+ * @cap: capacity of the caller's text buffer
+ * @noerror: truncate a longer message instead of E2BIG
+ * @peek: copy without removing
+ * @nowait: ENOMSG instead of waiting
+ * @expires: CLOCK_MONOTONIC deadline, or NULL to wait without one
+ * @intr_err: what a signal gives
+ * @uarg: KIPC_MSG_RECV: the argument to update; NULL for read()
+ * @karg: KIPC_MSG_RECV: its contents as passed in
+ * @buf: read(): the caller's buffer, struct kipc_msgbuf framing
+ */
+struct kipc_msgq_rcv {
+	enum kipc_msgq_mode mode;
+	s64 type;
+	u64 cap;
+	bool noerror;
+	bool peek;
+	bool nowait;
+	ktime_t *expires;
+	int intr_err;
+	struct kipc_msg __user *uarg;
+	struct kipc_msg karg;
+	char __user *buf;
+};
+
+static bool kipc_msgq_fits(const struct kipc_msgq_space *sp, u64 size)
+{
+	/* The System V rule: qbytes bounds both the bytes and the count. */
+	return sp->cbytes + size <= sp->qbytes && sp->qnum + 1 <= sp->qbytes;
+}
+
+static void kipc_msgq_space(const struct kipc_msgq *q,
+			    struct kipc_msgq_space *sp)
+{
+	sp->qnum = READ_ONCE(q->qnum);
+	sp->cbytes = READ_ONCE(q->cbytes);
+	sp->qbytes = READ_ONCE(q->qbytes);
+}
+
+static bool kipc_msgq_has_room(const struct kipc_msgq *q, u64 size)
+{
+	struct kipc_msgq_space sp;
+
+	kipc_msgq_space(q, &sp);
+	return kipc_msgq_fits(&sp, size);
+}
+
+static void kipc_msgq_put(struct kipc_msgq_msg *m)
+{
+	if (refcount_dec_and_test(&m->ref)) {
+		put_pid(m->pid);
+		kvfree(m);
+	}
+}
+
+static void kipc_msgq_set_pid(struct pid **slot, struct pid *pid)
+{
+	if (*slot != pid) {
+		put_pid(*slot);
+		*slot = get_pid(pid);
+	}
+}
+
+static bool kipc_msgq_match(enum kipc_msgq_mode mode, s64 type, s64 mtype)
+{
+	switch (mode) {
+	case KIPC_MSGQ_ANY:
+		return true;
+	case KIPC_MSGQ_EQUAL:
+		return mtype == type;
+	case KIPC_MSGQ_NOTEQUAL:
+		return mtype != type;
+	case KIPC_MSGQ_LESSEQUAL:
+		return mtype <= type;
+	}
+	return false;
+}
+
+/* ipc/msg.c convert_mode(), without MSG_COPY. */
+static enum kipc_msgq_mode kipc_msgq_mode(s64 *type, bool except)
+{
+	if (*type == 0)
+		return KIPC_MSGQ_ANY;
+	if (*type < 0) {
+		/* -S64_MIN does not exist; every type is <= S64_MAX anyway. */
+		*type = *type == S64_MIN ? S64_MAX : -*type;
+		return KIPC_MSGQ_LESSEQUAL;
+	}
+	return except ? KIPC_MSGQ_NOTEQUAL : KIPC_MSGQ_EQUAL;
+}
+
+static inline struct kipc_msgq_msg *kipc_msgq_type_entry(struct rb_node *n)
+{
+	return n ? rb_entry(n, struct kipc_msgq_msg, type_node) : NULL;
+}
+
+static inline struct kipc_msgq_msg *kipc_msgq_seq_entry(struct rb_node *n)
+{
+	return n ? rb_entry(n, struct kipc_msgq_msg, seq_node) : NULL;
+}
+
+static int kipc_msgq_type_cmp(const void *key, const struct rb_node *n)
+{
+	s64 type = *(const s64 *)key;
+	s64 mtype = rb_entry(n, struct kipc_msgq_msg, type_node)->mtype;
+
+	return type < mtype ? -1 : type > mtype;
+}
+
+static bool kipc_msgq_type_less(struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct kipc_msgq_msg, type_node)->mtype <
+	       rb_entry(b, struct kipc_msgq_msg, type_node)->mtype;
+}
+
+static bool kipc_msgq_seq_less(struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct kipc_msgq_msg, seq_node)->seq <
+	       rb_entry(b, struct kipc_msgq_msg, seq_node)->seq;
+}
+
+/* The oldest message of type @type, or NULL: O(log T). */
+static struct kipc_msgq_msg *kipc_msgq_lookup(struct kipc_msgq *q, s64 type)
+{
+	struct rb_node *n;
+
+	n = rb_find(&type, &q->types.rb_root, kipc_msgq_type_cmp);
+	return kipc_msgq_type_entry(n);
+}
+
+/*
+ * The message a receive with @mode/@type takes, or NULL. Always the head
+ * of its type. Cost: O(log T) for KIPC_MSGQ_EQUAL, O(1) amortised for the
+ * others (rb_next() in KIPC_MSGQ_NOTEQUAL), T being the types queued.
+ */
+static struct kipc_msgq_msg *kipc_msgq_find(struct kipc_msgq *q,
+					    enum kipc_msgq_mode mode, s64 type)
+{
+	struct kipc_msgq_msg *m;
+
+	lockdep_assert_held(&q->lock);
+	switch (mode) {
+	case KIPC_MSGQ_ANY:
+		return kipc_msgq_seq_entry(rb_first_cached(&q->heads));
+	case KIPC_MSGQ_EQUAL:
+		return kipc_msgq_lookup(q, type);
+	case KIPC_MSGQ_NOTEQUAL:
+		/* One head per type: the first or second head qualifies. */
+		m = kipc_msgq_seq_entry(rb_first_cached(&q->heads));
+		if (m && m->mtype == type)
+			m = kipc_msgq_seq_entry(rb_next(&m->seq_node));
+		return m;
+	case KIPC_MSGQ_LESSEQUAL:
+		m = kipc_msgq_type_entry(rb_first_cached(&q->types));
+		return m && m->mtype <= type ? m : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Queue @m at its arrival position. A new message is the newest and goes
+ * to the tail of its type at once; a message put back after a failed copy
+ * walks back only past the messages of its type that came after it.
+ */
+static void kipc_msgq_insert(struct kipc_msgq *q, struct kipc_msgq_msg *m)
+{
+	struct kipc_msgq_msg *head, *pos;
+
+	lockdep_assert_held(&q->lock);
+	head = kipc_msgq_lookup(q, m->mtype);
+	if (!head) {
+		INIT_LIST_HEAD(&m->type_link);
+		rb_add_cached(&m->type_node, &q->types, kipc_msgq_type_less);
+		rb_add_cached(&m->seq_node, &q->heads, kipc_msgq_seq_less);
+	} else {
+		pos = list_last_entry(&head->type_link, struct kipc_msgq_msg,
+				      type_link);
+		while (pos != head && pos->seq > m->seq)
+			pos = list_prev_entry(pos, type_link);
+		if (pos == head && head->seq > m->seq) {
+			/* @m is now the oldest: it takes over from @head. */
+			list_add_tail(&m->type_link, &head->type_link);
+			rb_replace_node_cached(&head->type_node, &m->type_node,
+					       &q->types);
+			rb_erase_cached(&head->seq_node, &q->heads);
+			rb_add_cached(&m->seq_node, &q->heads,
+				      kipc_msgq_seq_less);
+		} else {
+			list_add(&m->type_link, &pos->type_link);
+		}
+	}
+	WRITE_ONCE(q->qnum, q->qnum + 1);
+	WRITE_ONCE(q->cbytes, q->cbytes + m->size);
+}
+
+/* Unlink @m, the head of its type; the next of its type becomes head. */
+static void kipc_msgq_unlink(struct kipc_msgq *q, struct kipc_msgq_msg *m)
+{
+	struct kipc_msgq_msg *next;
+
+	lockdep_assert_held(&q->lock);
+	rb_erase_cached(&m->seq_node, &q->heads);
+	if (list_empty(&m->type_link)) {
+		rb_erase_cached(&m->type_node, &q->types);
+	} else {
+		next = list_next_entry(m, type_link);
+		list_del(&m->type_link);
+		rb_replace_node_cached(&m->type_node, &next->type_node,
+				       &q->types);
+		rb_add_cached(&next->seq_node, &q->heads, kipc_msgq_seq_less);
+	}
+	WRITE_ONCE(q->qnum, q->qnum - 1);
+	WRITE_ONCE(q->cbytes, q->cbytes - m->size);
+}
+
+/* Drop the reference of every message in @types, a detached type tree. */
+static void kipc_msgq_free_all(struct rb_root *types)
+{
+	struct kipc_msgq_msg *head, *tmp, *m;
+
+	rbtree_postorder_for_each_entry_safe(head, tmp, types, type_node) {
+		while (!list_empty(&head->type_link)) {
+			m = list_first_entry(&head->type_link,
+					     struct kipc_msgq_msg, type_link);
+			list_del(&m->type_link);
+			kipc_msgq_put(m);
+		}
+		kipc_msgq_put(head);
+	}
+}
+
+/* Record a receive by @tgid (PEEK is not one). */
+static void kipc_msgq_count_recv(struct kipc_msgq *q, struct pid *tgid)
+{
+	lockdep_assert_held(&q->lock);
+	q->received++;
+	q->rtime_ns = ktime_get_real_ns();
+	kipc_msgq_set_pid(&q->lrpid, tgid);
+}
+
+/*
+ * Hand @m (a reference, or an ERR_PTR) to waiting receiver @r and wake it.
+ * Once @r->msg is set the receiver may return without @q->lock and its
+ * record (on its stack) is gone, so @r is not touched after the store.
+ */
+static void kipc_msgq_wake_receiver(struct kipc_msgq *q,
+				    struct kipc_msgq_receiver *r,
+				    struct kipc_msgq_msg *m)
+{
+	struct task_struct *task = r->task;
+
+	lockdep_assert_held(&q->lock);
+	list_del(&r->link);
+	q->nr_receivers--;
+	get_task_struct(task);
+	/* Pairs with smp_load_acquire() in kipc_msgq_wait_msg(). */
+	smp_store_release(&r->msg, m);
+	wake_up_process(task);
+	put_task_struct(task);
+}
+
+/*
+ * Pipelined send: give @m to the waiting receivers it matches, in the
+ * order they came. Each matching PEEK waiter gets a reference; the first
+ * matching consumer takes @m itself. A waiter whose buffer is too small
+ * gets E2BIG and the search goes on, as in ipc/msg.c pipelined_send().
+ * Returns true if a consumer took @m (the caller's reference goes with it).
+ */
+static bool kipc_msgq_hand_off(struct kipc_msgq *q, struct kipc_msgq_msg *m)
+{
+	struct kipc_msgq_receiver *r, *tmp;
+
+	lockdep_assert_held(&q->lock);
+	list_for_each_entry_safe(r, tmp, &q->receivers, link) {
+		if (!kipc_msgq_match(r->mode, r->type, m->mtype))
+			continue;
+		if (m->size > r->maxsize) {
+			kipc_msgq_wake_receiver(q, r, ERR_PTR(-E2BIG));
+			continue;
+		}
+		if (r->peek) {
+			refcount_inc(&m->ref);
+			kipc_msgq_wake_receiver(q, r, m);
+			continue;
+		}
+		kipc_msgq_count_recv(q, task_tgid(r->task));
+		kipc_msgq_wake_receiver(q, r, m);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Hook for signal-on-arrival (KIPC_NOTIFY, a later issue): called with
+ * @q->lock held for every message a send accepts, before any receiver can
+ * take it. A message put back after a failed copy is not a new arrival.
+ */
+static void kipc_msgq_notify_arrival(struct kipc_msgq *q,
+				     const struct kipc_msgq_msg *m)
+{
+	lockdep_assert_held(&q->lock);
+}
+
+/* A message became available in the queue: tell poll and O_ASYNC readers. */
+static void kipc_msgq_wake_readers(struct kipc_msgq *q)
+{
+	wake_up_interruptible_poll(&q->poll_wait, EPOLLIN | EPOLLRDNORM);
+	kill_fasync(&q->fasync_readers, SIGIO, POLL_IN);
+}
+
+/*
+ * Wake function of blocked senders: a wake-up carrying the space left
+ * passes over senders whose message does not fit, without counting them
+ * against the one exclusive wake-up.
+ */
+static int kipc_msgq_sender_wake(struct wait_queue_entry *wq, unsigned int mode,
+				 int sync, void *key)
+{
+	struct kipc_msgq_sender *s =
+		container_of(wq, struct kipc_msgq_sender, wq);
+
+	if (key && !kipc_msgq_fits(key, s->size))
+		return 0;
+	return autoremove_wake_function(wq, mode, sync, key);
+}
+
+/* Wake the first blocked sender whose message fits now. Without @q->lock. */
+static void kipc_msgq_wake_senders(struct kipc_msgq *q)
+{
+	struct kipc_msgq_space sp;
+
+	kipc_msgq_space(q, &sp);
+	/* A zero-length message is the smallest: if it does not fit, none does. */
+	if (kipc_msgq_fits(&sp, 0) && wq_has_sleeper(&q->wr_wait))
+		__wake_up(&q->wr_wait, TASK_INTERRUPTIBLE, 1, &sp);
+}
+
+/* Space was freed: blocked senders, poll and O_ASYNC writers. */
+static void kipc_msgq_space_freed(struct kipc_msgq *q)
+{
+	kipc_msgq_wake_senders(q);
+	if (kipc_msgq_has_room(q, 1)) {
+		wake_up_interruptible_poll(&q->poll_wait,
+					   EPOLLOUT | EPOLLWRNORM);
+		kill_fasync(&q->fasync_writers, SIGIO, POLL_OUT);
+	}
+}
+
+/*
+ * Sleep, in a state the caller has set, until woken or @expires passes.
+ * Returns -ETIMEDOUT once the deadline has passed, else 0.
+ */
+static int kipc_msgq_schedule(ktime_t *expires)
+{
+	if (!expires) {
+		schedule();
+		return 0;
+	}
+	if (!schedule_hrtimeout_range(expires, current->timer_slack_ns,
+				      HRTIMER_MODE_ABS))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/* Deadline of a relative timeout; 0 means none. */
+static ktime_t *kipc_msgq_deadline(ktime_t *expires, u64 timeout_ns)
+{
+	ktime_t rel = ns_to_ktime(min_t(u64, timeout_ns, KTIME_MAX));
+
+	if (!timeout_ns)
+		return NULL;
+	*expires = ktime_add_safe(ktime_get(), rel);
+	return expires;
+}
+
+/*
+ * Wait, with @q->lock held (dropped while asleep), until a message of
+ * @snd->size fits. Returns 0 when it does; a signal or the timeout is an
+ * error only while it still does not. Sets *@waited if it slept.
+ */
+static int kipc_msgq_wait_space(struct kipc_msgq *q,
+				const struct kipc_msgq_snd *snd, bool *waited)
+{
+	struct kipc_msgq_sender s = { .size = snd->size };
+	struct kipc_msgq_space sp;
+	int ret = 0;
+
+	lockdep_assert_held(&q->lock);
+	init_wait(&s.wq);
+	s.wq.func = kipc_msgq_sender_wake;
+	for (;;) {
+		kipc_msgq_space(q, &sp);
+		if (kipc_msgq_fits(&sp, snd->size))
+			return 0;
+		if (ret)
+			return ret;
+		if (snd->nowait)
+			return -EAGAIN;
+		q->nr_senders++;
+		mutex_unlock(&q->lock);
+		*waited = true;
+		for (;;) {
+			prepare_to_wait_exclusive(&q->wr_wait, &s.wq,
+						  TASK_INTERRUPTIBLE);
+			if (kipc_msgq_has_room(q, snd->size))
+				break;
+			if (signal_pending(current)) {
+				ret = snd->intr_err;
+				break;
+			}
+			ret = kipc_msgq_schedule(snd->expires);
+			if (ret)
+				break;
+		}
+		finish_wait(&q->wr_wait, &s.wq);
+		mutex_lock(&q->lock);
+		q->nr_senders--;
+	}
+}
+
+/*
+ * Send as @snd says. Errors in the order of ipc/msg.c do_msgsnd(): EINVAL
+ * (size, then type), EFAULT, then the wait for space.
+ */
+static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
+{
+	bool queued = false, waited = false;
+	struct kipc_msgq_msg *m;
+	int ret;
+
+	if (snd->size > READ_ONCE(q->msgmax))
+		return -EINVAL;
+	if (snd->mtype < 1)
+		return -EINVAL;
+
+	/* Large texts may need vmalloc; a failure is the caller's ENOMEM. */
+	m = kvmalloc(struct_size(m, text, snd->size),
+		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!m)
+		return -ENOMEM;
+	if (copy_from_user(m->text, snd->text, snd->size)) {
+		kvfree(m);
+		return -EFAULT;
+	}
+	m->mtype = snd->mtype;
+	m->size = snd->size;
+	m->pid = get_pid(task_tgid(current));
+	refcount_set(&m->ref, 1);
+
+	mutex_lock(&q->lock);
+	ret = kipc_msgq_wait_space(q, snd, &waited);
+	if (!ret) {
+		m->seq = q->next_seq++;
+		q->sent++;
+		q->stime_ns = ktime_get_real_ns();
+		kipc_msgq_set_pid(&q->lspid, m->pid);
+		kipc_msgq_notify_arrival(q, m);
+		queued = !kipc_msgq_hand_off(q, m);
+		if (queued)
+			kipc_msgq_insert(q, m);
+	}
+	mutex_unlock(&q->lock);
+
+	if (queued)
+		kipc_msgq_wake_readers(q);
+	/* Pass the wake-up on: another sender may fit in what is left. */
+	if (waited)
+		kipc_msgq_wake_senders(q);
+	if (ret)
+		kipc_msgq_put(m);
+	return ret;
+}
+
+/*
+ * Copy @n bytes of @m out to the receiver and tell it what it got: for
+ * KIPC_MSG_RECV the text, then mtype, size and pid in its argument; for
+ * read() mtype and text in struct kipc_msgbuf framing.
+ */
+static int kipc_msgq_copy_out(struct kipc_msgq_rcv *rcv,
+			      const struct kipc_msgq_msg *m, u64 n)
+{
+	struct kipc_msg *k = &rcv->karg;
+
+	if (!rcv->uarg) {
+		if (copy_to_user(rcv->buf, &m->mtype, sizeof(m->mtype)) ||
+		    copy_to_user(rcv->buf + sizeof(m->mtype), m->text, n))
+			return -EFAULT;
+		return 0;
+	}
+	if (copy_to_user(u64_to_user_ptr(k->text), m->text, n))
+		return -EFAULT;
+	k->mtype = m->mtype;
+	k->size = n;
+	k->pid = pid_vnr(m->pid);
+	if (copy_to_user(rcv->uarg, k, sizeof(*k)))
+		return -EFAULT;
+	return 0;
+}
+
+static u64 kipc_msgq_copy_len(const struct kipc_msgq_rcv *rcv,
+			      const struct kipc_msgq_msg *m)
+{
+	return min_t(u64, m->size, rcv->cap);
+}
+
+/*
+ * Wait for a message to be handed to @r (registered on @q->receivers by
+ * the caller, which then dropped @q->lock). Returns the message (a
+ * reference) or an ERR_PTR: E2BIG, a timeout or a signal.
+ */
+static struct kipc_msgq_msg *kipc_msgq_wait_msg(struct kipc_msgq *q,
+						struct kipc_msgq_receiver *r,
+						struct kipc_msgq_rcv *rcv)
+{
+	struct kipc_msgq_msg *m;
+	int ret = 0;
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (READ_ONCE(r->msg))
+			break;
+		if (signal_pending(current)) {
+			ret = rcv->intr_err;
+			break;
+		}
+		ret = kipc_msgq_schedule(rcv->expires);
+		if (ret)
+			break;
+	}
+	__set_current_state(TASK_RUNNING);
+
+	/* Pairs with smp_store_release() in kipc_msgq_wake_receiver(). */
+	m = smp_load_acquire(&r->msg);
+	if (m)
+		return m;
+
+	/* Leaving: a sender may be handing us a message right now. */
+	mutex_lock(&q->lock);
+	m = r->msg;
+	if (!m) {
+		list_del(&r->link);
+		q->nr_receivers--;
+	}
+	mutex_unlock(&q->lock);
+	return m ?: ERR_PTR(ret);
+}
+
+/*
+ * A message was handed to us: copy it out. If that faults, a consumed
+ * message goes back where it was (or to the next waiter that wants it),
+ * so a bad buffer loses nothing.
+ */
+static long kipc_msgq_recv_handed(struct kipc_msgq *q,
+				  struct kipc_msgq_rcv *rcv,
+				  struct kipc_msgq_msg *m)
+{
+	u64 n = kipc_msgq_copy_len(rcv, m);
+	bool queued;
+
+	if (!kipc_msgq_copy_out(rcv, m, n)) {
+		kipc_msgq_put(m);
+		return n;
+	}
+	if (rcv->peek) {
+		kipc_msgq_put(m);
+		return -EFAULT;
+	}
+	mutex_lock(&q->lock);
+	/* Not received after all; lrpid and rtime keep the attempt, as msgrcv. */
+	q->received--;
+	queued = !kipc_msgq_hand_off(q, m);
+	if (queued)
+		kipc_msgq_insert(q, m);
+	mutex_unlock(&q->lock);
+	if (queued)
+		kipc_msgq_wake_readers(q);
+	return -EFAULT;
+}
+
+/*
+ * Receive as @rcv says. Errors in the order of ipc/msg.c do_msgrcv():
+ * E2BIG for the first matching message if too long (it stays queued),
+ * ENOMSG if none and not waiting, then the wait. Returns the text length
+ * copied.
+ */
+static long kipc_msgq_recv(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv)
+{
+	struct kipc_msgq_receiver r = {
+		.task = current,
+		.mode = rcv->mode,
+		.type = rcv->type,
+		.maxsize = rcv->noerror ? U64_MAX : rcv->cap,
+		.peek = rcv->peek,
+	};
+	struct kipc_msgq_msg *m;
+	long ret;
+	u64 n;
+
+	mutex_lock(&q->lock);
+	m = kipc_msgq_find(q, rcv->mode, rcv->type);
+	if (m) {
+		n = kipc_msgq_copy_len(rcv, m);
+		if (m->size > rcv->cap && !rcv->noerror) {
+			ret = -E2BIG;
+		} else if (kipc_msgq_copy_out(rcv, m, n)) {
+			/* Still queued: nothing is lost on a bad buffer. */
+			ret = -EFAULT;
+		} else {
+			ret = n;
+			if (!rcv->peek) {
+				kipc_msgq_unlink(q, m);
+				kipc_msgq_count_recv(q, task_tgid(current));
+			}
+		}
+		mutex_unlock(&q->lock);
+		if (ret >= 0 && !rcv->peek) {
+			kipc_msgq_put(m);
+			kipc_msgq_space_freed(q);
+		}
+		return ret;
+	}
+	if (rcv->nowait) {
+		mutex_unlock(&q->lock);
+		return -ENOMSG;
+	}
+	list_add_tail(&r.link, &q->receivers);
+	q->nr_receivers++;
+	mutex_unlock(&q->lock);
+
+	m = kipc_msgq_wait_msg(q, &r, rcv);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	return kipc_msgq_recv_handed(q, rcv, m);
+}
+
+static bool kipc_msgq_nonblock(struct file *file)
+{
+	return file->f_flags & O_NONBLOCK;
+}
+
+static long kipc_msgq_ioctl_send(struct kipc_msgq *q, struct file *file,
+				 struct kipc_msg __user *uarg)
+{
+	struct kipc_msgq_snd snd;
+	struct kipc_msg k;
+	ktime_t expires;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (copy_from_user(&k, uarg, sizeof(k)))
+		return -EFAULT;
+	if ((k.flags & ~KIPC_NOWAIT) || k.pid)
+		return -EINVAL;
+	snd.mtype = k.mtype;
+	snd.text = u64_to_user_ptr(k.text);
+	snd.size = k.size;
+	snd.nowait = (k.flags & KIPC_NOWAIT) || kipc_msgq_nonblock(file);
+	snd.expires = kipc_msgq_deadline(&expires, k.timeout_ns);
+	snd.intr_err = snd.expires ? -EINTR : -ERESTARTNOHAND;
+	return kipc_msgq_send(q, &snd);
+}
+
+static long kipc_msgq_ioctl_recv(struct kipc_msgq *q, struct file *file,
+				 struct kipc_msg __user *uarg)
+{
+	struct kipc_msgq_rcv rcv = { .uarg = uarg };
+	struct kipc_msg *k = &rcv.karg;
+	ktime_t expires;
+	long ret;
+
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+	if (copy_from_user(k, uarg, sizeof(*k)))
+		return -EFAULT;
+	/* msgrcv(2) takes a signed size: a negative one is EINVAL there. */
+	if ((k->flags & ~KIPC_MSGQ_RECV_FLAGS) || k->size > S64_MAX)
+		return -EINVAL;
+	rcv.type = k->mtype;
+	rcv.mode = kipc_msgq_mode(&rcv.type, k->flags & KIPC_MSG_EXCEPT);
+	rcv.cap = k->size;
+	rcv.noerror = k->flags & KIPC_MSG_NOERROR;
+	rcv.peek = k->flags & KIPC_MSG_PEEK;
+	rcv.nowait = (k->flags & KIPC_NOWAIT) || kipc_msgq_nonblock(file);
+	rcv.expires = kipc_msgq_deadline(&expires, k->timeout_ns);
+	rcv.intr_err = rcv.expires ? -EINTR : -ERESTARTNOHAND;
+	ret = kipc_msgq_recv(q, &rcv);
+	return ret < 0 ? ret : 0;
+}
+
+static long kipc_msgq_getinfo(struct kipc_msgq *q,
+			      struct kipc_msg_info __user *uarg)
+{
+	struct kipc_msg_info info;
+
+	mutex_lock(&q->lock);
+	info = (struct kipc_msg_info){
+		.qnum = q->qnum,
+		.cbytes = q->cbytes,
+		.qbytes = q->qbytes,
+		.msgmax = q->msgmax,
+		.lspid = pid_vnr(q->lspid),
+		.lrpid = pid_vnr(q->lrpid),
+		.stime_ns = q->stime_ns,
+		.rtime_ns = q->rtime_ns,
+		.sent = q->sent,
+		.received = q->received,
+	};
+	mutex_unlock(&q->lock);
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+/*
+ * New limits. As IPC_SET on msg_qbytes: going above the module default
+ * (not above the current value) needs CAP_SYS_RESOURCE. Lowering them
+ * below what is queued drops nothing; senders wait until it fits.
+ */
+static long kipc_msgq_set_limits(struct kipc_msgq *q, struct file *file,
+				 struct kipc_msg_limits __user *uarg)
+{
+	struct kipc_msg_limits lim;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (copy_from_user(&lim, uarg, sizeof(lim)))
+		return -EFAULT;
+	if (!lim.qbytes || lim.qbytes > KIPC_MSGQ_QBYTES_LIMIT || !lim.msgmax ||
+	    lim.msgmax > KIPC_MSGQ_MSGMAX_LIMIT)
+		return -EINVAL;
+	if ((lim.qbytes > kipc_param_msgmnb ||
+	     lim.msgmax > kipc_param_msgmax) &&
+	    !capable(CAP_SYS_RESOURCE))
+		return -EPERM;
+
+	mutex_lock(&q->lock);
+	WRITE_ONCE(q->qbytes, lim.qbytes);
+	WRITE_ONCE(q->msgmax, lim.msgmax);
+	mutex_unlock(&q->lock);
+	kipc_msgq_space_freed(q);
+	return 0;
+}
+
+/* Drop every queued message. Waiting receivers keep waiting. */
+static long kipc_msgq_flush(struct kipc_msgq *q, struct file *file)
+{
+	struct rb_root_cached types;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+
+	mutex_lock(&q->lock);
+	types = q->types;
+	q->types = RB_ROOT_CACHED;
+	q->heads = RB_ROOT_CACHED;
+	WRITE_ONCE(q->qnum, 0);
+	WRITE_ONCE(q->cbytes, 0);
+	mutex_unlock(&q->lock);
+
+	/* Free outside the lock: there may be many. */
+	kipc_msgq_free_all(&types.rb_root);
+	kipc_msgq_space_freed(q);
+	return 0;
+}
+
+static long kipc_msgq_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct kipc_msgq *q = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case KIPC_MSG_SEND:
+		return kipc_msgq_ioctl_send(q, file, argp);
+	case KIPC_MSG_RECV:
+		return kipc_msgq_ioctl_recv(q, file, argp);
+	case KIPC_MSG_GETINFO:
+		return kipc_msgq_getinfo(q, argp);
+	case KIPC_MSG_SET_LIMITS:
+		return kipc_msgq_set_limits(q, file, argp);
+	case KIPC_MSG_FLUSH:
+		return kipc_msgq_flush(q, file);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* write(fd, struct kipc_msgbuf, 8 + len): send len bytes; returns count. */
+static ssize_t kipc_msgq_write(struct file *file, const char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	struct kipc_msgq *q = file->private_data;
+	struct kipc_msgbuf __user *mb = (struct kipc_msgbuf __user *)buf;
+	struct kipc_msgq_snd snd = {
+		.text = mb->mtext,
+		.nowait = kipc_msgq_nonblock(file),
+		.intr_err = -ERESTARTSYS,
+	};
+	int ret;
+
+	if (count < sizeof(*mb))
+		return -EINVAL;
+	snd.size = count - sizeof(*mb);
+	/* msgsnd(2) reads mtype first: a bad buffer is EFAULT before EINVAL. */
+	if (copy_from_user(&snd.mtype, &mb->mtype, sizeof(snd.mtype)))
+		return -EFAULT;
+	ret = kipc_msgq_send(q, &snd);
+	return ret ?: count;
+}
+
+/* read(fd, buf, cap): the first message, as struct kipc_msgbuf; 8 + len. */
+static ssize_t kipc_msgq_read(struct file *file, char __user *buf, size_t count,
+			      loff_t *ppos)
+{
+	struct kipc_msgq *q = file->private_data;
+	struct kipc_msgq_rcv rcv = {
+		.mode = KIPC_MSGQ_ANY,
+		.nowait = kipc_msgq_nonblock(file),
+		.intr_err = -ERESTARTSYS,
+		.buf = buf,
+	};
+	long ret;
+
+	if (count < sizeof(struct kipc_msgbuf))
+		return -EINVAL;
+	rcv.cap = count - sizeof(struct kipc_msgbuf);
+	ret = kipc_msgq_recv(q, &rcv);
+	if (ret == -ENOMSG)
+		return -EAGAIN;
+	return ret < 0 ? ret : ret + sizeof(struct kipc_msgbuf);
+}
+
+static __poll_t kipc_msgq_poll(struct file *file, poll_table *wait)
+{
+	struct kipc_msgq *q = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &q->poll_wait, wait);
+
+	/* Lockless snapshot, re-evaluated after every wake-up. */
+	if ((file->f_mode & FMODE_READ) && READ_ONCE(q->qnum))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if ((file->f_mode & FMODE_WRITE) && kipc_msgq_has_room(q, 1))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+static int kipc_msgq_fasync(int fd, struct file *file, int on)
+{
+	struct kipc_msgq *q = file->private_data;
+	int ret = 0;
+
+	mutex_lock(&q->lock);
+	if (file->f_mode & FMODE_READ)
+		ret = fasync_helper(fd, file, on, &q->fasync_readers);
+	if ((file->f_mode & FMODE_WRITE) && ret >= 0) {
+		ret = fasync_helper(fd, file, on, &q->fasync_writers);
+		if (ret < 0 && (file->f_mode & FMODE_READ))
+			fasync_helper(-1, file, 0, &q->fasync_readers);
+	}
+	mutex_unlock(&q->lock);
+	return ret < 0 ? ret : 0;
+}
 
 static int kipc_msgq_open(struct inode *inode, struct file *file)
 {
-	return -ENODEV;
+	file->private_data = kipc_file_node(file, struct kipc_msgq, node);
+	return stream_open(inode, file);
 }
 
 static const struct file_operations kipc_msgq_fops = {
 	.owner = THIS_MODULE,
 	.open = kipc_msgq_open,
-	.llseek = noop_llseek,
+	.read = kipc_msgq_read,
+	.write = kipc_msgq_write,
+	.poll = kipc_msgq_poll,
+	.fasync = kipc_msgq_fasync,
+	.unlocked_ioctl = kipc_msgq_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };
 
 static int kipc_msgq_check_params(void)
 {
-	if (kipc_param_msgmax < 1 || kipc_param_msgmax > INT_MAX) {
+	/* The uapi structs have no holes and a fixed layout. */
+	BUILD_BUG_ON(sizeof(struct kipc_msgbuf) != 8);
+	BUILD_BUG_ON(sizeof(struct kipc_msg) != 40);
+	BUILD_BUG_ON(sizeof(struct kipc_msg_info) != 72);
+	BUILD_BUG_ON(sizeof(struct kipc_msg_limits) != 16);
+
+	if (kipc_param_msgmax < 1 ||
+	    kipc_param_msgmax > KIPC_MSGQ_MSGMAX_LIMIT) {
 		pr_err("msgmax=%u is out of range 1..%d\n", kipc_param_msgmax,
-		       INT_MAX);
+		       KIPC_MSGQ_MSGMAX_LIMIT);
 		return -EINVAL;
 	}
 	if (kipc_param_msgmnb < 1 || kipc_param_msgmnb > INT_MAX) {
@@ -45,25 +1161,48 @@ static int kipc_msgq_check_params(void)
 
 static struct kipc_node *kipc_msgq_alloc(unsigned int index)
 {
-	struct kipc_msgq *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	struct kipc_msgq *q = kzalloc(sizeof(*q), GFP_KERNEL);
 
-	return p ? &p->node : NULL;
+	if (!q)
+		return NULL;
+	mutex_init(&q->lock);
+	q->types = RB_ROOT_CACHED;
+	q->heads = RB_ROOT_CACHED;
+	q->qbytes = kipc_param_msgmnb;
+	q->msgmax = kipc_param_msgmax;
+	INIT_LIST_HEAD(&q->receivers);
+	init_waitqueue_head(&q->wr_wait);
+	init_waitqueue_head(&q->poll_wait);
+	return &q->node;
 }
 
+/* Module exit: no file is open, so nobody waits and nothing is handed off. */
 static void kipc_msgq_free(struct kipc_node *node)
 {
-	kfree(container_of(node, struct kipc_msgq, node));
+	struct kipc_msgq *q = container_of(node, struct kipc_msgq, node);
+
+	kipc_msgq_free_all(&q->types.rb_root);
+	put_pid(q->lspid);
+	put_pid(q->lrpid);
+	mutex_destroy(&q->lock);
+	kfree(q);
 }
 
 static void kipc_msgq_proc_show(struct seq_file *m, struct kipc_node *node)
 {
-	seq_printf(m, "%s\n", dev_name(&node->dev));
+	struct kipc_msgq *q = container_of(node, struct kipc_msgq, node);
+
+	mutex_lock(&q->lock);
+	seq_printf(m, "%s %llu %llu %llu %llu %d %d %llu %llu %u %u %u\n",
+		   dev_name(&node->dev), q->qnum, q->cbytes, q->qbytes,
+		   q->msgmax, pid_vnr(q->lspid), pid_vnr(q->lrpid), q->sent,
+		   q->received, 0U, q->nr_receivers, q->nr_senders);
+	mutex_unlock(&q->lock);
 }
 
 const struct kipc_kind kipc_msg_kind = {
 	.name = "msg",
-	.proc_header =
-		"name qnum cbytes qbytes msgmax lspid lrpid sent received notifiers",
+	.proc_header = KIPC_MSGQ_PROC_HEADER,
 	.fops = &kipc_msgq_fops,
 	.check_params = kipc_msgq_check_params,
 	.alloc = kipc_msgq_alloc,
