@@ -658,20 +658,19 @@ static int kipc_msgq_wait_space(struct kipc_msgq *q,
 			return -EAGAIN;
 		q->nr_senders++;
 		mutex_unlock(&q->lock);
+		/*
+		 * Woken, but another sender took the space first: what is
+		 * left may still fit a smaller message queued behind us.
+		 */
+		if (*waited)
+			kipc_msgq_wake_senders(q);
 		*waited = true;
-		for (;;) {
-			prepare_to_wait_exclusive(&q->wr_wait, &s.wq,
-						  TASK_INTERRUPTIBLE);
-			if (kipc_msgq_has_room(q, snd->size))
-				break;
-			if (signal_pending(current)) {
-				ret = snd->intr_err;
-				break;
-			}
+		prepare_to_wait_exclusive(&q->wr_wait, &s.wq,
+					  TASK_INTERRUPTIBLE);
+		if (signal_pending(current))
+			ret = snd->intr_err;
+		else if (!kipc_msgq_has_room(q, snd->size))
 			ret = kipc_msgq_schedule(snd->expires);
-			if (ret)
-				break;
-		}
 		finish_wait(&q->wr_wait, &s.wq);
 		mutex_lock(&q->lock);
 		q->nr_senders--;
