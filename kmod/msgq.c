@@ -44,10 +44,11 @@
  * Copies. Senders copy the text in before taking @lock. A receive from the
  * queue copies out under @lock before unlinking, so a fault (EFAULT) leaves
  * the message queued; ipc/msg.c would lose it. A handed-off message is
- * owned by its receiver and copied without @lock; if that copy faults, the
- * message goes back to its arrival position (or to the next matching
- * waiter), even if that briefly takes the queue over @qbytes: the send
- * was accepted, and space is only checked when a message is sent.
+ * owned by its receiver and copied without @lock; if that copy faults, or
+ * the receiver is being killed, the message goes back to its arrival
+ * position (or to the next matching waiter), even if that briefly takes the
+ * queue over @qbytes: the send was accepted, and space is only checked when
+ * a message is sent.
  *
  * Signals. The ioctls return EINTR as msgsnd(2)/msgrcv(2) do: without a
  * timeout -ERESTARTNOHAND (a stop and continue restarts them, a handler
@@ -805,9 +806,9 @@ static struct kipc_msgq_msg *kipc_msgq_wait_msg(struct kipc_msgq *q,
 }
 
 /*
- * A message was handed to us: copy it out. If that faults, a consumed
- * message goes back where it was (or to the next waiter that wants it),
- * so a bad buffer loses nothing.
+ * A message was handed to us: copy it out. If that faults, or we are being
+ * killed and would take the message with us, a consumed message goes back
+ * where it was (or to the next waiter that wants it): nothing is lost.
  */
 static long kipc_msgq_recv_handed(struct kipc_msgq *q,
 				  struct kipc_msgq_rcv *rcv,
@@ -815,14 +816,17 @@ static long kipc_msgq_recv_handed(struct kipc_msgq *q,
 {
 	u64 n = kipc_msgq_copy_len(rcv, m);
 	bool queued;
+	long ret;
 
-	if (!kipc_msgq_copy_out(rcv, m, n)) {
+	if (!rcv->peek && fatal_signal_pending(current))
+		ret = -EINTR;
+	else if (kipc_msgq_copy_out(rcv, m, n))
+		ret = -EFAULT;
+	else
+		ret = n;
+	if (ret >= 0 || rcv->peek) {
 		kipc_msgq_put(m);
-		return n;
-	}
-	if (rcv->peek) {
-		kipc_msgq_put(m);
-		return -EFAULT;
+		return ret;
 	}
 	mutex_lock(&q->lock);
 	/* Not received after all; lrpid and rtime keep the attempt, as msgrcv. */
@@ -833,7 +837,7 @@ static long kipc_msgq_recv_handed(struct kipc_msgq *q,
 	mutex_unlock(&q->lock);
 	if (queued)
 		kipc_msgq_wake_readers(q);
-	return -EFAULT;
+	return ret;
 }
 
 /*
@@ -861,6 +865,9 @@ static long kipc_msgq_recv(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv)
 		n = kipc_msgq_copy_len(rcv, m);
 		if (m->size > rcv->cap && !rcv->noerror) {
 			ret = -E2BIG;
+		} else if (!rcv->peek && fatal_signal_pending(current)) {
+			/* Dying: it would take the message with it. */
+			ret = -EINTR;
 		} else if (kipc_msgq_copy_out(rcv, m, n)) {
 			/* Still queued: nothing is lost on a bad buffer. */
 			ret = -EFAULT;

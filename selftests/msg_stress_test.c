@@ -224,15 +224,8 @@ static pid_t spawn(struct __test_metadata *_metadata,
 	pid_t pid = fork();
 
 	ASSERT_GE(pid, 0);
-	if (pid) {
+	if (pid)
 		self->pids[self->nr++] = pid;
-	} else {
-		struct sigaction sa = { .sa_handler = on_signal,
-					.sa_flags = SA_RESTART };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGUSR1, &sa, NULL);
-	}
 	return pid;
 }
 
@@ -249,11 +242,16 @@ TEST_F_TIMEOUT(stress, nothing_lost_or_duplicated, 250)
 		{ 0, 0 }, /* anything */
 	};
 	const unsigned int total = SENDERS * PER_SENDER;
+	struct sigaction sa = { .sa_handler = on_signal,
+				.sa_flags = SA_RESTART };
 	struct kipc_msg_info before, after;
 	unsigned int i, s, seq, last = 0, lost = 0, dup = 0;
 	unsigned long long idle_since = kipc_now_ns();
 	int senders_left = SENDERS, status;
 
+	/* Inherited by the children before the first signal can come. */
+	ASSERT_EQ(0, sigemptyset(&sa.sa_mask));
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_GETINFO, &before));
 	for (i = 0; i < ARRAY_SIZE(rx); i++)
 		if (!spawn(_metadata, self))

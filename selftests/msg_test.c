@@ -1526,6 +1526,28 @@ TEST_F(msg, requeued_message_keeps_its_place)
 	munmap(bad, 4096);
 }
 
+/* A receiver killed after the hand-off, before it ran, gives it back. */
+TEST_F(msg, killed_receiver_gives_handed_message_back)
+{
+	char buf[8] = "";
+	int note, fd = self->fd;
+
+	CHILD(note, r.ret = mrecv(fd, 3, r.text, TEXT_MAX, 0, &r.m));
+	ASSERT_EQ(0, wait_col("rwait", 1));
+	ASSERT_EQ(0, outrank(kids[0]));
+	ASSERT_EQ(0, msend(self->fd, 3, "kept", 4, 0));
+	/* Handed over, not queued. */
+	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
+	ASSERT_EQ(0, kill(kids[0], SIGKILL));
+	ASSERT_EQ(kids[0], waitpid(kids[0], NULL, 0));
+	nr_kids = 0;
+	close(note);
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(0ULL, qinfo(self->fd).received - self->start.received);
+	ASSERT_EQ(0, mrecv(self->fd, 3, buf, sizeof(buf), KIPC_NOWAIT, NULL));
+	EXPECT_EQ(0, memcmp(buf, "kept", 4));
+}
+
 TEST_F(msg, blocked_peek_sees_message_and_leaves_it)
 {
 	struct op_result r;
