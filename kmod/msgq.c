@@ -23,7 +23,9 @@
  * Selection is exactly ipc/msg.c's convert_mode() and find_msg(): selector
  * 0 (with or without EXCEPT) is the first message; < 0 (EXCEPT ignored) is
  * the oldest of the lowest type <= |selector|; > 0 the oldest of that type,
- * or with EXCEPT the first message of any other type.
+ * or with EXCEPT the first message of any other type. KIPC_MSG_PEEK copies
+ * without removing and, like MSG_COPY, changes no statistic (received,
+ * lrpid, rtime).
  *
  * Blocking. A receiver that finds nothing registers a struct
  * kipc_msgq_receiver on @receivers, in arrival order, under @lock. A sender
@@ -34,12 +36,17 @@
  * can be missed or stolen: every message either went to exactly one
  * receiver or sits in the queue where only new receivers can find it.
  * Receivers waiting with KIPC_MSG_PEEK are not consumers: each matching one
- * before the consumer gets a reference to the message. A waiter whose
- * buffer is too small gets E2BIG and the search goes on, as in ipc/msg.c.
+ * before the consumer gets a reference to the message (one behind it keeps
+ * waiting: the message was never queued). A waiter whose buffer is too
+ * small gets E2BIG and the search goes on, as in ipc/msg.c. The cost of a
+ * send is O(waiting receivers), as in ipc/msg.c.
  * Senders blocked on a full queue wait exclusively on @wr_wait with their
  * size recorded; a wake-up carries a snapshot of the space and skips the
- * senders it cannot satisfy, and every sender passes the wake-up on when it
- * leaves, so space freed by one receive reaches as many senders as fit.
+ * senders it cannot satisfy. Every woken sender passes the wake-up on when
+ * it leaves or goes back to sleep, so the space freed by one receive reaches
+ * as many senders as fit, in arrival order, and a sender that lost the
+ * space to another cannot strand a smaller one behind it. As in ipc/msg.c,
+ * a full queue makes a sender wait even if a receiver is waiting.
  *
  * Copies. Senders copy the text in before taking @lock. A receive from the
  * queue copies out under @lock before unlinking, so a fault (EFAULT) leaves
@@ -61,6 +68,13 @@
  * and also acts as KIPC_NOWAIT for KIPC_MSG_SEND/KIPC_MSG_RECV (which keep
  * their own errors, EAGAIN and ENOMSG): a file opened non-blocking for an
  * event loop never blocks, whichever call it uses.
+ *
+ * Access. Receiving needs a file open for reading, sending, flushing and
+ * KIPC_MSG_SET_LIMITS one open for writing (EBADF otherwise, as read(2)
+ * and write(2) say); KIPC_MSG_GETINFO any. /proc/kipc/msg adds two columns
+ * after the required ones: rwait and swait, the receivers and senders
+ * waiting. fasync: POLL_IN to O_ASYNC readers when a message is queued,
+ * POLL_OUT to writers when space frees.
  *
  * Locking: @lock (a mutex) guards the index, the counters, the limits,
  * the statistics and @receivers, and is held while a queued message is
