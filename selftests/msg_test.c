@@ -525,6 +525,61 @@ TEST_F(msg, sender_pid_is_reported)
 	EXPECT_EQ((__u32)getpid(), info.lrpid);
 }
 
+/*
+ * In a new pid namespace: receive the message of type 1 (from a sender the
+ * namespace cannot see), send one of type 2, and report the pid seen
+ * (r->m.pid), the global pid of the task that did it (r->ret), and whether
+ * it was pid 1 in there (r->err).
+ */
+static void pidns_round_trip(int fd, struct op_result *r)
+{
+	struct kipc_msg m;
+	long long seen[2] = { -1, -1 };
+	int p[2], status;
+	pid_t pid;
+
+	r->ret = -1;
+	if (unshare(CLONE_NEWPID) || pipe(p))
+		return;
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		if (!mrecv(fd, 1, NULL, 0, KIPC_MSG_NOERROR, &m))
+			seen[0] = m.pid;
+		seen[1] = getpid();
+		if (msend(fd, 2, "g", 1, 0) ||
+		    write(p[1], seen, sizeof(seen)) != sizeof(seen))
+			_exit(1);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || status ||
+	    read(p[0], seen, sizeof(seen)) != sizeof(seen))
+		return;
+	r->ret = pid;
+	r->m.pid = seen[0];
+	r->err = seen[1];
+}
+
+TEST_F(msg, pids_are_in_the_callers_namespace)
+{
+	struct op_result r;
+	struct kipc_msg m;
+	int note, fd = self->fd;
+
+	ASSERT_EQ(0, msend(self->fd, 1, "p", 1, 0));
+	CHILD(note, pidns_round_trip(fd, &r));
+	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_LT(0, r.ret);
+	/* It was pid 1 in its namespace, where our pid does not exist. */
+	EXPECT_EQ(1, r.err);
+	EXPECT_EQ(0U, r.m.pid);
+	/* Here it has its global pid. */
+	ASSERT_EQ(0, mrecv(self->fd, 2, NULL, 0, KIPC_MSG_NOERROR, &m));
+	EXPECT_EQ((__u32)r.ret, m.pid);
+	EXPECT_EQ((__u32)r.ret, qinfo(self->fd).lspid);
+}
+
 /* --------------------------------------------------------------- limits */
 
 TEST_F(msg, msgmax_fits)
@@ -1197,24 +1252,27 @@ TEST_F(msg, messages_outlive_every_open_file)
 
 /* --------------------------------------------------------- poll, fasync */
 
+#define PIN (POLLIN | POLLRDNORM)
+#define POUT (POLLOUT | POLLWRNORM)
+
 static short poll_events(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+	struct pollfd p = { .fd = fd, .events = PIN | POUT };
 
 	return poll(&p, 1, 0) == 1 ? p.revents : 0;
 }
 
 TEST_F(msg, poll_states)
 {
-	EXPECT_EQ(POLLOUT, poll_events(self->fd));
+	EXPECT_EQ(POUT, poll_events(self->fd));
 	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
-	EXPECT_EQ(POLLIN | POLLOUT, poll_events(self->fd));
+	EXPECT_EQ(PIN | POUT, poll_events(self->fd));
 	ASSERT_EQ(0, set_limits(self->fd, 2, DEF_MSGMAX));
 	/* cbytes 1 of 2: one more byte fits. */
-	EXPECT_EQ(POLLIN | POLLOUT, poll_events(self->fd));
+	EXPECT_EQ(PIN | POUT, poll_events(self->fd));
 	ASSERT_EQ(0, msend(self->fd, 1, NULL, 0, 0));
 	/* Two messages of qbytes 2: full by count. */
-	EXPECT_EQ(POLLIN, poll_events(self->fd));
+	EXPECT_EQ(PIN, poll_events(self->fd));
 }
 
 TEST_F(msg, poll_follows_open_mode)
@@ -1224,8 +1282,8 @@ TEST_F(msg, poll_follows_open_mode)
 	ASSERT_GE(rd, 0);
 	ASSERT_GE(wr, 0);
 	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
-	EXPECT_EQ(POLLIN, poll_events(rd));
-	EXPECT_EQ(POLLOUT, poll_events(wr));
+	EXPECT_EQ(PIN, poll_events(rd));
+	EXPECT_EQ(POUT, poll_events(wr));
 	close(rd);
 	close(wr);
 }
@@ -1600,7 +1658,7 @@ TEST_F(msg, recv_timeout_not_reached_when_message_comes)
 	int note, fd = self->fd;
 
 	CHILD(note, r.ret = msg_op(fd, KIPC_MSG_RECV, 1, r.text, TEXT_MAX, 0,
-				   60000000000ULL, &r.m);
+				   UINT64_MAX, &r.m);
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
