@@ -28,8 +28,8 @@ T ?=
 
 RUNVM = scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(VM_TIMEOUT)"
 
-.PHONY: all module user selftests ksrc deps check run vm bench lint format \
-	clean help
+.PHONY: all module user selftests ksrc deps check check-debug run vm bench \
+	lint format clean help
 
 all: module user selftests
 
@@ -39,6 +39,7 @@ help:
 	@echo "make run     boot the VM, load kipc and walk through every mechanism"
 	@echo "make vm      interactive shell in the VM with kipc loaded"
 	@echo "make check   run every selftest in the VM (T='pipe_test ...' for some)"
+	@echo "make check-debug  the same on a KASAN/lockdep/kmemleak debug kernel"
 	@echo "make bench   kipc against the kernel's own IPC, side by side"
 	@echo "make lint    checkpatch --strict, sparse, W=1, clang-format"
 
@@ -65,6 +66,15 @@ user:
 
 check: all
 	$(RUNVM) --job check --tests "$(T)"
+
+# The debug kernel (KASAN, lockdep, kmemleak, UBSAN, fault injection) is
+# built once into ~/.cache/kipc; kipc.ko is rebuilt against it, and again
+# against KVER by the next plain `make`.
+check-debug: selftests user
+	@kdir=$$(scripts/debug-kernel.sh) && \
+	$(MAKE) -C $$kdir M=$(CURDIR)/kmod W=1 modules && \
+	scripts/qemu-run.sh --kver debug --kernel $$kdir/arch/x86/boot/bzImage \
+		--timeout $(VM_TIMEOUT) --job check --tests "$(T)"
 
 run: all
 	$(RUNVM) --job run

@@ -63,6 +63,12 @@ if [ ! -d "/host$root/kmod" ]; then
 	mount --bind /project "/host$root"
 fi
 
+# The debug kernel has kmemleak: forget what boot leaked, so that the scan
+# at the end reports only what came after kipc was loaded.
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+kmemleak=/sys/kernel/debug/kmemleak
+[ -e "$kmemleak" ] && echo clear >"$kmemleak"
+
 # shellcheck disable=SC2086
 insmod "/host$root/kmod/kipc.ko" $args || finish "FAIL: cannot load kipc.ko"
 
@@ -77,8 +83,21 @@ if grep -q '^kipc ' /proc/modules; then
 	rmmod kipc || finish "FAIL: rmmod kipc failed at the end"
 fi
 
+# On the debug kernel: what leaked since kipc was loaded. Two scans: the
+# first may miss objects freed just now.
+if [ -e "$kmemleak" ]; then
+	echo scan >"$kmemleak"
+	sleep 1
+	echo scan >"$kmemleak"
+	if grep -q . "$kmemleak"; then
+		cat "$kmemleak"
+		finish "FAIL: kmemleak found unreferenced objects"
+	fi
+	echo "kmemleak: clean"
+fi
+
 dmesg >/tmp/dmesg
-bad=$(grep -E 'WARNING:|BUG:|Oops|general protection|sleeping function called from invalid context|Call Trace:' /tmp/dmesg)
+bad=$(grep -E 'WARNING:|BUG:|Oops|UBSAN:|general protection|sleeping function called from invalid context|Call Trace:' /tmp/dmesg)
 if [ -n "$bad" ]; then
 	cat /tmp/dmesg
 	finish "FAIL: kernel warning: $(echo "$bad" | head -n 1)"
