@@ -7,7 +7,8 @@
 # the kernel log and taint and prints one line: KIPC-RESULT: PASS|FAIL ...
 #
 # Kernel command line: kipc.root=DIR (project tree on the host),
-# kipc.job=check|run|shell|bench, kipc.tests=a,b,c, kipc.args=p=v,p=v.
+# kipc.job=check|run|shell|bench, kipc.tests=a,b,c, kipc.args=p=v,p=v,
+# kipc.env=K=V,K=V.
 
 PATH=/bin:/sbin
 export PATH
@@ -25,13 +26,14 @@ finish() {
 	sleep 60
 }
 
-root= job=check tests= args=
+root= job=check tests= args= env=
 for w in $(cat /proc/cmdline); do
 	case $w in
 	kipc.root=*) root=${w#kipc.root=} ;;
 	kipc.job=*) job=${w#kipc.job=} ;;
 	kipc.tests=*) tests=$(echo "${w#kipc.tests=}" | tr , ' ') ;;
 	kipc.args=*) args=$(echo "${w#kipc.args=}" | tr , ' ') ;;
+	kipc.env=*) env=$(echo "${w#kipc.env=}" | tr , ' ') ;;
 	esac
 done
 
@@ -74,7 +76,7 @@ insmod "/host$root/kmod/kipc.ko" $args || finish "FAIL: cannot load kipc.ko"
 
 chroot /host /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 	TERM=linux LANG=C.UTF-8 KIPC_ROOT="$root" KIPC_TESTS="$tests" \
-	KIPC_KO="$root/kmod/kipc.ko" KIPC_KO_ARGS="$args" \
+	KIPC_KO="$root/kmod/kipc.ko" KIPC_KO_ARGS="$args" $env \
 	/bin/bash "$root/scripts/guest-job.sh" "$job"
 rc=$?
 

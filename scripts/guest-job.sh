@@ -36,7 +36,11 @@ run_selftests() {
 			echo "not ok $t # ran no test"
 			fail=1
 		fi
-		[ "$fail" = 0 ] || status=1
+		if [ "$fail" != 0 ]; then
+			status=1
+			# What the kernel said about it (user faults are KERN_INFO).
+			dmesg | tail -n 20 | sed 's/^/# dmesg: /'
+		fi
 		echo "# kipc-runner: $t exit=$rc pass=$pass fail=$fail skip=$skip"
 	done
 	return $status

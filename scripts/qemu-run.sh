@@ -9,7 +9,8 @@
 # --kernel boots IMAGE instead of /boot/vmlinuz-KVER (the debug kernel).
 #
 # TCG by default (nested KVM hangs on our machines); KIPC_KVM=1 opts in to
-# KVM. KIPC_ARGS="p=v ..." passes module parameters. The serial console is
+# KVM. KIPC_ARGS="p=v ..." passes module parameters, KIPC_ENV="K=V ..."
+# environment variables to the job. The serial console is
 # saved in build/vm-JOB.log. For `check` the last line is
 # "N passed, N failed, N skipped" and the exit status is non-zero on any
 # failure, kernel warning, oops, bad taint or time-out.
@@ -52,6 +53,7 @@ fi
 cmdline="console=ttyS0 loglevel=5 panic_on_warn=1 oops=panic panic=-1"
 cmdline+=" hung_task_panic=1 rdinit=/init kipc.root=$root kipc.job=$job"
 cmdline+=" kipc.tests=$(echo $tests | tr ' ' ,) kipc.args=$(echo ${KIPC_ARGS:-} | tr ' ' ,)"
+cmdline+=" kipc.env=$(echo ${KIPC_ENV:-} | tr ' ' ,)"
 
 accel=(-accel tcg,thread=multi -cpu max)
 [ "${KIPC_KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
