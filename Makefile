@@ -27,9 +27,11 @@ VM_TIMEOUT ?= 1100
 T ?=
 
 RUNVM = scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(VM_TIMEOUT)"
+RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
+	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS)))
 
-.PHONY: all module user selftests ksrc deps check check-debug run vm bench \
-	lint format clean help
+.PHONY: all module user selftests ksrc deps check check-debug stress fuzz run \
+	vm bench lint format clean help
 
 all: module user selftests
 
@@ -41,6 +43,8 @@ help:
 	@echo "make check   run every selftest in the VM (T='pipe_test ...' for some)"
 	@echo "make check-debug  the same on a KASAN/lockdep/kmemleak debug kernel"
 	@echo "make bench   kipc against the kernel's own IPC, side by side"
+	@echo "make stress  soak every device at once (STRESS_SECONDS=$(STRESS_SECONDS))"
+	@echo "make fuzz    the ioctl fuzzer for long (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make lint    checkpatch --strict, sparse, W=1, clang-format"
 
 deps:
@@ -66,6 +70,17 @@ user:
 
 check: all
 	$(RUNVM) --job check --tests "$(T)"
+
+# Long runs, outside `make check`: the soak and the ioctl fuzzer.
+STRESS_SECONDS ?= 300
+FUZZ_SECONDS ?= 300
+stress: all
+	KIPC_ENV="KIPC_STRESS_SECONDS=$(STRESS_SECONDS) KIPC_TEST_TIMEOUT=$$(($(STRESS_SECONDS) + 600))" \
+	$(RUNVM_LONG) --job check --tests stress_test
+
+fuzz: all
+	KIPC_ENV="KIPC_FUZZ_SECONDS=$(FUZZ_SECONDS) KIPC_TEST_TIMEOUT=$$(($(FUZZ_SECONDS) + 600))" \
+	$(RUNVM_LONG) --job check --tests fuzz_test
 
 # The debug kernel (KASAN, lockdep, kmemleak, UBSAN, fault injection) is
 # built once into ~/.cache/kipc; kipc.ko is rebuilt against it, and again
