@@ -273,7 +273,7 @@ static void counter(int c)
 	struct kipc_sem_op v = { .count = 1 };
 	int sem = kipc_open("sem0", O_RDWR);
 	int shm = kipc_open("shm0", O_RDWR);
-	volatile uint64_t *value;
+	uint64_t *value;
 
 	value = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
 	if (value == MAP_FAILED) {
@@ -292,7 +292,7 @@ static void counter(int c)
 			break;
 		}
 	}
-	munmap((void *)value, 4096);
+	munmap(value, 4096);
 	close(shm);
 	close(sem);
 }
@@ -367,7 +367,7 @@ TEST_F_TIMEOUT(stress, all_devices_at_once, 86400)
 	struct kipc_sem_info info;
 	__s64 zero = 0, one = 1;
 	__u32 pipe_size = 65536;
-	volatile uint64_t *value;
+	uint64_t *value;
 	pid_t pids[64];
 	int fd, shm;
 
@@ -475,7 +475,7 @@ TEST_F_TIMEOUT(stress, all_devices_at_once, 86400)
 	EXPECT_LT(0, msg_total);
 	EXPECT_EQ(sum, *value);
 	EXPECT_EQ(st->produced, consumed + info.value);
-	munmap((void *)value, 4096);
+	munmap(value, 4096);
 	close(shm);
 }
 
