@@ -27,7 +27,7 @@
 #define MSG_RECEIVERS 3
 #define COUNTERS 3
 #define CONSUMERS 2
-#define MAX_SEQ (1 << 22)
+#define MAX_SEQ 4194304
 
 struct record {
 	uint32_t writer;
