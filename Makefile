@@ -28,7 +28,7 @@ T ?=
 
 RUNVM = scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(VM_TIMEOUT)"
 RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
-	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS)))
+	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS) + $(TRINITY_SECONDS)))
 
 .PHONY: all module user selftests ksrc deps check check-debug stress fuzz run \
 	vm bench lint format clean help
@@ -74,13 +74,15 @@ check: all
 # Long runs, outside `make check`: the soak and the ioctl fuzzer.
 STRESS_SECONDS ?= 300
 FUZZ_SECONDS ?= 300
+TRINITY_SECONDS ?= 300
 stress: all
 	KIPC_ENV="KIPC_STRESS_SECONDS=$(STRESS_SECONDS) KIPC_TEST_TIMEOUT=$$(($(STRESS_SECONDS) + 600))" \
 	$(RUNVM_LONG) --job check --tests stress_test
 
 fuzz: all
-	KIPC_ENV="KIPC_FUZZ_SECONDS=$(FUZZ_SECONDS) KIPC_TEST_TIMEOUT=$$(($(FUZZ_SECONDS) + 600))" \
-	$(RUNVM_LONG) --job check --tests fuzz_test
+	KIPC_ENV="KIPC_FUZZ_SECONDS=$(FUZZ_SECONDS) KIPC_TRINITY_SECONDS=$(TRINITY_SECONDS) \
+		KIPC_TEST_TIMEOUT=$$(($(FUZZ_SECONDS) + $(TRINITY_SECONDS) + 600))" \
+	$(RUNVM_LONG) --job check --tests "fuzz_test trinity.sh"
 
 # The debug kernel (KASAN, lockdep, kmemleak, UBSAN, fault injection) is
 # built once into ~/.cache/kipc; kipc.ko is rebuilt against it, and again
