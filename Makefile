@@ -30,8 +30,8 @@ RUNVM = scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(VM_TIMEOUT)"
 RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS) + $(TRINITY_SECONDS)))
 
-.PHONY: all module user selftests ksrc deps check check-debug stress fuzz run \
-	vm bench lint format clean help
+.PHONY: all module user selftests ksrc deps deps-matrix check check-matrix \
+	check-debug stress fuzz run vm bench lint format clean help
 
 all: module user selftests
 
@@ -41,6 +41,7 @@ help:
 	@echo "make run     boot the VM, load kipc and walk through every mechanism"
 	@echo "make vm      interactive shell in the VM with kipc loaded"
 	@echo "make check   run every selftest in the VM (T='pipe_test ...' for some)"
+	@echo "make check-matrix  make check on every installed kernel (make deps-matrix)"
 	@echo "make check-debug  the same on a KASAN/lockdep/kmemleak debug kernel"
 	@echo "make bench   kipc against the kernel's own IPC, side by side"
 	@echo "make stress  soak every device at once (STRESS_SECONDS=$(STRESS_SECONDS))"
@@ -49,6 +50,10 @@ help:
 
 deps:
 	@scripts/deps.sh
+
+# 6.12 and 6.12-rt from bookworm-backports, for check-matrix.
+deps-matrix: deps
+	@scripts/deps-matrix.sh
 
 module:
 	@test -n "$(KVER)" || { echo "no kernel with headers: run 'make deps'"; exit 1; }
@@ -70,6 +75,13 @@ user:
 
 check: all
 	$(RUNVM) --job check --tests "$(T)"
+
+# make check on every installed kernel with headers (6.1, 6.12, 6.12-rt).
+check-matrix: selftests user
+	@set -e; for k in $$(scripts/kver.sh --all); do \
+		echo "== make check KVER=$$k"; \
+		$(MAKE) --no-print-directory module check KVER=$$k; \
+	done
 
 # Long runs, outside `make check`: the soak and the ioctl fuzzer.
 STRESS_SECONDS ?= 300
