@@ -120,6 +120,20 @@ static int all_zero(const unsigned char *p, size_t len)
 	return 0;
 }
 
+/*
+ * Resize to @size with all-zero contents: shrinking to one page drops every
+ * other page, and the one left is zeroed by hand. Like a new SysV segment.
+ */
+static int reset_segment(int fd, __u64 size)
+{
+	static char zero[65536];
+	long pg = page_size();
+
+	if (set_size(fd, pg) || pwrite(fd, zero, pg, 0) != pg)
+		return -1;
+	return set_size(fd, size);
+}
+
 /* ============================================ SysV shm vs /dev/kipc/shm0 */
 
 FIXTURE(seg)
@@ -156,7 +170,7 @@ FIXTURE_SETUP(seg)
 		ASSERT_GE(self->fd, 0);
 		ASSERT_EQ(0, get_size(self->fd, &self->saved_size));
 		ASSERT_EQ(0, nattch_of(self->fd));
-		ASSERT_EQ(0, set_size(self->fd, SEG_SIZE));
+		ASSERT_EQ(0, reset_segment(self->fd, SEG_SIZE));
 	} else {
 		self->shmid = shmget(IPC_PRIVATE, SEG_SIZE, IPC_CREAT | 0600);
 		ASSERT_GE(self->shmid, 0);
@@ -170,9 +184,8 @@ FIXTURE_TEARDOWN(seg)
 		waitpid(self->kid, NULL, 0);
 	}
 	if (variant->kipc) {
-		/* Resizing drops the contents: the next user finds zeros. */
-		EXPECT_EQ(0, set_size(self->fd, page_size()));
-		EXPECT_EQ(0, set_size(self->fd, self->saved_size));
+		/* The next user finds the size it had, and zeros. */
+		EXPECT_EQ(0, reset_segment(self->fd, self->saved_size));
 		close(self->fd);
 	} else {
 		EXPECT_EQ(0, shmctl(self->shmid, IPC_RMID, NULL));
@@ -416,14 +429,13 @@ FIXTURE_SETUP(shm)
 	ASSERT_EQ(0, get_size(self->fd, &self->saved_size));
 	ASSERT_EQ(0, nattch_of(self->fd));
 	self->size = SEG_SIZE;
-	ASSERT_EQ(0, set_size(self->fd, self->size));
+	ASSERT_EQ(0, reset_segment(self->fd, self->size));
 }
 
 FIXTURE_TEARDOWN(shm)
 {
 	EXPECT_EQ(0, nattch_of(self->fd));
-	EXPECT_EQ(0, set_size(self->fd, page_size()));
-	EXPECT_EQ(0, set_size(self->fd, self->saved_size));
+	EXPECT_EQ(0, reset_segment(self->fd, self->saved_size));
 	close(self->fd);
 }
 
