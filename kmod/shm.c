@@ -69,6 +69,11 @@
 
 #include "kipc.h"
 
+/* shmem's read_iter and write_begin/write_end exist only with tmpfs. */
+#if !IS_ENABLED(CONFIG_SHMEM) || !IS_ENABLED(CONFIG_TMPFS)
+#error "kipc shm segments need CONFIG_SHMEM and CONFIG_TMPFS"
+#endif
+
 /* Segments larger than this are refused even to root: 64 GiB. */
 #define KIPC_SHM_LIMIT (64ULL << 30)
 

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -410,6 +411,82 @@ TEST_F(seg, readonly_attach_store_faults)
 	EXPECT_TRUE(WIFSIGNALED(status));
 	EXPECT_EQ(SIGSEGV, WTERMSIG(status));
 	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* The "shmem" line of @cg's memory.stat, in bytes, or -1. */
+static long long cg_shmem(const char *cg)
+{
+	char path[256], line[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", cg);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "shmem %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+#define CG_ROOT "/tmp/kipc-cgroup2"
+
+/*
+ * The pages are charged to the memory cgroup of the task that first
+ * touches them, as for SysV shm: a child in a fresh cgroup touches the
+ * whole segment, and that cgroup's shmem count covers it.
+ */
+TEST_F(seg, pages_charged_to_toucher_memory_cgroup)
+{
+	char cg[128], pid_text[32];
+	long long charged;
+	unsigned char *p;
+	pid_t pid;
+
+	mkdir(CG_ROOT, 0755);
+	if (mount("none", CG_ROOT, "cgroup2", 0, NULL) && errno != EBUSY)
+		SKIP(return, "cannot mount cgroup2: %s", strerror(errno));
+	if (write_file(CG_ROOT "/cgroup.subtree_control", "+memory")) {
+		umount(CG_ROOT);
+		SKIP(return, "no memory controller");
+	}
+	snprintf(cg, sizeof(cg), CG_ROOT "/kipc-shm-%d", getpid());
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		snprintf(pid_text, sizeof(pid_text), "%d", getpid());
+		snprintf(cg + strlen(cg), sizeof(cg) - strlen(cg),
+			 "/cgroup.procs");
+		if (write_file(cg, pid_text))
+			_exit(1);
+		fill(p, SEG_SIZE, 1);
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_exit(pid));
+	charged = cg_shmem(cg);
+	/* kipc's first page may predate the test (see reset_segment()). */
+	EXPECT_GE(charged, SEG_SIZE - page_size());
+	EXPECT_EQ(0, check(p, SEG_SIZE, 1));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+	EXPECT_EQ(0, rmdir(cg));
+	umount2(CG_ROOT, MNT_DETACH);
 }
 
 /* ==================================================== /dev/kipc/shm only */
