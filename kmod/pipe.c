@@ -589,7 +589,7 @@ static int kipc_pipe_fasync(int fd, struct file *file, int on)
 
 /*
  * Copy the buffered bytes into the ring @pages of @size bytes, at the same
- * positions. Used when the data spans more pages than the new ring has.
+ * positions, allocating its pages.
  */
 static int kipc_pipe_copy_ring(struct kipc_pipe *p, char **pages,
 			       unsigned int size)
@@ -614,9 +614,11 @@ static int kipc_pipe_copy_ring(struct kipc_pipe *p, char **pages,
 
 /*
  * Resize the ring. A position has the same in-page offset in any ring of
- * at least a page, so when the buffered bytes span no more pages than the
- * new ring has, the pages move to their new slots without copying a byte.
- * Only a shrink to nearly what is buffered has to copy.
+ * at least a page, so when the buffered bytes span no more pages than
+ * either ring has, the pages move to their new slots without copying a
+ * byte. When they span one more (a nearly full ring whose data wraps
+ * inside one page, which then holds both its first and its last bytes),
+ * the bytes are copied instead.
  */
 static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 {
@@ -645,7 +647,7 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	       PAGE_SHIFT;
 	if (kipc_pipe_used(p) > size) {
 		ret = -EBUSY;
-	} else if (span > nr) {
+	} else if (span > nr || span > old_nr) {
 		ret = kipc_pipe_copy_ring(p, pages, size);
 	} else {
 		for (pos = round_down(p->tail, PAGE_SIZE); span--;
