@@ -1029,9 +1029,12 @@ TEST_F(sem, head_timing_out_serves_next)
 	pid_t pb, ps;
 
 	ASSERT_EQ(0, sem_setval(self->fd, 2));
-	CHILD_OP(pb, big, sem_p(self->fd, 3, 0, 200 * MS));
+	CHILD_OP(pb, big, sem_p(self->fd, 3, 0, 3000 * MS));
 	ASSERT_EQ(0, wait_waiters(&b, 1));
 	CHILD_OP(ps, small, sem_p(self->fd, 1, 0, 0));
+	/* Both queued: the small one waits behind the big one. */
+	ASSERT_EQ(0, wait_waiters(&b, 2));
+	EXPECT_EQ(0, op_done(small, 0, &r));
 	ASSERT_EQ(1, op_done(big, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(ETIMEDOUT, r.err);
@@ -1159,6 +1162,27 @@ TEST_F(sem, initial_value_is_sem_init)
 
 /* ------------------------------------------------------------- poll */
 
+/* Wait until @pid sleeps (state S in /proc/PID/stat), at most ~10 s. */
+static int wait_sleeping(pid_t pid)
+{
+	char path[64], state;
+	int i, ok;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (i = 0; i < 10000; i++) {
+		f = fopen(path, "re");
+		if (!f)
+			return -1;
+		ok = fscanf(f, "%*d (%*[^)]) %c", &state) == 1 && state == 'S';
+		fclose(f);
+		if (ok)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
 static short poll_events(int fd, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -1199,7 +1223,9 @@ TEST_F(sem, poll_woken_by_v)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		usleep(50000);
+		/* V only once the parent sleeps in poll(). */
+		if (wait_sleeping(getppid()))
+			_exit(2);
 		_exit(sem_v(self->fd, 1) ? 1 : 0);
 	}
 	kids[nr_kids++] = pid;
@@ -1220,7 +1246,8 @@ TEST_F(sem, epoll_woken_by_v)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		usleep(50000);
+		if (wait_sleeping(getppid()))
+			_exit(2);
 		_exit(sem_v(self->fd, 1) ? 1 : 0);
 	}
 	kids[nr_kids++] = pid;
