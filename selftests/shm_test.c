@@ -806,6 +806,47 @@ TEST_F(shm, unload_refused_while_only_mapped)
 	ASSERT_GE(self->fd, 0);
 }
 
+/*
+ * mmap() racing with resizes: a mapping of the upper half either fails
+ * (EINVAL, the segment is small) or lives on a segment that stays large
+ * until it is gone. Touching it must never SIGBUS.
+ */
+TEST_F(shm, mmap_racing_resize_never_maps_past_end)
+{
+	unsigned long long end = kipc_now_ns() + 3000000000ULL;
+	int mapped = 0, refused = 0;
+	unsigned char *p;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int fd = kipc_open(NODE, O_RDWR), i;
+
+		for (i = 0; fd >= 0 && kipc_now_ns() < end; i++)
+			if (set_size(fd, i & 1 ? 2 * SEG_SIZE : SEG_SIZE) &&
+			    errno != EBUSY)
+				_exit(1);
+		_exit(fd < 0 ? 2 : 0);
+	}
+	while (kipc_now_ns() < end) {
+		p = map(self->fd, page_size(), PROT_READ | PROT_WRITE,
+			MAP_SHARED, SEG_SIZE);
+		if (p == MAP_FAILED) {
+			ASSERT_EQ(EINVAL, errno);
+			refused++;
+			continue;
+		}
+		p[0]++;
+		mapped++;
+		ASSERT_EQ(2 * SEG_SIZE, size_of(self->fd));
+		ASSERT_EQ(0, munmap(p, page_size()));
+	}
+	EXPECT_EQ(0, wait_exit(pid));
+	EXPECT_GT(mapped + refused, 0);
+	TH_LOG("%d mapped, %d refused", mapped, refused);
+}
+
 /* ------------------------------------------------------------ sizes */
 
 TEST_F(shm, get_size_equals_getinfo_size)
