@@ -1108,6 +1108,55 @@ TEST_F(sem, nowait_ignores_timeout)
 	EXPECT_EQ(EAGAIN, errno);
 }
 
+/*
+ * Units are conserved: four processes take 1..3 units with UNDO (blocking
+ * with short timeouts, or NOWAIT) and give them back, for three seconds,
+ * one of them is killed midway while it may hold some; at the end the
+ * value is what it was and nobody waits.
+ */
+TEST_F_TIMEOUT(sem, units_conserved_under_timeouts_and_kill, 60)
+{
+	unsigned long long end = kipc_now_ns() + 3000000000ULL;
+	struct backend b = { .kipc = true, .fd = self->fd };
+	pid_t pid[4];
+	int i;
+
+	ASSERT_EQ(0, sem_setval(self->fd, 5));
+	for (i = 0; i < 4; i++) {
+		pid[i] = fork();
+		ASSERT_GE(pid[i], 0);
+		if (pid[i] == 0) {
+			int fd = kipc_open(NODE, O_RDWR), k;
+			unsigned int seed = getpid();
+			__u32 flags;
+
+			while (fd >= 0 && kipc_now_ns() < end) {
+				k = 1 + rand_r(&seed) % 3;
+				flags = KIPC_SEM_UNDO;
+				if (rand_r(&seed) % 4 == 0)
+					flags |= KIPC_NOWAIT;
+				if (!sem_p(fd, k, flags,
+					   (1 + rand_r(&seed) % 3) * MS)) {
+					if (sem_v(fd, k))
+						_exit(1);
+				} else if (errno != EAGAIN &&
+					   errno != ETIMEDOUT) {
+					_exit(2);
+				}
+			}
+			_exit(fd < 0 ? 3 : 0);
+		}
+		kids[nr_kids++] = pid[i];
+	}
+	usleep(1000000);
+	kill(pid[0], SIGKILL);
+	EXPECT_EQ(-1, wait_exit(pid[0]));
+	for (i = 1; i < 4; i++)
+		EXPECT_EQ(0, wait_exit(pid[i]));
+	EXPECT_EQ(0, wait_waiters(&b, 0));
+	EXPECT_EQ(5, sem_value(self->fd));
+}
+
 /* --------------------------------------------------------- counters */
 
 TEST_F(sem, ops_counted_only_when_completed)
