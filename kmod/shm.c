@@ -200,7 +200,8 @@ static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	shm->nattch++;
 	spin_unlock(&shm->lock);
 
-	ret = backing->f_op->mmap(backing, vma);
+	/* shmem's ->mmap installs its vm_ops, which ours wrap (ipc/shm.c). */
+	ret = call_mmap(backing, vma);
 	if (ret) {
 		kipc_shm_detach(shm);
 		return ret;
