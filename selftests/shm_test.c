@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/mount.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
@@ -69,6 +70,19 @@ static long long nattch_of(int fd)
 	if (ioctl(fd, KIPC_SHM_GETINFO, &info))
 		return -1;
 	return info.nattch;
+}
+
+/*
+ * fork() for a test's helper process: it dies with the test, so a test
+ * killed by the harness leaves no process holding the node.
+ */
+static pid_t fork_kid(void)
+{
+	pid_t ppid = getpid(), pid = fork();
+
+	if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != ppid))
+		_exit(99);
+	return pid;
 }
 
 /* Exit status of @pid, or -1 if it did not exit normally. */
@@ -244,7 +258,7 @@ TEST_F(seg, child_writes_parent_sees)
 
 	p = seg_attach(self, variant->kipc, false);
 	ASSERT_NE((void *)-1, p);
-	pid = fork();
+	pid = fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		unsigned char *q = seg_attach_fresh(self, variant->kipc);
@@ -268,7 +282,7 @@ TEST_F(seg, parent_writes_child_sees_at_once)
 	ASSERT_NE((void *)-1, p);
 	flag = (uint32_t *)(p + SEG_SIZE - sizeof(uint32_t));
 	*flag = 0;
-	self->kid = fork();
+	self->kid = fork_kid();
 	ASSERT_GE(self->kid, 0);
 	if (self->kid == 0) {
 		unsigned char *q = seg_attach_fresh(self, variant->kipc);
@@ -299,7 +313,7 @@ TEST_F(seg, mapping_inherited_by_fork_is_shared)
 	p = seg_attach(self, variant->kipc, false);
 	ASSERT_NE((void *)-1, p);
 	memset(p, 0, SEG_SIZE);
-	pid = fork();
+	pid = fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		fill(p, SEG_SIZE, 11);
@@ -321,7 +335,7 @@ TEST_F(seg, nattch_through_fork_exit_and_detach)
 	ASSERT_NE((void *)-1, p);
 	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
 	ASSERT_EQ(0, pipe(go));
-	self->kid = fork();
+	self->kid = fork_kid();
 	ASSERT_GE(self->kid, 0);
 	if (self->kid == 0) {
 		close(go[1]);
@@ -401,7 +415,7 @@ TEST_F(seg, readonly_attach_store_faults)
 
 	p = seg_attach(self, variant->kipc, true);
 	ASSERT_NE((void *)-1, p);
-	pid = fork();
+	pid = fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		p[0] = 1;
@@ -468,7 +482,7 @@ TEST_F(seg, pages_charged_to_toucher_memory_cgroup)
 	ASSERT_EQ(0, mkdir(cg, 0755));
 	p = seg_attach(self, variant->kipc, false);
 	ASSERT_NE((void *)-1, p);
-	pid = fork();
+	pid = fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		snprintf(pid_text, sizeof(pid_text), "%d", getpid());
@@ -704,7 +718,7 @@ TEST_F(shm, nattch_drops_when_child_exits_with_mapping)
 
 	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	pid = fork();
+	pid = fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		/* Its own second mapping, gone with it on exit. */
@@ -770,7 +784,7 @@ TEST_F(shm, mapping_outlives_fd_in_forked_child)
 	p = map(fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	close(fd);
-	pid = fork();
+	pid = fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		/* The parent unmaps; the child's copy must still work. */
@@ -818,7 +832,7 @@ TEST_F(shm, mmap_racing_resize_never_maps_past_end)
 	unsigned char *p;
 	pid_t pid;
 
-	pid = fork();
+	pid = fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		int fd = kipc_open(NODE, O_RDWR), i;
