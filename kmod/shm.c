@@ -1,34 +1,388 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/kipc/shmN: not implemented yet; open gives ENODEV.
+ * /dev/kipc/shmN: a shared-memory segment, mapped with mmap(MAP_SHARED) and
+ * read or written with read/write/pread/pwrite at fixed-size-device
+ * semantics.
+ *
+ * Backing: one tmpfs (shmem) file per segment, created at load and kept
+ * until unload, exactly what System V shm uses (ipc/shm.c). We chose it
+ * over vmalloc_user() + remap_vmalloc_range() because:
+ *  - its pages are charged to the memory cgroup of the task that first
+ *    touches them and can be swapped, like SysV shm and tmpfs; vmalloc
+ *    memory is neither charged (vmalloc_user() takes no GFP_ACCOUNT) nor
+ *    reclaimable, and a 256 MiB segment would pin 256 MiB of RAM;
+ *  - pages are allocated on first touch, so an unused segment costs nothing;
+ *  - resizing is a truncate that keeps the contents up to the smaller size,
+ *    with no copy;
+ *  - rmap, reclaim, migration and truncation see the mappings, because each
+ *    vma is switched to the shmem file (vma_set_file(), as /dev/zero's
+ *    shared mappings and dma-buf do), so the vma sits in the shmem file's
+ *    i_mmap tree and faults are served by shmem itself.
+ * The size is committed (shmem_file_setup() without VM_NORESERVE), as
+ * shmget() without SHM_NORESERVE does: under strict overcommit a resize the
+ * system cannot back fails with ENOMEM instead of a later SIGBUS or OOM.
+ *
+ * Lifetime: the memory is pinned by each mapping, never by the fd. A vma
+ * holds its own reference to the shmem file (vm_file), so closing the fd
+ * while mapped frees nothing, and even a truncate could only unmap pages,
+ * never leave a vma on freed memory. Because vm_file is no longer our
+ * device file, each vma also holds a reference to the device file it was
+ * mapped through (vm_private_data), taken in ->mmap and ->open and dropped
+ * in ->close: that pins the module (our vm_ops live in it) until the last
+ * mapping goes, and fput() defers the final release past our ->close.
+ *
+ * Mapping policy: only MAP_SHARED (VM_MAYSHARE), only inside [0, size);
+ * MAP_PRIVATE or a range past the end gives EINVAL. VM_DONTEXPAND makes
+ * mremap() refuse to grow a mapping past what was checked here (EFAULT);
+ * moving or shrinking is fine. mprotect() is limited by the fd's mode
+ * through VM_MAYWRITE, which do_mmap() derived from our file. nattch counts
+ * live vmas, as SysV shm_nattch does: mmap, fork and a split (mprotect or
+ * munmap of a middle part) add one, munmap and exit remove one.
+ *
+ * read/write: reads at or past the end return 0; a write starting at or
+ * past the end (or any write on an O_APPEND fd, whose position is the end)
+ * gives ENOSPC; a write straddling the end is short, as on a block device.
+ * Writes go through shmem's page cache under its inode lock, so they are
+ * coherent with the mappings.
+ *
+ * Locking:
+ *  - @lock (spinlock) guards @size, @nattch and @shmem_vm_ops. It is a leaf
+ *    taken under mmap_lock (->mmap, vm_ops ->open/->close).
+ *  - @resize_lock (mutex) serialises KIPC_SHM_SET_SIZE. It is taken before
+ *    the shmem inode lock (vfs_truncate()) and never under mmap_lock.
+ *  - The shmem inode lock is taken by our write path and by the truncate;
+ *    user memory is copied under it (so mmap_lock nests inside it), as in
+ *    any filesystem's write.
+ * Nothing takes @resize_lock or the inode lock under mmap_lock, so ->mmap
+ * never waits for a resize: a resize first lowers @size to the smaller of
+ * the old and new sizes, so a mapping made meanwhile fits both.
  */
 
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uio.h>
 
 #include "kipc.h"
+
+/* shmem's read_iter and write_begin/write_end exist only with tmpfs. */
+#if !IS_ENABLED(CONFIG_SHMEM) || !IS_ENABLED(CONFIG_TMPFS)
+#error "kipc shm segments need CONFIG_SHMEM and CONFIG_TMPFS"
+#endif
 
 /* Segments larger than this are refused even to root: 64 GiB. */
 #define KIPC_SHM_LIMIT (64ULL << 30)
 
+/*
+ * vm_flags became read-only in 6.3 (vm_flags_set()). This fallback is the
+ * 6.1 form; compat.h is asked to provide kipc_vm_flags_set() for both.
+ */
+#ifndef kipc_vm_flags_set
+#define kipc_vm_flags_set(vma, flags) ((vma)->vm_flags |= (flags))
+#endif
+
 /**
  * struct kipc_shm - one shm node
  * @node: device node
+ * @lock: guards @size, @nattch and @shmem_vm_ops
+ * @resize_lock: serialises KIPC_SHM_SET_SIZE
+ * @file: the shmem file holding the contents; set at alloc, never changes;
+ *	its i_size (under its inode lock) bounds read/write
+ * @size: bytes that may be mapped, a multiple of PAGE_SIZE (@lock). Equal
+ *	to the shmem i_size except during a resize, when it is the smaller
+ *	of the old and new sizes
+ * @nattch: live vmas of this segment (@lock)
+ * @shmem_vm_ops: shmem's vm_ops, which ours wrap; set by the first mmap
+ *	(@lock), read locklessly by faults of vmas made after it was set
  */
 struct kipc_shm {
 	struct kipc_node node;
+	spinlock_t lock; /* see above */
+	struct mutex resize_lock;
+	struct file *file;
+	u64 size;
+	unsigned long nattch;
+	const struct vm_operations_struct *shmem_vm_ops;
 };
 
-static int kipc_shm_open(struct inode *inode, struct file *file)
+static inline struct kipc_shm *kipc_shm_of(struct file *file)
 {
-	return -ENODEV;
+	return kipc_file_node(file, struct kipc_shm, node);
+}
+
+/* The segment of a vma: vm_private_data is the device file it came from. */
+static inline struct kipc_shm *kipc_shm_vma(struct vm_area_struct *vma)
+{
+	return kipc_shm_of(vma->vm_private_data);
+}
+
+/* A new vma of an existing mapping: fork, split, mremap move. */
+static void kipc_shm_vm_open(struct vm_area_struct *vma)
+{
+	struct kipc_shm *shm = kipc_shm_vma(vma);
+
+	get_file(vma->vm_private_data);
+	spin_lock(&shm->lock);
+	shm->nattch++;
+	spin_unlock(&shm->lock);
+}
+
+static void kipc_shm_vm_close(struct vm_area_struct *vma)
+{
+	struct kipc_shm *shm = kipc_shm_vma(vma);
+
+	spin_lock(&shm->lock);
+	shm->nattch--;
+	spin_unlock(&shm->lock);
+	/* Deferred by fput(): the module stays until after we return. */
+	fput(vma->vm_private_data);
+}
+
+static vm_fault_t kipc_shm_vm_fault(struct vm_fault *vmf)
+{
+	struct kipc_shm *shm = kipc_shm_vma(vmf->vma);
+
+	return READ_ONCE(shm->shmem_vm_ops)->fault(vmf);
+}
+
+static vm_fault_t kipc_shm_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
+					pgoff_t end)
+{
+	const struct vm_operations_struct *ops =
+		READ_ONCE(kipc_shm_vma(vmf->vma)->shmem_vm_ops);
+
+	return ops->map_pages ? ops->map_pages(vmf, start, end) : 0;
+}
+
+/*
+ * Wraps shmem's vm_ops as ipc/shm.c's shm_vm_ops does, to count nattch and
+ * hold the device file. The NUMA policy hooks are left out (their
+ * signatures differ between 6.1 and 6.12); allocations then follow the
+ * segment's shared policy, which is the task's default.
+ */
+static const struct vm_operations_struct kipc_shm_vm_ops = {
+	.open = kipc_shm_vm_open,
+	.close = kipc_shm_vm_close,
+	.fault = kipc_shm_vm_fault,
+	.map_pages = kipc_shm_vm_map_pages,
+};
+
+static void kipc_shm_detach(struct kipc_shm *shm)
+{
+	spin_lock(&shm->lock);
+	shm->nattch--;
+	spin_unlock(&shm->lock);
+}
+
+static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kipc_shm *shm = kipc_shm_of(file);
+	struct file *backing = shm->file;
+	unsigned long pages = vma_pages(vma);
+	u64 limit;
+	int ret;
+
+	/* MAP_SHARED of a read-only fd has VM_MAYSHARE but not VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+
+	spin_lock(&shm->lock);
+	limit = shm->size >> PAGE_SHIFT;
+	if (vma->vm_pgoff >= limit || pages > limit - vma->vm_pgoff) {
+		spin_unlock(&shm->lock);
+		return -EINVAL;
+	}
+	/* Counted now, so a resize that starts after this sees it. */
+	shm->nattch++;
+	spin_unlock(&shm->lock);
+
+	/* shmem's ->mmap installs its vm_ops, which ours wrap (ipc/shm.c). */
+	ret = call_mmap(backing, vma);
+	if (ret) {
+		kipc_shm_detach(shm);
+		return ret;
+	}
+	if (WARN_ON_ONCE(!vma->vm_ops || !vma->vm_ops->fault)) {
+		kipc_shm_detach(shm);
+		return -ENODEV;
+	}
+
+	spin_lock(&shm->lock);
+	if (!shm->shmem_vm_ops)
+		WRITE_ONCE(shm->shmem_vm_ops, vma->vm_ops);
+	spin_unlock(&shm->lock);
+
+	/*
+	 * The vma's reference to our file moves to vm_private_data (the
+	 * get_file() pairs with the fput() inside vma_set_file()); vm_file
+	 * becomes the shmem file with a reference of its own.
+	 */
+	vma->vm_private_data = get_file(file);
+	vma_set_file(vma, backing);
+	vma->vm_ops = &kipc_shm_vm_ops;
+	kipc_vm_flags_set(vma, VM_DONTEXPAND);
+	return 0;
+}
+
+static ssize_t kipc_shm_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *backing = kipc_shm_of(iocb->ki_filp)->file;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	/* shmem reads up to its i_size: 0 at or past the end. */
+	init_sync_kiocb(&kiocb, backing);
+	kiocb.ki_pos = iocb->ki_pos;
+	ret = backing->f_op->read_iter(&kiocb, to);
+	iocb->ki_pos = kiocb.ki_pos;
+	return ret;
+}
+
+static ssize_t kipc_shm_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct file *backing = kipc_shm_of(iocb->ki_filp)->file;
+	struct inode *inode = file_inode(backing);
+	struct kiocb kiocb;
+	size_t shorted = 0;
+	loff_t size;
+	ssize_t ret;
+
+	if (!iov_iter_count(from))
+		return 0;
+
+	init_sync_kiocb(&kiocb, backing);
+	kiocb.ki_pos = iocb->ki_pos;
+
+	/*
+	 * Not generic_file_write_iter(): a segment never grows by writing, and
+	 * RLIMIT_FSIZE and the non-LFS limit are for files, not devices. The
+	 * inode lock holds i_size still against a concurrent resize.
+	 */
+	inode_lock(inode);
+	size = i_size_read(inode);
+	if (iocb->ki_flags & IOCB_APPEND)
+		kiocb.ki_pos = size;
+	if (kiocb.ki_pos >= size) {
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	if (iov_iter_count(from) > size - kiocb.ki_pos) {
+		shorted = iov_iter_count(from) - (size - kiocb.ki_pos);
+		iov_iter_truncate(from, size - kiocb.ki_pos);
+	}
+	/* Advances kiocb.ki_pos by what it wrote. */
+	ret = __generic_file_write_iter(&kiocb, from);
+out_unlock:
+	inode_unlock(inode);
+	iov_iter_reexpand(from, iov_iter_count(from) + shorted);
+	if (ret > 0)
+		iocb->ki_pos = kiocb.ki_pos;
+	return ret;
+}
+
+/* Positions past the end are allowed, as for a file: reads there give 0. */
+static loff_t kipc_shm_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct inode *inode = file_inode(kipc_shm_of(file)->file);
+
+	return generic_file_llseek_size(file, offset, whence, MAX_LFS_FILESIZE,
+					i_size_read(inode));
+}
+
+static long kipc_shm_get_size(struct kipc_shm *shm, u64 __user *arg)
+{
+	u64 size;
+
+	spin_lock(&shm->lock);
+	size = shm->size;
+	spin_unlock(&shm->lock);
+	return put_user(size, arg);
+}
+
+/*
+ * Resize: like shmget() the request is checked against the limit before it
+ * is rounded up to a page. Truncating keeps the contents up to the smaller
+ * size; growth reads as zeros. A resize needs a writable fd (it destroys
+ * data), as ftruncate() does: EBADF otherwise.
+ */
+static long kipc_shm_set_size(struct kipc_shm *shm, struct file *file,
+			      u64 __user *arg)
+{
+	u64 req, size, old;
+	long ret;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (get_user(req, arg))
+		return -EFAULT;
+	if (!req || req > kipc_param_shm_max)
+		return -EINVAL;
+	size = round_up(req, PAGE_SIZE);
+
+	mutex_lock(&shm->resize_lock);
+	spin_lock(&shm->lock);
+	if (shm->nattch) {
+		spin_unlock(&shm->lock);
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	old = shm->size;
+	/* A mapping made during the truncate must fit old and new size. */
+	shm->size = min(old, size);
+	spin_unlock(&shm->lock);
+
+	ret = vfs_truncate(&shm->file->f_path, size);
+
+	spin_lock(&shm->lock);
+	shm->size = ret ? old : size;
+	spin_unlock(&shm->lock);
+out_unlock:
+	mutex_unlock(&shm->resize_lock);
+	return ret;
+}
+
+static long kipc_shm_getinfo(struct kipc_shm *shm,
+			     struct kipc_shm_info __user *arg)
+{
+	struct kipc_shm_info info = {};
+
+	spin_lock(&shm->lock);
+	info.size = shm->size;
+	info.nattch = shm->nattch;
+	spin_unlock(&shm->lock);
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long kipc_shm_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct kipc_shm *shm = kipc_shm_of(file);
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case KIPC_SHM_GET_SIZE:
+		return kipc_shm_get_size(shm, uarg);
+	case KIPC_SHM_SET_SIZE:
+		return kipc_shm_set_size(shm, file, uarg);
+	case KIPC_SHM_GETINFO:
+		return kipc_shm_getinfo(shm, uarg);
+	default:
+		return -ENOTTY;
+	}
 }
 
 static const struct file_operations kipc_shm_fops = {
 	.owner = THIS_MODULE,
-	.open = kipc_shm_open,
-	.llseek = noop_llseek,
+	.llseek = kipc_shm_llseek,
+	.read_iter = kipc_shm_read_iter,
+	.write_iter = kipc_shm_write_iter,
+	.mmap = kipc_shm_mmap,
+	.unlocked_ioctl = kipc_shm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };
 
 static int kipc_shm_check_params(void)
@@ -50,19 +404,53 @@ static int kipc_shm_check_params(void)
 
 static struct kipc_node *kipc_shm_alloc(unsigned int index)
 {
-	struct kipc_shm *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	struct kipc_shm *shm;
+	char name[32];
 
-	return p ? &p->node : NULL;
+	shm = kzalloc(sizeof(*shm), GFP_KERNEL);
+	if (!shm)
+		return NULL;
+	spin_lock_init(&shm->lock);
+	mutex_init(&shm->resize_lock);
+	shm->size = round_up((u64)kipc_param_shm_size, PAGE_SIZE);
+
+	/* The name shows in /proc/PID/maps: "/kipc-shm0 (deleted)". */
+	snprintf(name, sizeof(name), "kipc-shm%u", index);
+	shm->file = shmem_file_setup(name, shm->size, 0);
+	if (IS_ERR(shm->file)) {
+		kfree(shm);
+		return NULL;
+	}
+	/*
+	 * Like SysV shm's kernel-internal files: the file is reached only
+	 * through our node, whose own inode carries the permission checks,
+	 * so the LSMs need not label or check the shmem inode again.
+	 */
+	inode_set_flags(file_inode(shm->file), S_PRIVATE, S_PRIVATE);
+	return &shm->node;
 }
 
+/* Called at unload, when no fd or mapping is left (they pin the module). */
 static void kipc_shm_free(struct kipc_node *node)
 {
-	kfree(container_of(node, struct kipc_shm, node));
+	struct kipc_shm *shm = container_of(node, struct kipc_shm, node);
+
+	fput(shm->file);
+	mutex_destroy(&shm->resize_lock);
+	kfree(shm);
 }
 
 static void kipc_shm_proc_show(struct seq_file *m, struct kipc_node *node)
 {
-	seq_printf(m, "%s\n", dev_name(&node->dev));
+	struct kipc_shm *shm = container_of(node, struct kipc_shm, node);
+	unsigned long nattch;
+	u64 size;
+
+	spin_lock(&shm->lock);
+	size = shm->size;
+	nattch = shm->nattch;
+	spin_unlock(&shm->lock);
+	seq_printf(m, "%s %llu %lu\n", dev_name(&node->dev), size, nattch);
 }
 
 const struct kipc_kind kipc_shm_kind = {

@@ -1,0 +1,1254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/kipc/shmN. The `seg` fixture runs every test twice, on a System V
+ * segment (shmget/shmat, the oracle) and on /dev/kipc/shm0: visibility
+ * across processes both ways, nattch through fork, exit, munmap and vma
+ * splits, persistence. The `shm` fixture covers what SysV has no
+ * counterpart for: the mmap policy, the size ioctls, read/write/lseek,
+ * closing the fd before munmap, /proc/kipc/shm.
+ */
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/mount.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "kselftest_harness.h"
+#include "kipc_test.h"
+
+#define NODE "shm0"
+#define SEG_SIZE (64 * 1024)
+
+static long page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+static long long param_shm_max(void)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/sys/module/kipc/parameters/shm_max", "re");
+	long long v = -1;
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = strtoll(buf, NULL, 0);
+		fclose(f);
+	}
+	return v;
+}
+
+static int get_size(int fd, __u64 *size)
+{
+	return ioctl(fd, KIPC_SHM_GET_SIZE, size);
+}
+
+static int set_size(int fd, __u64 size)
+{
+	return ioctl(fd, KIPC_SHM_SET_SIZE, &size);
+}
+
+/* The segment size, or -1. */
+static long long size_of(int fd)
+{
+	__u64 size;
+
+	return get_size(fd, &size) ? -1 : (long long)size;
+}
+
+static long long nattch_of(int fd)
+{
+	struct kipc_shm_info info;
+
+	if (ioctl(fd, KIPC_SHM_GETINFO, &info))
+		return -1;
+	return info.nattch;
+}
+
+/*
+ * fork() for a test's helper process: it dies with the test, so a test
+ * killed by the harness leaves no process holding the node.
+ */
+static pid_t fork_kid(void)
+{
+	pid_t ppid = getpid(), pid = fork();
+
+	if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != ppid))
+		_exit(99);
+	return pid;
+}
+
+/* Exit status of @pid, or -1 if it did not exit normally. */
+static int wait_exit(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Spin until *@p == @want, for at most ~10 s; 0 on success. */
+static int spin_until(uint32_t *p, uint32_t want)
+{
+	unsigned long long end = kipc_now_ns() + 10000000000ULL;
+
+	while (__atomic_load_n(p, __ATOMIC_ACQUIRE) != want)
+		if (kipc_now_ns() > end)
+			return -1;
+	return 0;
+}
+
+/* Fill @len bytes with a pattern derived from @seed and the offset. */
+static void fill(unsigned char *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(i * 31 + seed);
+}
+
+static int check(const unsigned char *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != (unsigned char)(i * 31 + seed))
+			return -1;
+	return 0;
+}
+
+static int all_zero(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i])
+			return -1;
+	return 0;
+}
+
+/*
+ * Resize to @size with all-zero contents: shrinking to one page drops every
+ * other page, and the one left is zeroed by hand. Like a new SysV segment.
+ */
+static int reset_segment(int fd, __u64 size)
+{
+	static char zero[65536];
+	long pg = page_size();
+
+	if (set_size(fd, pg) || pwrite(fd, zero, pg, 0) != pg)
+		return -1;
+	return set_size(fd, size);
+}
+
+/* ============================================ SysV shm vs /dev/kipc/shm0 */
+
+FIXTURE(seg)
+{
+	int fd; /* kipc: the node, O_RDWR */
+	int shmid; /* sysv: the segment */
+	__u64 saved_size;
+	pid_t kid;
+};
+
+FIXTURE_VARIANT(seg)
+{
+	bool kipc;
+};
+
+/* clang-format off */
+FIXTURE_VARIANT_ADD(seg, sysv) {
+	.kipc = false,
+};
+
+FIXTURE_VARIANT_ADD(seg, kipc) {
+	.kipc = true,
+};
+
+/* clang-format on */
+
+FIXTURE_SETUP(seg)
+{
+	self->fd = -1;
+	self->shmid = -1;
+	if (variant->kipc) {
+		KIPC_REQUIRE_MODULE();
+		self->fd = kipc_open(NODE, O_RDWR);
+		ASSERT_GE(self->fd, 0);
+		ASSERT_EQ(0, get_size(self->fd, &self->saved_size));
+		ASSERT_EQ(0, nattch_of(self->fd));
+		ASSERT_EQ(0, reset_segment(self->fd, SEG_SIZE));
+	} else {
+		self->shmid = shmget(IPC_PRIVATE, SEG_SIZE, IPC_CREAT | 0600);
+		ASSERT_GE(self->shmid, 0);
+	}
+}
+
+FIXTURE_TEARDOWN(seg)
+{
+	if (self->kid > 0) {
+		kill(self->kid, SIGKILL);
+		waitpid(self->kid, NULL, 0);
+	}
+	if (variant->kipc) {
+		/* The next user finds the size it had, and zeros. */
+		EXPECT_EQ(0, reset_segment(self->fd, self->saved_size));
+		close(self->fd);
+	} else {
+		EXPECT_EQ(0, shmctl(self->shmid, IPC_RMID, NULL));
+	}
+}
+
+/* Attach the whole segment: shmat() or mmap(MAP_SHARED). */
+static void *seg_attach(FIXTURE_DATA(seg) * self, bool kipc, bool rdonly)
+{
+	void *p;
+
+	if (!kipc)
+		return shmat(self->shmid, NULL, rdonly ? SHM_RDONLY : 0);
+	p = mmap(NULL, SEG_SIZE, rdonly ? PROT_READ : PROT_READ | PROT_WRITE,
+		 MAP_SHARED, self->fd, 0);
+	return p == MAP_FAILED ? (void *)-1 : p;
+}
+
+static int seg_detach(void *p, bool kipc)
+{
+	return kipc ? munmap(p, SEG_SIZE) : shmdt(p);
+}
+
+/* In a child: attach on its own (no inherited mapping). */
+static void *seg_attach_fresh(FIXTURE_DATA(seg) * self, bool kipc)
+{
+	int fd;
+	void *p;
+
+	if (!kipc)
+		return shmat(self->shmid, NULL, 0);
+	fd = kipc_open(NODE, O_RDWR);
+	if (fd < 0)
+		return (void *)-1;
+	p = mmap(NULL, SEG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? (void *)-1 : p;
+}
+
+static long long seg_nattch(FIXTURE_DATA(seg) * self, bool kipc)
+{
+	struct shmid_ds ds;
+
+	if (kipc)
+		return nattch_of(self->fd);
+	if (shmctl(self->shmid, IPC_STAT, &ds))
+		return -1;
+	return ds.shm_nattch;
+}
+
+TEST_F(seg, child_writes_parent_sees)
+{
+	unsigned char *p;
+	pid_t pid;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	pid = fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		unsigned char *q = seg_attach_fresh(self, variant->kipc);
+
+		if (q == (void *)-1)
+			_exit(1);
+		fill(q, SEG_SIZE, 7);
+		_exit(0);
+	}
+	ASSERT_EQ(0, wait_exit(pid));
+	EXPECT_EQ(0, check(p, SEG_SIZE, 7));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+TEST_F(seg, parent_writes_child_sees_at_once)
+{
+	uint32_t *flag;
+	unsigned char *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	flag = (uint32_t *)(p + SEG_SIZE - sizeof(uint32_t));
+	*flag = 0;
+	self->kid = fork_kid();
+	ASSERT_GE(self->kid, 0);
+	if (self->kid == 0) {
+		unsigned char *q = seg_attach_fresh(self, variant->kipc);
+		uint32_t *f;
+
+		if (q == (void *)-1)
+			_exit(1);
+		f = (uint32_t *)(q + SEG_SIZE - sizeof(uint32_t));
+		__atomic_store_n(f, 1, __ATOMIC_RELEASE); /* attached */
+		/* No syscall in between: the store must show up by itself. */
+		if (spin_until(f, 2))
+			_exit(2);
+		_exit(check(q, 4096, 3) ? 3 : 0);
+	}
+	ASSERT_EQ(0, spin_until(flag, 1));
+	fill(p, 4096, 3);
+	__atomic_store_n(flag, 2, __ATOMIC_RELEASE);
+	EXPECT_EQ(0, wait_exit(self->kid));
+	self->kid = 0;
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+TEST_F(seg, mapping_inherited_by_fork_is_shared)
+{
+	unsigned char *p;
+	pid_t pid;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	memset(p, 0, SEG_SIZE);
+	pid = fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		fill(p, SEG_SIZE, 11);
+		_exit(0);
+	}
+	ASSERT_EQ(0, wait_exit(pid));
+	EXPECT_EQ(0, check(p, SEG_SIZE, 11));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+TEST_F(seg, nattch_through_fork_exit_and_detach)
+{
+	int go[2];
+	void *p;
+	char c;
+
+	EXPECT_EQ(0, seg_nattch(self, variant->kipc));
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
+	ASSERT_EQ(0, pipe(go));
+	self->kid = fork_kid();
+	ASSERT_GE(self->kid, 0);
+	if (self->kid == 0) {
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(go[0]);
+	EXPECT_EQ(2, seg_nattch(self, variant->kipc));
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	EXPECT_EQ(0, wait_exit(self->kid));
+	self->kid = 0;
+	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+	EXPECT_EQ(0, seg_nattch(self, variant->kipc));
+	close(go[1]);
+}
+
+/* A vma split counts as one more attachment, in SysV as here. */
+TEST_F(seg, nattch_counts_vmas_after_mprotect_split)
+{
+	unsigned char *p;
+	long pg = page_size();
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, mprotect(p + pg, pg, PROT_READ));
+	EXPECT_EQ(3, seg_nattch(self, variant->kipc));
+	/* munmap() takes every piece, shmdt() too. */
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+	EXPECT_EQ(0, seg_nattch(self, variant->kipc));
+}
+
+TEST_F(seg, nattch_after_munmap_of_middle)
+{
+	unsigned char *p;
+	long pg = page_size();
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, munmap(p + pg, pg));
+	EXPECT_EQ(2, seg_nattch(self, variant->kipc));
+	ASSERT_EQ(0, munmap(p, pg));
+	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
+	ASSERT_EQ(0, munmap(p + 2 * pg, SEG_SIZE - 2 * pg));
+	EXPECT_EQ(0, seg_nattch(self, variant->kipc));
+}
+
+TEST_F(seg, contents_persist_after_last_detach)
+{
+	unsigned char *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	fill(p, SEG_SIZE, 5);
+	ASSERT_EQ(0, seg_detach(p, variant->kipc));
+	EXPECT_EQ(0, seg_nattch(self, variant->kipc));
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	EXPECT_EQ(0, check(p, SEG_SIZE, 5));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+TEST_F(seg, new_segment_reads_zero)
+{
+	unsigned char *p;
+
+	p = seg_attach(self, variant->kipc, true);
+	ASSERT_NE((void *)-1, p);
+	EXPECT_EQ(0, all_zero(p, SEG_SIZE));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+TEST_F(seg, readonly_attach_store_faults)
+{
+	unsigned char *p;
+	int status;
+	pid_t pid;
+
+	p = seg_attach(self, variant->kipc, true);
+	ASSERT_NE((void *)-1, p);
+	pid = fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		p[0] = 1;
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGSEGV, WTERMSIG(status));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* The "shmem" line of @cg's memory.stat, in bytes, or -1. */
+static long long cg_shmem(const char *cg)
+{
+	char path[256], line[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", cg);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "shmem %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+#define CG_ROOT "/tmp/kipc-cgroup2"
+
+/*
+ * The pages are charged to the memory cgroup of the task that first
+ * touches them, as for SysV shm: a child in a fresh cgroup touches the
+ * whole segment, and that cgroup's shmem count covers it.
+ */
+TEST_F(seg, pages_charged_to_toucher_memory_cgroup)
+{
+	char cg[128], pid_text[32];
+	long long charged;
+	unsigned char *p;
+	pid_t pid;
+
+	mkdir(CG_ROOT, 0755);
+	if (mount("none", CG_ROOT, "cgroup2", 0, NULL) && errno != EBUSY)
+		SKIP(return, "cannot mount cgroup2: %s", strerror(errno));
+	if (write_file(CG_ROOT "/cgroup.subtree_control", "+memory")) {
+		umount(CG_ROOT);
+		SKIP(return, "no memory controller");
+	}
+	snprintf(cg, sizeof(cg), CG_ROOT "/kipc-shm-%d", getpid());
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	pid = fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		snprintf(pid_text, sizeof(pid_text), "%d", getpid());
+		snprintf(cg + strlen(cg), sizeof(cg) - strlen(cg),
+			 "/cgroup.procs");
+		if (write_file(cg, pid_text))
+			_exit(1);
+		fill(p, SEG_SIZE, 1);
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_exit(pid));
+	charged = cg_shmem(cg);
+	/* kipc's first page may predate the test (see reset_segment()). */
+	EXPECT_GE(charged, SEG_SIZE - page_size());
+	EXPECT_EQ(0, check(p, SEG_SIZE, 1));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+	EXPECT_EQ(0, rmdir(cg));
+	umount2(CG_ROOT, MNT_DETACH);
+}
+
+/* ==================================================== /dev/kipc/shm only */
+
+FIXTURE(shm)
+{
+	int fd;
+	__u64 saved_size;
+	long long size;
+};
+
+FIXTURE_SETUP(shm)
+{
+	KIPC_REQUIRE_MODULE();
+	self->fd = kipc_open(NODE, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(0, get_size(self->fd, &self->saved_size));
+	ASSERT_EQ(0, nattch_of(self->fd));
+	self->size = SEG_SIZE;
+	ASSERT_EQ(0, reset_segment(self->fd, self->size));
+}
+
+FIXTURE_TEARDOWN(shm)
+{
+	EXPECT_EQ(0, nattch_of(self->fd));
+	EXPECT_EQ(0, reset_segment(self->fd, self->saved_size));
+	close(self->fd);
+}
+
+static void *map(int fd, size_t len, int prot, int flags, off_t off)
+{
+	return mmap(NULL, len, prot, flags, fd, off);
+}
+
+/* ------------------------------------------------------- mmap policy */
+
+TEST_F(shm, map_private_einval)
+{
+	EXPECT_EQ(MAP_FAILED,
+		  map(self->fd, self->size, PROT_READ, MAP_PRIVATE, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, nattch_of(self->fd));
+}
+
+TEST_F(shm, map_longer_than_segment_einval)
+{
+	EXPECT_EQ(MAP_FAILED, map(self->fd, self->size + page_size(), PROT_READ,
+				  MAP_SHARED, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, nattch_of(self->fd));
+}
+
+TEST_F(shm, map_offset_at_end_einval)
+{
+	EXPECT_EQ(MAP_FAILED, map(self->fd, page_size(), PROT_READ, MAP_SHARED,
+				  self->size));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(shm, map_offset_plus_length_past_end_einval)
+{
+	EXPECT_EQ(MAP_FAILED, map(self->fd, self->size, PROT_READ, MAP_SHARED,
+				  page_size()));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(shm, map_last_page_at_offset)
+{
+	long pg = page_size();
+	unsigned char buf[64], *p;
+
+	fill(buf, sizeof(buf), 9);
+	ASSERT_EQ((ssize_t)sizeof(buf),
+		  pwrite(self->fd, buf, sizeof(buf), self->size - pg));
+	p = map(self->fd, pg, PROT_READ, MAP_SHARED, self->size - pg);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, memcmp(p, buf, sizeof(buf)));
+	EXPECT_EQ(0, munmap(p, pg));
+}
+
+TEST_F(shm, map_write_on_readonly_fd_eacces)
+{
+	int fd = kipc_open(NODE, O_RDONLY);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(MAP_FAILED,
+		  map(fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0));
+	EXPECT_EQ(EACCES, errno);
+	close(fd);
+}
+
+TEST_F(shm, map_readonly_fd_shared_read_sees_data)
+{
+	unsigned char buf[128], *p;
+	int fd = kipc_open(NODE, O_RDONLY);
+
+	ASSERT_GE(fd, 0);
+	fill(buf, sizeof(buf), 21);
+	ASSERT_EQ((ssize_t)sizeof(buf), pwrite(self->fd, buf, sizeof(buf), 0));
+	p = map(fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(1, nattch_of(self->fd));
+	EXPECT_EQ(0, memcmp(p, buf, sizeof(buf)));
+	EXPECT_EQ(0, munmap(p, self->size));
+	close(fd);
+}
+
+TEST_F(shm, mprotect_write_on_readonly_fd_eacces)
+{
+	int fd = kipc_open(NODE, O_RDONLY);
+	void *p;
+
+	ASSERT_GE(fd, 0);
+	p = map(fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, self->size, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(0, munmap(p, self->size));
+	close(fd);
+}
+
+TEST_F(shm, mprotect_readonly_then_write_again)
+{
+	unsigned char *p;
+
+	p = map(self->fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, mprotect(p, self->size, PROT_READ));
+	ASSERT_EQ(0, mprotect(p, self->size, PROT_READ | PROT_WRITE));
+	p[1] = 0x5a;
+	EXPECT_EQ(1, nattch_of(self->fd));
+	EXPECT_EQ(0, munmap(p, self->size));
+}
+
+TEST_F(shm, mremap_grow_in_place_efault)
+{
+	long pg = page_size();
+	void *p;
+
+	p = map(self->fd, pg, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(MAP_FAILED, mremap(p, pg, 2 * pg, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, munmap(p, pg));
+}
+
+TEST_F(shm, mremap_grow_moving_efault)
+{
+	long pg = page_size();
+	void *p;
+
+	p = map(self->fd, pg, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(MAP_FAILED, mremap(p, pg, 2 * pg, MREMAP_MAYMOVE));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, munmap(p, pg));
+}
+
+TEST_F(shm, mremap_move_keeps_contents_and_nattch)
+{
+	long pg = page_size();
+	unsigned char *p, *q, *dst;
+
+	/* Reserve a destination, then move the mapping onto it. */
+	dst = mmap(NULL, self->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		   0);
+	ASSERT_NE(MAP_FAILED, dst);
+	p = map(self->fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p, pg, 4);
+	q = mremap(p, self->size, self->size, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   dst);
+	ASSERT_EQ(dst, q);
+	EXPECT_EQ(1, nattch_of(self->fd));
+	EXPECT_EQ(0, check(q, pg, 4));
+	EXPECT_EQ(0, munmap(q, self->size));
+	EXPECT_EQ(0, nattch_of(self->fd));
+}
+
+TEST_F(shm, mremap_shrink_keeps_nattch)
+{
+	long pg = page_size();
+	void *p;
+
+	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(p, mremap(p, self->size, pg, 0));
+	EXPECT_EQ(1, nattch_of(self->fd));
+	EXPECT_EQ(0, munmap(p, pg));
+}
+
+TEST_F(shm, nattch_counts_mappings_not_fds)
+{
+	int fd2 = kipc_open(NODE, O_RDWR);
+	void *a, *b;
+
+	ASSERT_GE(fd2, 0);
+	EXPECT_EQ(0, nattch_of(self->fd));
+	a = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	b = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	EXPECT_EQ(2, nattch_of(fd2));
+	EXPECT_EQ(0, munmap(a, self->size));
+	EXPECT_EQ(1, nattch_of(fd2));
+	EXPECT_EQ(0, munmap(b, self->size));
+	EXPECT_EQ(0, nattch_of(fd2));
+	close(fd2);
+}
+
+TEST_F(shm, nattch_drops_when_child_exits_with_mapping)
+{
+	void *p;
+	pid_t pid;
+
+	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	pid = fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* Its own second mapping, gone with it on exit. */
+		if (map(self->fd, self->size, PROT_READ, MAP_SHARED, 0) ==
+		    MAP_FAILED)
+			_exit(1);
+		_exit(nattch_of(self->fd) == 3 ? 0 : 2);
+	}
+	EXPECT_EQ(0, wait_exit(pid));
+	EXPECT_EQ(1, nattch_of(self->fd));
+	EXPECT_EQ(0, munmap(p, self->size));
+}
+
+/* ------------------------------------------- memory pinned by the vma */
+
+TEST_F(shm, close_fd_before_munmap_keeps_memory)
+{
+	unsigned char *p, buf[256];
+	int fd = kipc_open(NODE, O_RDWR);
+
+	ASSERT_GE(fd, 0);
+	p = map(fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, close(fd));
+	EXPECT_EQ(1, nattch_of(self->fd));
+	/* The mapping still reaches the segment, both ways. */
+	fill(p, self->size, 13);
+	ASSERT_EQ((ssize_t)sizeof(buf), pread(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, check(buf, sizeof(buf), 13));
+	fill(buf, sizeof(buf), 14);
+	ASSERT_EQ((ssize_t)sizeof(buf), pwrite(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, check(p, sizeof(buf), 14));
+	EXPECT_EQ(0, munmap(p, self->size));
+	EXPECT_EQ(0, nattch_of(self->fd));
+}
+
+TEST_F(shm, resize_refused_while_mapped_by_closed_fd)
+{
+	unsigned char *p;
+	int fd = kipc_open(NODE, O_RDWR);
+
+	ASSERT_GE(fd, 0);
+	p = map(fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	EXPECT_EQ(-1, set_size(self->fd, page_size()));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(self->size, size_of(self->fd));
+	/* Every page is still there: touching all of them is fine. */
+	fill(p, self->size, 2);
+	EXPECT_EQ(0, check(p, self->size, 2));
+	EXPECT_EQ(0, munmap(p, self->size));
+	EXPECT_EQ(0, set_size(self->fd, page_size()));
+}
+
+TEST_F(shm, mapping_outlives_fd_in_forked_child)
+{
+	int fd = kipc_open(NODE, O_RDWR);
+	unsigned char *p;
+	pid_t pid;
+
+	ASSERT_GE(fd, 0);
+	p = map(fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	pid = fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* The parent unmaps; the child's copy must still work. */
+		usleep(20000);
+		fill(p, self->size, 17);
+		_exit(0);
+	}
+	EXPECT_EQ(0, munmap(p, self->size));
+	EXPECT_EQ(0, wait_exit(pid));
+	EXPECT_EQ(0, nattch_of(self->fd));
+	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, check(p, self->size, 17));
+	EXPECT_EQ(0, munmap(p, self->size));
+}
+
+/* A mapping (with its fd closed) pins the module: unload is refused. */
+TEST_F(shm, unload_refused_while_only_mapped)
+{
+	int fd = kipc_open(NODE, O_RDWR);
+	void *p;
+
+	ASSERT_GE(fd, 0);
+	p = map(fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "kipc", O_NONBLOCK));
+	EXPECT_TRUE(errno == EBUSY || errno == EWOULDBLOCK);
+	EXPECT_EQ(0, munmap(p, self->size));
+	self->fd = kipc_open(NODE, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+}
+
+/*
+ * mmap() racing with resizes: a mapping of the upper half either fails
+ * (EINVAL, the segment is small) or lives on a segment that stays large
+ * until it is gone. Touching it must never SIGBUS.
+ */
+TEST_F(shm, mmap_racing_resize_never_maps_past_end)
+{
+	unsigned long long end = kipc_now_ns() + 3000000000ULL;
+	int mapped = 0, refused = 0;
+	unsigned char *p;
+	pid_t pid;
+
+	pid = fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int fd = kipc_open(NODE, O_RDWR), i;
+
+		for (i = 0; fd >= 0 && kipc_now_ns() < end; i++)
+			if (set_size(fd, i & 1 ? 2 * SEG_SIZE : SEG_SIZE) &&
+			    errno != EBUSY)
+				_exit(1);
+		_exit(fd < 0 ? 2 : 0);
+	}
+	while (kipc_now_ns() < end) {
+		p = map(self->fd, page_size(), PROT_READ | PROT_WRITE,
+			MAP_SHARED, SEG_SIZE);
+		if (p == MAP_FAILED) {
+			ASSERT_EQ(EINVAL, errno);
+			refused++;
+			continue;
+		}
+		p[0]++;
+		mapped++;
+		ASSERT_EQ(2 * SEG_SIZE, size_of(self->fd));
+		ASSERT_EQ(0, munmap(p, page_size()));
+	}
+	EXPECT_EQ(0, wait_exit(pid));
+	EXPECT_GT(mapped + refused, 0);
+	TH_LOG("%d mapped, %d refused", mapped, refused);
+}
+
+/* ------------------------------------------------------------ sizes */
+
+TEST_F(shm, get_size_equals_getinfo_size)
+{
+	struct kipc_shm_info info;
+	__u64 size;
+
+	ASSERT_EQ(0, get_size(self->fd, &size));
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_SHM_GETINFO, &info));
+	EXPECT_EQ(size, info.size);
+	EXPECT_EQ(self->size, (long long)size);
+}
+
+TEST_F(shm, set_size_rounds_up_to_page)
+{
+	ASSERT_EQ(0, set_size(self->fd, 1));
+	EXPECT_EQ(page_size(), size_of(self->fd));
+	ASSERT_EQ(0, set_size(self->fd, page_size() + 1));
+	EXPECT_EQ(2 * page_size(), size_of(self->fd));
+}
+
+TEST_F(shm, set_size_zero_einval)
+{
+	EXPECT_EQ(-1, set_size(self->fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(self->size, size_of(self->fd));
+}
+
+TEST_F(shm, set_size_above_shm_max_einval)
+{
+	long long max = param_shm_max();
+
+	ASSERT_GT(max, 0);
+	EXPECT_EQ(-1, set_size(self->fd, max + 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_size(self->fd, UINT64_MAX));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(shm, set_size_to_shm_max_is_sparse)
+{
+	long long max = param_shm_max(), size;
+	unsigned char *p;
+
+	ASSERT_GT(max, 0);
+	ASSERT_EQ(0, set_size(self->fd, max));
+	size = size_of(self->fd);
+	EXPECT_EQ((max + page_size() - 1) / page_size() * page_size(), size);
+	/* Only the last page is touched. */
+	p = map(self->fd, page_size(), PROT_READ | PROT_WRITE, MAP_SHARED,
+		size - page_size());
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	EXPECT_EQ(0, munmap(p, page_size()));
+}
+
+TEST_F(shm, set_size_while_mapped_ebusy)
+{
+	void *p;
+
+	p = map(self->fd, page_size(), PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, set_size(self->fd, 2 * self->size));
+	EXPECT_EQ(EBUSY, errno);
+	/* Even to the same size. */
+	EXPECT_EQ(-1, set_size(self->fd, self->size));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(self->size, size_of(self->fd));
+	EXPECT_EQ(0, munmap(p, page_size()));
+	EXPECT_EQ(0, set_size(self->fd, 2 * self->size));
+}
+
+TEST_F(shm, set_size_keeps_contents_up_to_smaller)
+{
+	long pg = page_size();
+	unsigned char *buf = malloc(self->size);
+
+	ASSERT_NE(NULL, buf);
+	fill(buf, self->size, 23);
+	ASSERT_EQ(self->size, pwrite(self->fd, buf, self->size, 0));
+	ASSERT_EQ(0, set_size(self->fd, pg));
+	ASSERT_EQ(0, set_size(self->fd, self->size));
+	memset(buf, 0xff, self->size);
+	ASSERT_EQ(self->size, pread(self->fd, buf, self->size, 0));
+	EXPECT_EQ(0, check(buf, pg, 23));
+	/* What the shrink cut off comes back as zeros. */
+	EXPECT_EQ(0, all_zero(buf + pg, self->size - pg));
+	free(buf);
+}
+
+TEST_F(shm, grow_keeps_contents_and_adds_zeros)
+{
+	unsigned char *buf = malloc(2 * self->size);
+
+	ASSERT_NE(NULL, buf);
+	fill(buf, self->size, 29);
+	ASSERT_EQ(self->size, pwrite(self->fd, buf, self->size, 0));
+	ASSERT_EQ(0, set_size(self->fd, 2 * self->size));
+	memset(buf, 0xff, 2 * self->size);
+	ASSERT_EQ(2 * self->size, pread(self->fd, buf, 2 * self->size, 0));
+	EXPECT_EQ(0, check(buf, self->size, 29));
+	EXPECT_EQ(0, all_zero(buf + self->size, self->size));
+	free(buf);
+}
+
+TEST_F(shm, set_size_on_readonly_fd_ebadf)
+{
+	int fd = kipc_open(NODE, O_RDONLY);
+	__u64 size;
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-1, set_size(fd, page_size()));
+	EXPECT_EQ(EBADF, errno);
+	/* Reading the size needs no write access. */
+	EXPECT_EQ(0, get_size(fd, &size));
+	close(fd);
+}
+
+TEST_F(shm, get_size_bad_pointer_efault)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, KIPC_SHM_GET_SIZE, kipc_bad_ptr()));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(shm, set_size_bad_pointer_efault)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, KIPC_SHM_SET_SIZE, kipc_bad_ptr()));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(shm, getinfo_bad_pointer_efault)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, KIPC_SHM_GETINFO, NULL));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(shm, unknown_ioctl_enotty)
+{
+	struct kipc_sem_info info;
+
+	EXPECT_EQ(-1, ioctl(self->fd, KIPC_SEM_GETINFO, &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(KIPC_IOC_MAGIC, 0x2f)));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+/* ------------------------------------------------ read/write/lseek */
+
+TEST_F(shm, pwrite_pread_roundtrip)
+{
+	unsigned char in[5000], out[5000];
+
+	fill(in, sizeof(in), 31);
+	/* Straddles a page boundary. */
+	ASSERT_EQ((ssize_t)sizeof(in), pwrite(self->fd, in, sizeof(in), 3000));
+	ASSERT_EQ((ssize_t)sizeof(out),
+		  pread(self->fd, out, sizeof(out), 3000));
+	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
+}
+
+TEST_F(shm, write_advances_position_read_follows)
+{
+	char out[6] = "";
+
+	ASSERT_EQ(3, write(self->fd, "abc", 3));
+	ASSERT_EQ(3, write(self->fd, "def", 3));
+	EXPECT_EQ(6, lseek(self->fd, 0, SEEK_CUR));
+	ASSERT_EQ(0, lseek(self->fd, 0, SEEK_SET));
+	ASSERT_EQ(6, read(self->fd, out, 6));
+	EXPECT_EQ(0, memcmp(out, "abcdef", 6));
+}
+
+TEST_F(shm, read_at_end_returns_zero)
+{
+	char c;
+
+	EXPECT_EQ(0, pread(self->fd, &c, 1, self->size));
+}
+
+TEST_F(shm, read_past_end_returns_zero)
+{
+	char c;
+
+	EXPECT_EQ(0, pread(self->fd, &c, 1, self->size + 12345));
+}
+
+TEST_F(shm, read_straddling_end_is_short)
+{
+	char buf[100];
+
+	EXPECT_EQ(10, pread(self->fd, buf, sizeof(buf), self->size - 10));
+}
+
+TEST_F(shm, write_at_end_enospc)
+{
+	EXPECT_EQ(-1, pwrite(self->fd, "x", 1, self->size));
+	EXPECT_EQ(ENOSPC, errno);
+}
+
+TEST_F(shm, write_past_end_enospc)
+{
+	EXPECT_EQ(-1, pwrite(self->fd, "x", 1, self->size + 4096 * 10));
+	EXPECT_EQ(ENOSPC, errno);
+	/* It never grows the segment. */
+	EXPECT_EQ(self->size, size_of(self->fd));
+}
+
+TEST_F(shm, write_straddling_end_is_short)
+{
+	char buf[100], out[10];
+
+	memset(buf, 'q', sizeof(buf));
+	EXPECT_EQ(10, pwrite(self->fd, buf, sizeof(buf), self->size - 10));
+	ASSERT_EQ(10, pread(self->fd, out, sizeof(out), self->size - 10));
+	EXPECT_EQ(0, memcmp(out, buf, sizeof(out)));
+}
+
+TEST_F(shm, zero_length_write_past_end_returns_zero)
+{
+	EXPECT_EQ(0, pwrite(self->fd, "", 0, self->size + 1));
+}
+
+TEST_F(shm, writev_straddling_end_is_short)
+{
+	char a[8] = "aaaaaaa", b[8] = "bbbbbbb";
+	struct iovec iov[2] = { { a, 8 }, { b, 8 } };
+
+	ASSERT_EQ(self->size - 12, lseek(self->fd, self->size - 12, SEEK_SET));
+	EXPECT_EQ(12, writev(self->fd, iov, 2));
+	EXPECT_EQ(self->size, lseek(self->fd, 0, SEEK_CUR));
+}
+
+TEST_F(shm, append_fd_write_enospc)
+{
+	int fd = kipc_open(NODE, O_WRONLY | O_APPEND);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-1, write(fd, "x", 1));
+	EXPECT_EQ(ENOSPC, errno);
+	close(fd);
+}
+
+TEST_F(shm, lseek_end_is_size)
+{
+	EXPECT_EQ(self->size, lseek(self->fd, 0, SEEK_END));
+	EXPECT_EQ(self->size - 1, lseek(self->fd, -1, SEEK_END));
+}
+
+TEST_F(shm, lseek_past_end_then_read_zero_write_enospc)
+{
+	char c;
+
+	ASSERT_EQ(self->size + 100, lseek(self->fd, 100, SEEK_END));
+	EXPECT_EQ(0, read(self->fd, &c, 1));
+	EXPECT_EQ(-1, write(self->fd, &c, 1));
+	EXPECT_EQ(ENOSPC, errno);
+}
+
+TEST_F(shm, lseek_negative_einval)
+{
+	EXPECT_EQ(-1, lseek(self->fd, -1, SEEK_SET));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, lseek(self->fd, -(off_t)self->size - 1, SEEK_END));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(shm, lseek_bad_whence_einval)
+{
+	EXPECT_EQ(-1, lseek(self->fd, 0, 42));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(shm, read_bad_buffer_efault)
+{
+	EXPECT_EQ(-1, pread(self->fd, kipc_bad_ptr(), 16, 0));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(shm, write_bad_buffer_efault)
+{
+	EXPECT_EQ(-1, pwrite(self->fd, kipc_bad_ptr(), 16, 0));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(shm, pwrite_seen_through_mapping)
+{
+	unsigned char buf[300], *p;
+
+	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(buf, sizeof(buf), 37);
+	ASSERT_EQ((ssize_t)sizeof(buf),
+		  pwrite(self->fd, buf, sizeof(buf), 4000));
+	EXPECT_EQ(0, memcmp(p + 4000, buf, sizeof(buf)));
+	EXPECT_EQ(0, munmap(p, self->size));
+}
+
+TEST_F(shm, mapping_store_seen_by_pread)
+{
+	unsigned char buf[300], *p;
+
+	p = map(self->fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p + 8000, sizeof(buf), 41);
+	ASSERT_EQ((ssize_t)sizeof(buf),
+		  pread(self->fd, buf, sizeof(buf), 8000));
+	EXPECT_EQ(0, check(buf, sizeof(buf), 41));
+	EXPECT_EQ(0, munmap(p, self->size));
+}
+
+/* pwrite() from the segment's own mapping into itself must not deadlock. */
+TEST_F(shm, pwrite_from_own_mapping)
+{
+	long pg = page_size();
+	unsigned char *p;
+
+	p = map(self->fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p, pg, 43);
+	ASSERT_EQ(pg, pwrite(self->fd, p, pg, 3 * pg));
+	EXPECT_EQ(0, check(p + 3 * pg, pg, 43));
+	/* And a read into a not yet touched page of it. */
+	ASSERT_EQ(pg, pread(self->fd, p + 5 * pg, pg, 0));
+	EXPECT_EQ(0, check(p + 5 * pg, pg, 43));
+	EXPECT_EQ(0, munmap(p, self->size));
+}
+
+TEST_F(shm, write_on_readonly_fd_ebadf)
+{
+	int fd = kipc_open(NODE, O_RDONLY);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-1, write(fd, "x", 1));
+	EXPECT_EQ(EBADF, errno);
+	close(fd);
+}
+
+TEST_F(shm, contents_persist_across_close_and_reopen)
+{
+	char buf[32] = "", msg[] = "still here after close";
+	int fd = kipc_open(NODE, O_RDWR);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ((ssize_t)sizeof(msg), pwrite(fd, msg, sizeof(msg), 100));
+	close(fd);
+	fd = kipc_open(NODE, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ((ssize_t)sizeof(msg), pread(fd, buf, sizeof(msg), 100));
+	EXPECT_STREQ(msg, buf);
+	close(fd);
+}
+
+/* ------------------------------------------------------------ /proc */
+
+TEST_F(shm, proc_row_matches_getinfo)
+{
+	struct kipc_shm_info info;
+	void *p;
+
+	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_SHM_GETINFO, &info));
+	EXPECT_EQ(self->size, (long long)info.size);
+	EXPECT_EQ(1, (long long)info.nattch);
+	EXPECT_EQ((long long)info.size, kipc_proc("shm", NODE, "size"));
+	EXPECT_EQ((long long)info.nattch, kipc_proc("shm", NODE, "nattch"));
+	EXPECT_EQ(0, munmap(p, self->size));
+	EXPECT_EQ(0, kipc_proc("shm", NODE, "nattch"));
+}
+
+TEST_F(shm, maps_names_the_segment)
+{
+	char line[512];
+	int found = 0;
+	FILE *f;
+	void *p;
+
+	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	f = fopen("/proc/self/maps", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (strtoul(line, NULL, 16) == (unsigned long)p &&
+		    strstr(line, "kipc-shm0"))
+			found = 1;
+	fclose(f);
+	EXPECT_TRUE(found);
+	EXPECT_EQ(0, munmap(p, self->size));
+}
+
+TEST_HARNESS_MAIN
