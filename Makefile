@@ -27,9 +27,12 @@ VM_TIMEOUT ?= 1100
 T ?=
 
 RUNVM = scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(VM_TIMEOUT)"
+RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
+	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS) + $(TRINITY_SECONDS)))
 
-.PHONY: all module user selftests ksrc deps check run vm bench lint format \
-	clean help dkms-install dkms-uninstall dkms-check
+.PHONY: all module user selftests ksrc deps deps-matrix check check-matrix \
+	check-debug stress fuzz run vm bench lint format clean help \
+	dkms-install dkms-uninstall dkms-check
 
 all: module user selftests
 
@@ -39,13 +42,21 @@ help:
 	@echo "make run     boot the VM, load kipc and walk through every mechanism"
 	@echo "make vm      interactive shell in the VM with kipc loaded"
 	@echo "make check   run every selftest in the VM (T='pipe_test ...' for some)"
+	@echo "make check-matrix  make check on every installed kernel (make deps-matrix)"
+	@echo "make check-debug  the same on a KASAN/lockdep/kmemleak debug kernel"
 	@echo "make bench   kipc against the kernel's own IPC, side by side"
+	@echo "make stress  soak every device at once (STRESS_SECONDS=$(STRESS_SECONDS))"
+	@echo "make fuzz    the ioctl fuzzer for long (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make lint    checkpatch --strict, sparse, W=1, clang-format"
 	@echo "make dkms-install  build and install kipc.ko with DKMS (as root)"
 	@echo "make dkms-check    DKMS build in a scratch tree, then removed"
 
 deps:
 	@scripts/deps.sh
+
+# 6.12 and 6.12-rt from bookworm-backports, for check-matrix.
+deps-matrix: deps
+	@scripts/deps-matrix.sh
 
 module:
 	@test -n "$(KVER)" || { echo "no kernel with headers: run 'make deps'"; exit 1; }
@@ -67,6 +78,35 @@ user:
 
 check: all
 	$(RUNVM) --job check --tests "$(T)"
+
+# make check on every installed kernel with headers (6.1, 6.12, 6.12-rt).
+check-matrix: selftests user
+	@set -e; for k in $$(scripts/kver.sh --all); do \
+		echo "== make check KVER=$$k"; \
+		$(MAKE) --no-print-directory module check KVER=$$k; \
+	done
+
+# Long runs, outside `make check`: the soak and the ioctl fuzzer.
+STRESS_SECONDS ?= 300
+FUZZ_SECONDS ?= 300
+TRINITY_SECONDS ?= 300
+stress: all
+	KIPC_ENV="KIPC_STRESS_SECONDS=$(STRESS_SECONDS) KIPC_TEST_TIMEOUT=$$(($(STRESS_SECONDS) + 600))" \
+	$(RUNVM_LONG) --job check --tests stress_test
+
+fuzz: all
+	KIPC_ENV="KIPC_FUZZ_SECONDS=$(FUZZ_SECONDS) KIPC_TRINITY_SECONDS=$(TRINITY_SECONDS) \
+		KIPC_TEST_TIMEOUT=$$(($(FUZZ_SECONDS) + $(TRINITY_SECONDS) + 600))" \
+	$(RUNVM_LONG) --job check --tests "fuzz_test trinity.sh"
+
+# The debug kernel (KASAN, lockdep, kmemleak, UBSAN, fault injection) is
+# built once into ~/.cache/kipc; kipc.ko is rebuilt against it, and again
+# against KVER by the next plain `make`.
+check-debug: selftests user
+	@kdir=$$(scripts/debug-kernel.sh) && \
+	$(MAKE) -C $$kdir M=$(CURDIR)/kmod W=1 modules && \
+	scripts/qemu-run.sh --kver debug --kernel $$kdir/arch/x86/boot/bzImage \
+		--timeout $(VM_TIMEOUT) --job check --tests "$(T)"
 
 run: all
 	$(RUNVM) --job run

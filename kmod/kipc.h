@@ -9,6 +9,7 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/seq_file.h>
+#include <linux/spinlock.h>
 #include <linux/kipc.h>
 
 #include "compat.h"
@@ -85,6 +86,51 @@ extern const struct kipc_kind kipc_pipe_kind;
 extern const struct kipc_kind kipc_msg_kind;
 extern const struct kipc_kind kipc_shm_kind;
 extern const struct kipc_kind kipc_sem_kind;
+
+/**
+ * struct kipc_notify_list - the KIPC_NOTIFY registrations on one node
+ * @lock: guards @list, @count and every registration on @list
+ * @list: registrations, struct kipc_notifier.link
+ * @count: registrations on @list (@lock; read locklessly for /proc)
+ */
+struct kipc_notify_list {
+	spinlock_t lock; /* see above */
+	struct list_head list;
+	unsigned int count;
+};
+
+/**
+ * struct kipc_notifier - one open file's KIPC_NOTIFY registration
+ * @link: entry on kipc_notify_list.list, empty when not registered
+ * @owner: the registering thread group
+ * @user_ns: the registrant's user namespace, for si_uid
+ * @self_exec_id: the registrant's exec generation; after an exec the
+ *	registration is dropped, as mq_notify does
+ * @signo: signal to send
+ * @flags: KIPC_NOTIFY_ONESHOT
+ * @mtype: type filter on msg nodes (0 any, > 0 that type, < 0 <= |mtype|)
+ *
+ * Embedded in the per-file state; every field is guarded by the @lock of
+ * the list it is on. Initialise @link with INIT_LIST_HEAD() at open and
+ * call kipc_notify_clear() at release.
+ */
+struct kipc_notifier {
+	struct list_head link;
+	struct pid *owner;
+	struct user_namespace *user_ns;
+	u64 self_exec_id;
+	int signo;
+	u32 flags;
+	s64 mtype;
+};
+
+/* notify.c */
+void kipc_notify_list_init(struct kipc_notify_list *nl);
+int kipc_notify_set(struct kipc_notify_list *nl, struct kipc_notifier *n,
+		    const void __user *uarg, bool typed);
+void kipc_notify_clear(struct kipc_notify_list *nl, struct kipc_notifier *n);
+void kipc_notify_arrival(struct kipc_notify_list *nl, s64 mtype, int value);
+unsigned int kipc_notify_count(struct kipc_notify_list *nl);
 
 /* procfs.c */
 int kipc_proc_init(struct kipc_node_set *sets, unsigned int nr_sets);

@@ -68,6 +68,7 @@
  * @poll_wait: poll/epoll waiters, woken with the events that happened
  * @fasync_readers: F_SETOWN/O_ASYNC readers, told POLL_IN on arrival
  * @fasync_writers: F_SETOWN/O_ASYNC writers, told POLL_OUT on space
+ * @notify: KIPC_NOTIFY registrations, signalled on every arrival
  */
 struct kipc_pipe {
 	struct kipc_node node;
@@ -90,6 +91,7 @@ struct kipc_pipe {
 	wait_queue_head_t poll_wait;
 	struct fasync_struct *fasync_readers;
 	struct fasync_struct *fasync_writers;
+	struct kipc_notify_list notify;
 };
 
 /**
@@ -98,10 +100,12 @@ struct kipc_pipe {
  * @w_counter_seen: @pipe->w_counter at a non-blocking read-only open that
  *	found no writer; EPOLLHUP stays off until a writer has come (fs/pipe.c
  *	does the same with f_version). Written once at open.
+ * @notifier: this file's KIPC_NOTIFY registration (@pipe->notify.lock)
  */
 struct kipc_pipe_file {
 	struct kipc_pipe *pipe;
 	unsigned int w_counter_seen;
+	struct kipc_notifier notifier;
 };
 
 /**
@@ -365,6 +369,8 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			wake_up_interruptible_poll(&p->poll_wait,
 						   EPOLLIN | EPOLLRDNORM);
 			kill_fasync(&p->fasync_readers, SIGIO, POLL_IN);
+			kipc_notify_arrival(&p->notify, 0,
+					    min_t(ssize_t, n, INT_MAX));
 			if (!left || !iov_iter_count(from))
 				goto out;
 			mutex_lock(&p->lock);
@@ -469,6 +475,7 @@ static int kipc_pipe_open(struct inode *inode, struct file *file)
 	if (!pf)
 		return -ENOMEM;
 	pf->pipe = p;
+	INIT_LIST_HEAD(&pf->notifier.link);
 	file->private_data = pf;
 	stream_open(inode, file);
 
@@ -538,6 +545,7 @@ static int kipc_pipe_release(struct inode *inode, struct file *file)
 	struct kipc_pipe *p = pf->pipe;
 	bool hangup;
 
+	kipc_notify_clear(&p->notify, &pf->notifier);
 	mutex_lock(&p->lock);
 	if (file->f_mode & FMODE_READ)
 		p->readers--;
@@ -581,7 +589,7 @@ static int kipc_pipe_fasync(int fd, struct file *file, int on)
 
 /*
  * Copy the buffered bytes into the ring @pages of @size bytes, at the same
- * positions. Used when the data spans more pages than the new ring has.
+ * positions, allocating its pages.
  */
 static int kipc_pipe_copy_ring(struct kipc_pipe *p, char **pages,
 			       unsigned int size)
@@ -606,9 +614,11 @@ static int kipc_pipe_copy_ring(struct kipc_pipe *p, char **pages,
 
 /*
  * Resize the ring. A position has the same in-page offset in any ring of
- * at least a page, so when the buffered bytes span no more pages than the
- * new ring has, the pages move to their new slots without copying a byte.
- * Only a shrink to nearly what is buffered has to copy.
+ * at least a page, so when the buffered bytes span no more pages than
+ * either ring has, the pages move to their new slots without copying a
+ * byte. When they span one more (a nearly full ring whose data wraps
+ * inside one page, which then holds both its first and its last bytes),
+ * the bytes are copied instead.
  */
 static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 {
@@ -637,7 +647,7 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	       PAGE_SHIFT;
 	if (kipc_pipe_used(p) > size) {
 		ret = -EBUSY;
-	} else if (span > nr) {
+	} else if (span > nr || span > old_nr) {
 		ret = kipc_pipe_copy_ring(p, pages, size);
 	} else {
 		for (pos = round_down(p->tail, PAGE_SIZE); span--;
@@ -677,6 +687,8 @@ static long kipc_pipe_ioctl(struct file *file, unsigned int cmd,
 		return put_user(READ_ONCE(p->size), (u32 __user *)argp);
 	case KIPC_PIPE_SET_SIZE:
 		return kipc_pipe_set_size(p, argp);
+	case KIPC_NOTIFY:
+		return kipc_notify_set(&p->notify, &pf->notifier, argp, false);
 	default:
 		return -ENOTTY;
 	}
@@ -732,6 +744,7 @@ static struct kipc_node *kipc_pipe_alloc(unsigned int index)
 	init_waitqueue_head(&p->wr_wait);
 	init_waitqueue_head(&p->open_wait);
 	init_waitqueue_head(&p->poll_wait);
+	kipc_notify_list_init(&p->notify);
 	return &p->node;
 }
 
@@ -749,16 +762,17 @@ static void kipc_pipe_proc_show(struct seq_file *m, struct kipc_node *node)
 	struct kipc_pipe *p = container_of(node, struct kipc_pipe, node);
 
 	mutex_lock(&p->lock);
-	seq_printf(m, "%s %u %u %u %u %llu %llu %u\n", dev_name(&node->dev),
+	seq_printf(m, "%s %u %u %u %u %llu %llu %u %u\n", dev_name(&node->dev),
 		   p->size, kipc_pipe_used(p), p->readers, p->writers,
-		   p->bytes_in, p->bytes_out, p->high_water);
+		   p->bytes_in, p->bytes_out, p->high_water,
+		   kipc_notify_count(&p->notify));
 	mutex_unlock(&p->lock);
 }
 
 const struct kipc_kind kipc_pipe_kind = {
 	.name = "pipe",
 	.proc_header =
-		"name size used readers writers bytes_in bytes_out high_water",
+		"name size used readers writers bytes_in bytes_out high_water notifiers",
 	.fops = &kipc_pipe_fops,
 	.check_params = kipc_pipe_check_params,
 	.alloc = kipc_pipe_alloc,

@@ -7,7 +7,8 @@
 # the kernel log and taint and prints one line: KIPC-RESULT: PASS|FAIL ...
 #
 # Kernel command line: kipc.root=DIR (project tree on the host),
-# kipc.job=check|run|shell|bench, kipc.tests=a,b,c, kipc.args=p=v,p=v.
+# kipc.job=check|run|shell|bench, kipc.tests=a,b,c, kipc.args=p=v,p=v,
+# kipc.env=K=V,K=V.
 
 PATH=/bin:/sbin
 export PATH
@@ -25,13 +26,14 @@ finish() {
 	sleep 60
 }
 
-root= job=check tests= args=
+root= job=check tests= args= env=
 for w in $(cat /proc/cmdline); do
 	case $w in
 	kipc.root=*) root=${w#kipc.root=} ;;
 	kipc.job=*) job=${w#kipc.job=} ;;
 	kipc.tests=*) tests=$(echo "${w#kipc.tests=}" | tr , ' ') ;;
 	kipc.args=*) args=$(echo "${w#kipc.args=}" | tr , ' ') ;;
+	kipc.env=*) env=$(echo "${w#kipc.env=}" | tr , ' ') ;;
 	esac
 done
 
@@ -63,12 +65,18 @@ if [ ! -d "/host$root/kmod" ]; then
 	mount --bind /project "/host$root"
 fi
 
+# The debug kernel has kmemleak: forget what boot leaked, so that the scan
+# at the end reports only what came after kipc was loaded.
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+kmemleak=/sys/kernel/debug/kmemleak
+[ -e "$kmemleak" ] && echo clear >"$kmemleak"
+
 # shellcheck disable=SC2086
 insmod "/host$root/kmod/kipc.ko" $args || finish "FAIL: cannot load kipc.ko"
 
 chroot /host /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 	TERM=linux LANG=C.UTF-8 KIPC_ROOT="$root" KIPC_TESTS="$tests" \
-	KIPC_KO="$root/kmod/kipc.ko" KIPC_KO_ARGS="$args" \
+	KIPC_KO="$root/kmod/kipc.ko" KIPC_KO_ARGS="$args" $env \
 	/bin/bash "$root/scripts/guest-job.sh" "$job"
 rc=$?
 
@@ -77,8 +85,21 @@ if grep -q '^kipc ' /proc/modules; then
 	rmmod kipc || finish "FAIL: rmmod kipc failed at the end"
 fi
 
+# On the debug kernel: what leaked since kipc was loaded. Two scans: the
+# first may miss objects freed just now.
+if [ -e "$kmemleak" ]; then
+	echo scan >"$kmemleak"
+	sleep 1
+	echo scan >"$kmemleak"
+	if grep -q . "$kmemleak"; then
+		cat "$kmemleak"
+		finish "FAIL: kmemleak found unreferenced objects"
+	fi
+	echo "kmemleak: clean"
+fi
+
 dmesg >/tmp/dmesg
-bad=$(grep -E 'WARNING:|BUG:|Oops|general protection|sleeping function called from invalid context|Call Trace:' /tmp/dmesg)
+bad=$(grep -E 'WARNING:|BUG:|Oops|UBSAN:|general protection|sleeping function called from invalid context|Call Trace:' /tmp/dmesg)
 if [ -n "$bad" ]; then
 	cat /tmp/dmesg
 	finish "FAIL: kernel warning: $(echo "$bad" | head -n 1)"

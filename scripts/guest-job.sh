@@ -14,7 +14,7 @@ cd "$KIPC_ROOT" || exit 1
 run_selftests() {
 	local t out rc pass fail skip limit status=0
 
-	limit=$(sed -n 's/^timeout=//p' selftests/settings)
+	limit=${KIPC_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' selftests/settings)}
 	cd selftests || return 1
 	for t in $KIPC_TESTS; do
 		out=/tmp/$t.out
@@ -36,7 +36,11 @@ run_selftests() {
 			echo "not ok $t # ran no test"
 			fail=1
 		fi
-		[ "$fail" = 0 ] || status=1
+		if [ "$fail" != 0 ]; then
+			status=1
+			# What the kernel said about it (user faults are KERN_INFO).
+			dmesg | tail -n 20 | sed 's/^/# dmesg: /'
+		fi
 		echo "# kipc-runner: $t exit=$rc pass=$pass fail=$fail skip=$skip"
 	done
 	return $status

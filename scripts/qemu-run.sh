@@ -4,16 +4,19 @@
 # (see guest-init.sh and guest-job.sh), with a hard time-out on the host.
 #
 #   qemu-run.sh --kver KVER --job check|run|shell|bench [--tests "a b"]
-#               [--timeout SECONDS] [--interactive]
+#               [--timeout SECONDS] [--interactive] [--kernel IMAGE]
+#
+# --kernel boots IMAGE instead of /boot/vmlinuz-KVER (the debug kernel).
 #
 # TCG by default (nested KVM hangs on our machines); KIPC_KVM=1 opts in to
-# KVM. KIPC_ARGS="p=v ..." passes module parameters. The serial console is
+# KVM. KIPC_ARGS="p=v ..." passes module parameters, KIPC_ENV="K=V ..."
+# environment variables to the job. The serial console is
 # saved in build/vm-JOB.log. For `check` the last line is
 # "N passed, N failed, N skipped" and the exit status is non-zero on any
 # failure, kernel warning, oops, bad taint or time-out.
 set -u
 
-kver= job=check tests= timeout=1100 interactive=0
+kver= job=check tests= timeout=1100 interactive=0 kernel=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) kver=$2; shift ;;
@@ -21,6 +24,7 @@ while [ $# -gt 0 ]; do
 	--tests) tests=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--interactive) interactive=1 ;;
+	--kernel) kernel=$2; shift ;;
 	*) echo "qemu-run: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -28,11 +32,11 @@ done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
-kernel=/boot/vmlinuz-$kver
+[ -n "$kernel" ] || kernel=/boot/vmlinuz-$kver
 initrd=$build/initramfs-$kver.cpio.gz
 log=$build/vm-$job.log
 
-[ -n "$kver" ] && [ -r "$kernel" ] || { echo "qemu-run: no kernel image $kernel (make deps)" >&2; exit 1; }
+[ -n "$kver" ] && [ -r "$kernel" ] || { echo "qemu-run: no kernel image '$kernel' (make deps)" >&2; exit 1; }
 [ -r "$root/kmod/kipc.ko" ] || { echo "qemu-run: build kipc.ko first (make)" >&2; exit 1; }
 case $root in *[[:space:],]*) echo "qemu-run: the project path must not contain spaces or commas" >&2; exit 1 ;; esac
 
@@ -49,6 +53,7 @@ fi
 cmdline="console=ttyS0 loglevel=5 panic_on_warn=1 oops=panic panic=-1"
 cmdline+=" hung_task_panic=1 rdinit=/init kipc.root=$root kipc.job=$job"
 cmdline+=" kipc.tests=$(echo $tests | tr ' ' ,) kipc.args=$(echo ${KIPC_ARGS:-} | tr ' ' ,)"
+cmdline+=" kipc.env=$(echo ${KIPC_ENV:-} | tr ' ' ,)"
 
 accel=(-accel tcg,thread=multi -cpu max)
 [ "${KIPC_KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
@@ -79,7 +84,7 @@ elif [ -z "$result" ]; then
 elif [ "${result#KIPC-RESULT: PASS}" = "$result" ]; then
 	status=1
 fi
-if grep -aqE 'Kernel panic|WARNING:|BUG:|Oops' "$log"; then
+if grep -aqE 'Kernel panic|WARNING:|BUG:|Oops|UBSAN:|unreferenced object' "$log"; then
 	echo "qemu-run: the kernel log shows a warning, oops or panic"
 	status=1
 fi

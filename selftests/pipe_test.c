@@ -830,6 +830,21 @@ TEST_F(pipe, grow_keeps_data)
 	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
 }
 
+/* A full ring whose data wraps inside one page: that page holds both ends. */
+TEST_F(pipe, grow_full_wrapped_ring_keeps_data)
+{
+	static char in[DEFAULT_SIZE], out[DEFAULT_SIZE];
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(100, write(self->wr, in, 100));
+	ASSERT_EQ(100, read(self->rd, out, 100));
+	pattern(in, sizeof(in), 3);
+	ASSERT_EQ(sizeof(in), write(self->wr, in, sizeof(in)));
+	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 1 << 20));
+	ASSERT_EQ(sizeof(out), read(self->rd, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
+}
+
 TEST_F(pipe, shrink_keeps_data)
 {
 	static char in[8192], out[8192];
