@@ -13,9 +13,22 @@ status=0
 say() { printf '\n==> %s\n' "$*"; }
 note() { printf '    # %s\n' "$*"; }
 
+# cmdline CMD...: the command as one would type it, quoted where needed.
+cmdline() {
+	local a out=
+
+	for a in "$@"; do
+		case $a in
+		*[!A-Za-z0-9_./=:+-]* | "") a="'${a//\'/\'\\\'\'}'" ;;
+		esac
+		out+=" $a"
+	done
+	printf '$%s\n' "$out"
+}
+
 # show CMD...: print the command as typed, then run it.
 show() {
-	printf '$ %s\n' "$*"
+	cmdline "$@"
 	"$@"
 }
 
@@ -29,7 +42,7 @@ must() {
 
 # refused CMD...: show a command that has to fail, with its error.
 refused() {
-	printf '$ %s\n' "$*"
+	cmdline "$@"
 	if "$@" 2>&1; then
 		echo "tour: expected a refusal from: $*"
 		status=1
