@@ -712,6 +712,34 @@ test_msg_full_queue_refused() {
 	check "cbytes" "$(procval msg msg0 cbytes)" "$qbytes"
 }
 
+# msg_limits QBYTES MSGMAX: KIPC_MSG_SET_LIMITS on msg0 (root may raise).
+msg_limits() {
+	python3 - "$1" "$2" <<-'EOF'
+		import fcntl, os, struct, sys
+		KIPC_MSG_SET_LIMITS = (1 << 30) | (16 << 16) | (0xB8 << 8) | 0x13
+		fd = os.open("/dev/kipc/msg0", os.O_RDWR)
+		fcntl.ioctl(fd, KIPC_MSG_SET_LIMITS,
+			    struct.pack("QQ", int(sys.argv[1]), int(sys.argv[2])))
+	EOF
+}
+
+# A message bigger than the first receive buffer (64 KiB) still comes out
+# whole: E2BIG leaves it queued and kipc asks again with room enough.
+test_msg_recv_big_message() {
+	need msg0
+	msg_empty
+	before="$(procval msg msg0 qbytes) $(procval msg msg0 msgmax)"
+	# shellcheck disable=SC2086
+	trap 'msg_drain; msg_limits $before' EXIT
+	msg_limits 300000 200000 || fail "cannot raise the limits of msg0"
+	head -c 150000 /dev/zero | tr '\0' y >"$tmp/big"
+	kipc send msg0 6 - <"$tmp/big" || fail "send failed"
+	run kipc recv msg0
+	expect_rc 0
+	{ printf 'type 6: '; cat "$tmp/big"; echo; } | cmp -s - "$tmp/out" ||
+		fail "the big message came out different"
+}
+
 test_msg_recv_waits_for_send() {
 	need msg0
 	msg_empty

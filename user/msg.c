@@ -22,6 +22,8 @@
 
 /* recv capacity when the queue cannot tell us its limits. */
 #define KIPC_RECV_FALLBACK 65536UL
+/* First try's capacity, so that a huge msgmax costs nothing up front. */
+#define KIPC_RECV_FIRST 65536UL
 
 static const struct kipc_cmd kipc_send_cmd = {
 	.name = "send",
@@ -209,11 +211,10 @@ int kipc_cmd_recv(int argc, char **argv)
 
 	fd = kipc_open_dev(dev, KIND_MSG, O_RDONLY, NULL);
 	/*
-	 * Without --size, make room for the largest message the queue can
-	 * hold: msgmax, or more if the limit was lowered after a bigger
-	 * message was queued (cbytes bounds every queued message). One
-	 * that arrives bigger still gives E2BIG and stays queued: ask
-	 * again and retry.
+	 * Without --size, start small and grow on E2BIG (the message then
+	 * stays queued): to the largest message the queue can hold, msgmax,
+	 * or more if the limit was lowered after a bigger message was queued
+	 * (cbytes bounds every queued message).
 	 */
 	for (tries = 0;; tries++) {
 		if (!fixed) {
@@ -221,6 +222,8 @@ int kipc_cmd_recv(int argc, char **argv)
 			if (!kipc_msg_info(fd, &info))
 				want = info.msgmax > info.cbytes ? info.msgmax :
 								   info.cbytes;
+			if (!tries && want > KIPC_RECV_FIRST)
+				want = KIPC_RECV_FIRST;
 			if (want < cap * 2)
 				want = cap * 2;
 			cap = want ? want : 1;
