@@ -19,8 +19,13 @@
 #define __noreturn __kipc_attr((__noreturn__))
 #define __printf(a, b) __kipc_attr((__format__(printf, a, b)))
 
+/* Overridable at build time, to test the tool against fake trees. */
+#ifndef KIPC_DEV_DIR
 #define KIPC_DEV_DIR "/dev/kipc"
+#endif
+#ifndef KIPC_PROC_DIR
 #define KIPC_PROC_DIR "/proc/kipc"
+#endif
 
 /* Exit codes: success, operational error, usage error. */
 #define EXIT_OK 0

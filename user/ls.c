@@ -131,6 +131,19 @@ static int kipc_table_read(struct kipc_table *t, const char *kind)
 	return 0;
 }
 
+static void kipc_table_free(struct kipc_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows; i++) {
+		free(t->rows[i].f);
+		free(t->rows[i].line);
+	}
+	free(t->rows);
+	free(t->head.f);
+	free(t->head.line);
+}
+
 static const char *kipc_cell(const struct kipc_row *r, size_t i)
 {
 	return i < r->n ? r->f[i] : NULL;
@@ -313,16 +326,20 @@ int kipc_cmd_ls(int argc, char **argv)
 				 kipc_ls_kinds[k]);
 			kipc_fail_errno(path, errno);
 		}
-		if (!t.head.n)
+		if (!t.head.n) {
+			kipc_table_free(&t);
 			continue;
-		if (json)
+		}
+		if (json) {
 			kipc_table_json(&t, first);
-		else
+		} else {
 			printf("%s", first ? "" : "\n");
-		if (!json)
 			kipc_table_print(&t);
+		}
+		kipc_table_free(&t);
 		first = false;
 	}
+	free(a.pos);
 	if (json)
 		printf("%s}\n", first ? "" : "\n");
 	return EXIT_OK;
