@@ -31,7 +31,8 @@ RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS) + $(TRINITY_SECONDS)))
 
 .PHONY: all module user selftests ksrc deps deps-matrix check check-matrix \
-	check-debug stress fuzz run vm bench lint format clean help
+	check-debug stress fuzz run vm bench lint format clean help \
+	dkms-install dkms-uninstall dkms-check
 
 all: module user selftests
 
@@ -47,6 +48,8 @@ help:
 	@echo "make stress  soak every device at once (STRESS_SECONDS=$(STRESS_SECONDS))"
 	@echo "make fuzz    the ioctl fuzzer for long (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make lint    checkpatch --strict, sparse, W=1, clang-format"
+	@echo "make dkms-install  build and install kipc.ko with DKMS (as root)"
+	@echo "make dkms-check    DKMS build in a scratch tree, then removed"
 
 deps:
 	@scripts/deps.sh
@@ -125,3 +128,45 @@ clean:
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 	@if [ -f user/Makefile ]; then $(MAKE) -C user clean; fi
 	rm -rf $(BUILD)
+
+# DKMS: the module's sources and dkms.conf, staged as /usr/src/kipc-VERSION.
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_FILES := dkms.conf kmod/Kbuild include/uapi/linux/kipc.h \
+	$(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h))
+DKMS_SCRATCH := $(BUILD)/dkms
+# Pass -k only when KVER was given; else dkms uses the running kernel.
+DKMS_KVER := $(if $(filter command line environment,$(origin KVER)),-k $(KVER))
+
+dkms-install:
+	@test "$$(id -u)" = 0 || { echo "dkms-install: run as root"; exit 1; }
+	@command -v dkms >/dev/null || { echo "dkms-install: no dkms (make deps)"; exit 1; }
+	-dkms remove -m kipc -v $(DKMS_VERSION) --all >/dev/null 2>&1
+	rm -rf /usr/src/kipc-$(DKMS_VERSION)
+	mkdir -p /usr/src/kipc-$(DKMS_VERSION)
+	cp --parents $(DKMS_FILES) /usr/src/kipc-$(DKMS_VERSION)/
+	dkms add -m kipc -v $(DKMS_VERSION)
+	dkms install -m kipc -v $(DKMS_VERSION) $(DKMS_KVER)
+
+dkms-uninstall:
+	-dkms remove -m kipc -v $(DKMS_VERSION) --all
+	rm -rf /usr/src/kipc-$(DKMS_VERSION)
+
+# CI: build with dkms for KVER in a scratch tree (signing key included),
+# check the result, remove it. Installs nothing, loads nothing.
+dkms-check:
+	@command -v dkms >/dev/null || { echo "dkms-check: no dkms (make deps)"; exit 1; }
+	@test -n "$(KVER)" || { echo "dkms-check: no kernel with headers (make deps)"; exit 1; }
+	rm -rf $(DKMS_SCRATCH)
+	mkdir -p $(DKMS_SCRATCH)/src/kipc-$(DKMS_VERSION) $(DKMS_SCRATCH)/tree
+	cp --parents $(DKMS_FILES) $(DKMS_SCRATCH)/src/kipc-$(DKMS_VERSION)/
+	mok_signing_key=$(DKMS_SCRATCH)/mok.key mok_certificate=$(DKMS_SCRATCH)/mok.pub \
+	dkms build -m kipc -v $(DKMS_VERSION) -k $(KVER) \
+		--sourcetree $(DKMS_SCRATCH)/src --dkmstree $(DKMS_SCRATCH)/tree || \
+		{ cat $(DKMS_SCRATCH)/tree/kipc/$(DKMS_VERSION)/build/make.log; rm -rf $(DKMS_SCRATCH); exit 1; }
+	ko=$$(find $(DKMS_SCRATCH)/tree/kipc/$(DKMS_VERSION)/$(KVER) -name 'kipc.ko*' | head -n 1); \
+	test -n "$$ko" && modinfo -F vermagic "$$ko" | grep -q "^$(KVER) " || \
+		{ echo "dkms-check: no kipc.ko for $(KVER)"; rm -rf $(DKMS_SCRATCH); exit 1; }; \
+	echo "dkms-check: built $${ko#$(DKMS_SCRATCH)/} for $(KVER)"
+	dkms remove -m kipc -v $(DKMS_VERSION) -k $(KVER) \
+		--sourcetree $(DKMS_SCRATCH)/src --dkmstree $(DKMS_SCRATCH)/tree
+	rm -rf $(DKMS_SCRATCH)

@@ -7,7 +7,7 @@ set -eu
 PKGS="gcc make libc6-dev perl python3 kmod cpio gzip xz-utils
       linux-image-amd64 linux-headers-amd64 linux-source-6.1
       qemu-system-x86 busybox-static sparse clang-format dwarves
-      trinity stress-ng rt-tests"
+      trinity stress-ng rt-tests dkms"
 
 missing=""
 for p in $PKGS; do
