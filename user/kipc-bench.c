@@ -3,7 +3,8 @@
  * kipc bench: kipc's devices against the kernel's own IPC, in one boot.
  *
  *   kipc-bench [--quick] [--json] [--reps N] [--time SECONDS]
- *              [--only WORKLOAD]... [--svg FILE]
+ *              [--only WORKLOAD]... [--svg FILE] [--verbose]
+ *              [--cpus any|same|split]
  *
  * Method. A workload pits a kipc device (side 0) against one or more kernel
  * mechanisms. Each side first runs a warm-up that also calibrates its
@@ -39,6 +40,7 @@
 #include <math.h>
 #include <mqueue.h>
 #include <poll.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -50,6 +52,7 @@
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -87,9 +90,12 @@ static const char *const bench_workload_names[] = {
 	"pipe", "msg", "typed", "sem", "shm", "notify",
 };
 
+static const char *const bench_cpus_names[] = { "any", "same", "split" };
+
 static const char bench_usage[] =
 	"usage: kipc bench [--quick] [--json] [--reps N] [--time SECONDS]\n"
-	"                  [--only WORKLOAD]... [--svg FILE]\n";
+	"                  [--only WORKLOAD]... [--svg FILE] [--verbose]\n"
+	"                  [--cpus any|same|split]\n";
 
 static const char bench_help[] =
 	"\n"
@@ -105,6 +111,9 @@ static const char bench_help[] =
 	"  --only NAME     only this workload (repeatable): pipe, msg, typed,\n"
 	"                  sem, shm, notify\n"
 	"  --svg FILE      also draw the ratios as an SVG chart ('-': stdout)\n"
+	"  --verbose       also print iterations and context switches per run\n"
+	"  --cpus WHERE    the two processes of a run: any (the scheduler's\n"
+	"                  choice), same (both on one CPU), split (one each)\n"
 	"\n"
 	"Needs the kipc module and root (queue limits, node state). Uses pipe0,\n"
 	"msg0, sem0, sem1 and shm0 and restores their state afterwards.\n";
@@ -147,6 +156,7 @@ struct bench_metric {
  * @err: errno that made this side n/a, or 0
  * @runs: timed runs done
  * @val: per figure, the value of each timed run
+ * @csw: context switches per iteration in the last run, both processes
  */
 struct bench_side {
 	const char *name;
@@ -156,6 +166,7 @@ struct bench_side {
 	int err;
 	int runs;
 	double val[BENCH_METRICS_MAX][BENCH_REPS_MAX];
+	double csw;
 };
 
 struct bench_group;
@@ -204,7 +215,9 @@ static struct {
 	double time;
 	bool quick;
 	bool json;
+	bool verbose;
 	const char *svg;
+	int cpus;
 	unsigned int only;
 } opt = {
 	.reps = 5,
@@ -589,14 +602,17 @@ static void bench_on_signal(int sig)
  * @t_end: CLOCK_MONOTONIC when the last child finished its work
  * @value: a figure a child computed (the median notify latency)
  * @err: per child, the errno it failed with, or 0
+ * @csw: per child, its context switches, voluntary or not
  */
 struct bench_shared {
 	uint64_t t_end;
 	double value;
 	int err[2];
+	long csw[2];
 };
 
 static struct bench_shared *shared;
+static long last_csw; /* of the last two-process run */
 static sigset_t orig_mask;
 static int duo_ready_fd = -1;
 static int duo_go_fd = -1;
@@ -621,17 +637,44 @@ static int duo_start(void)
 	return 0;
 }
 
+/* --cpus: where the two children of a run may run. */
+enum { CPUS_ANY, CPUS_SAME, CPUS_SPLIT };
+
+static void duo_pin(int role)
+{
+	cpu_set_t allowed, one;
+	int cpu, nth, want;
+
+	if (opt.cpus == CPUS_ANY ||
+	    sched_getaffinity(0, sizeof(allowed), &allowed))
+		return;
+	/* SAME: both on the first allowed CPU; SPLIT: role 1 on the second. */
+	want = opt.cpus == CPUS_SPLIT && CPU_COUNT(&allowed) > 1 ? role : 0;
+	for (cpu = 0, nth = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &allowed) || nth++ != want)
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+		return;
+	}
+}
+
 static void duo_child(duo_fn fn, void *arg, int role)
 {
+	struct rusage ru;
 	char c = 'E';
 	int ret;
 
 	sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+	duo_pin(role);
 	ret = fn(arg, role);
 	shared->err[role] = ret < 0 ? -ret : 0;
 	/* Failed before duo_start(): the parent must not wait for us. */
 	if (duo_ready_fd >= 0 && write(duo_ready_fd, &c, 1) != 1)
 		ret = -EIO;
+	if (!getrusage(RUSAGE_SELF, &ru))
+		shared->csw[role] = ru.ru_nvcsw + ru.ru_nivcsw;
 	_exit(ret ? 1 : 0);
 }
 
@@ -752,11 +795,13 @@ static int duo_run(duo_fn fn, void *arg, int *pfds, int npfds, uint64_t *t0)
 		}
 		got++;
 	}
-	*t0 = now_ns();
-	close(go[1]);
+	/* After a failure, kill before releasing: only its error counts. */
 	if (ret)
 		kill_children();
+	*t0 = now_ns();
+	close(go[1]);
 	r = reap_children(BENCH_RUN_TIMEOUT_S);
+	last_csw = shared->csw[0] + shared->csw[1];
 	close(ready[0]);
 	for (role = 0; role < 2; role++)
 		if (shared->err[role])
@@ -1842,7 +1887,9 @@ static void group_run(struct bench_group *g)
 			s = &g->side[i];
 			if (s->err)
 				continue;
+			last_csw = 0;
 			ret = g->run(g, s, s->n, val, &secs);
+			s->csw = (double)last_csw / s->n;
 			if (ret) {
 				s->err = -ret;
 				continue;
@@ -2029,6 +2076,9 @@ static void print_group(const struct bench_group *g)
 			print_row(&row);
 		}
 	}
+	for (k = 0; opt.verbose && k < g->nsides; k++)
+		printf("    %s: %ld iterations per run, %.2f context switches per iteration\n",
+		       g->side[k].name, g->side[k].n, g->side[k].csw);
 	fflush(stdout);
 }
 
@@ -2043,8 +2093,8 @@ static void json_side(FILE *f, const struct bench_side *s, int m,
 		return;
 	}
 	fprintf(f,
-		"{\"median\": %.6g, \"min\": %.6g, \"max\": %.6g, \"iterations\": %ld, \"runs\": [",
-		st->med, st->min, st->max, s->n);
+		"{\"median\": %.6g, \"min\": %.6g, \"max\": %.6g, \"iterations\": %ld, \"switches_per_iteration\": %.3g, \"runs\": [",
+		st->med, st->min, st->max, s->n, s->csw);
 	for (r = 0; r < s->runs; r++)
 		fprintf(f, "%s%.6g", r ? ", " : "", s->val[m][r]);
 	fprintf(f, "]}");
@@ -2239,10 +2289,12 @@ static int parse_args(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "quick", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "reps", required_argument, NULL, 'r' },
 		{ "time", required_argument, NULL, 't' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "svg", required_argument, NULL, 's' },
+		{ "cpus", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -2256,6 +2308,9 @@ static int parse_args(int argc, char **argv)
 		switch (c) {
 		case 'q':
 			opt.quick = true;
+			break;
+		case 'v':
+			opt.verbose = true;
 			break;
 		case 'j':
 			opt.json = true;
@@ -2287,6 +2342,14 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 's':
 			opt.svg = optarg;
+			break;
+		case 'c':
+			for (i = 0; i < 3; i++)
+				if (!strcmp(optarg, bench_cpus_names[i]))
+					break;
+			if (i == 3)
+				return usage_error("bad --cpus '%s'", optarg);
+			opt.cpus = i;
 			break;
 		case 'h':
 			printf("%s%s", bench_usage, bench_help);
