@@ -57,7 +57,7 @@ bench)
 	# KIPC_ENV="KIPC_BENCH_ARGS=--quick" passes options, ':' between them.
 	args=${KIPC_BENCH_ARGS:-}
 	# shellcheck disable=SC2086
-	user/kipc-bench ${args//:/ }
+	user/kipc bench ${args//:/ }
 	;;
 shell)
 	export PATH=$KIPC_ROOT/user:$PATH PS1='kipc-vm:\w# '

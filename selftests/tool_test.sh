@@ -162,7 +162,7 @@ test_help_lists_every_command() {
 	run kipc --help
 	expect_rc 0
 	expect_no_err
-	for c in ls send recv sem shm pipe notify; do
+	for c in ls send recv sem shm pipe notify bench; do
 		grep -q "^  kipc $c " "$tmp/out" || fail "kipc $c missing from --help"
 	done
 	run kipc help
@@ -355,9 +355,41 @@ test_write_error_on_stdout_fails() {
 	expect_error "kipc: write error: No space left on device"
 }
 
-test_bench_not_implemented() {
-	run kipc bench
-	expect_error "kipc: bench: not implemented yet"
+# A smoke run only: it runs, prints every row with figures on both sides,
+# and exits 0. Timing is judged by `make bench`, never here.
+test_bench_quick_prints_every_row() {
+	local row
+
+	run kipc bench --quick
+	expect_rc 0
+	expect_no_err
+	for row in "pipe0 4 KiB writes" "pipe0 64 KiB writes" \
+		"msg0 64 B messages" "msg0 typed, 1000 queued" \
+		"msg0 typed, 10000 queued" "msg0 typed, 100000 queued" \
+		"sem0/1 round trip" "shm0 4 MiB" "notify latency"; do
+		grep -q "^$row" "$tmp/out" || fail "no row '$row'"
+	done
+	! grep -q "n/a" "$tmp/out" || fail "a side did not run"
+}
+
+test_bench_json_parses() {
+	run kipc bench --quick --json --only sem
+	expect_rc 0
+	python3 - "$tmp/out" <<-'EOF' || fail "kipc bench --json is wrong"
+		import json, sys
+		d = json.load(open(sys.argv[1]))
+		assert d["quick"] is True
+		assert d["rows"], "no rows"
+		for r in d["rows"]:
+			assert r["ratio"] > 0, r
+	EOF
+}
+
+test_bench_bad_option_is_usage_error() {
+	run kipc bench --reps many
+	expect_usage_error
+	run kipc bench --only frobnicate
+	expect_usage_error
 }
 
 # ---------------------------------------------------------------- pipe

@@ -44,7 +44,8 @@ static const char kipc_main_usage[] =
 	"  kipc shm DEV size [BYTES] | read [--offset N] [--length N]\n"
 	"                            | write [--offset N] TEXT|-\n"
 	"  kipc pipe DEV size [BYTES]\n"
-	"  kipc notify DEV [--signal SIG] [--type N] [--count N]\n";
+	"  kipc notify DEV [--signal SIG] [--type N] [--count N]\n"
+	"  kipc bench [--quick] [--json] [--only WORKLOAD]... [--svg FILE]\n";
 
 static const char kipc_main_help[] =
 	"\n"
@@ -57,12 +58,6 @@ static const struct kipc_cmd kipc_main_cmd = {
 	.name = NULL,
 	.usage = kipc_main_usage,
 	.help = kipc_main_help,
-};
-
-static const struct kipc_cmd kipc_bench_cmd = {
-	.name = "bench",
-	.usage = "usage: kipc bench [--json]\n",
-	.help = "\nNot implemented yet.\n",
 };
 
 static void kipc_vmsg(const char *what, const char *fmt, va_list ap)
@@ -426,24 +421,6 @@ void kipc_write_all(int fd, const char *what, const void *buf, size_t len)
 		p += n;
 		len -= n;
 	}
-}
-
-static int kipc_cmd_bench(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{}
-	};
-	struct kipc_args a;
-
-	kipc_cur = &kipc_bench_cmd;
-	kipc_args_init(&a, argc, argv);
-	while (kipc_getopt(&a, "+:h", longopts) != -1)
-		;
-	if (a.npos)
-		kipc_usage_error("unexpected argument '%s'", a.pos[0]);
-	kipc_fail("bench", "not implemented yet");
 }
 
 static const struct {

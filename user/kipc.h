@@ -114,5 +114,6 @@ int kipc_cmd_sem(int argc, char **argv);
 int kipc_cmd_shm(int argc, char **argv);
 int kipc_cmd_pipe(int argc, char **argv);
 int kipc_cmd_notify(int argc, char **argv);
+int kipc_cmd_bench(int argc, char **argv);
 
 #endif /* _KIPC_TOOL_H */

@@ -2,9 +2,9 @@
 /*
  * kipc bench: kipc's devices against the kernel's own IPC, in one boot.
  *
- *   kipc-bench [--quick] [--json] [--reps N] [--time SECONDS]
- *              [--only WORKLOAD]... [--svg FILE] [--verbose]
- *              [--cpus any|same|split]
+ *   kipc bench [--quick] [--json] [--reps N] [--time SECONDS]
+ *               [--only WORKLOAD]... [--svg FILE] [--verbose]
+ *               [--cpus any|same|split]
  *
  * Method. A workload pits a kipc device (side 0) against one or more kernel
  * mechanisms. Each side first runs a warm-up that also calibrates its
@@ -63,6 +63,8 @@
 #include <unistd.h>
 
 #include <linux/kipc.h>
+
+#include "kipc.h"
 
 #define BENCH_DEV "/dev/kipc/"
 #define BENCH_REPS_MAX 99
@@ -2391,7 +2393,7 @@ static int bench_setup_process(void)
 	return 0;
 }
 
-int kipc_bench_main(int argc, char **argv)
+int kipc_cmd_bench(int argc, char **argv)
 {
 	bool failed = false;
 	FILE *f;
@@ -2445,10 +2447,3 @@ int kipc_bench_main(int argc, char **argv)
 	fflush(stdout);
 	return failed ? 1 : 0;
 }
-
-#ifndef KIPC_BENCH_NO_MAIN
-int main(int argc, char **argv)
-{
-	return kipc_bench_main(argc, argv);
-}
-#endif
