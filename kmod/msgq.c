@@ -180,6 +180,7 @@ struct kipc_msgq_msg {
  * @poll_wait: poll/epoll waiters, woken with the events that happened
  * @fasync_readers: O_ASYNC files open for reading, told POLL_IN on arrival
  * @fasync_writers: O_ASYNC files open for writing, told POLL_OUT on space
+ * @notify: KIPC_NOTIFY registrations, signalled on every matching arrival
  */
 struct kipc_msgq {
 	struct kipc_node node;
@@ -205,7 +206,23 @@ struct kipc_msgq {
 	wait_queue_head_t poll_wait;
 	struct fasync_struct *fasync_readers;
 	struct fasync_struct *fasync_writers;
+	struct kipc_notify_list notify;
 };
+
+/**
+ * struct kipc_msgq_file - per open file state
+ * @q: the queue this file was opened on
+ * @notifier: this file's KIPC_NOTIFY registration (@q->notify.lock)
+ */
+struct kipc_msgq_file {
+	struct kipc_msgq *q;
+	struct kipc_notifier notifier;
+};
+
+static inline struct kipc_msgq *kipc_msgq_of(struct file *file)
+{
+	return ((struct kipc_msgq_file *)file->private_data)->q;
+}
 
 /**
  * struct kipc_msgq_receiver - a receiver waiting for a message
@@ -565,17 +582,6 @@ static bool kipc_msgq_hand_off(struct kipc_msgq *q, struct kipc_msgq_msg *m)
 	return false;
 }
 
-/*
- * Hook for signal-on-arrival (KIPC_NOTIFY, a later issue): called with
- * @q->lock held for every message a send accepts, before any receiver can
- * take it. A message put back after a failed copy is not a new arrival.
- */
-static void kipc_msgq_notify_arrival(struct kipc_msgq *q,
-				     const struct kipc_msgq_msg *m)
-{
-	lockdep_assert_held(&q->lock);
-}
-
 /* A message became available in the queue: tell poll and O_ASYNC readers. */
 static void kipc_msgq_wake_readers(struct kipc_msgq *q)
 {
@@ -728,10 +734,15 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 		q->sent++;
 		q->stime_ns = ktime_get_real_ns();
 		kipc_msgq_set_pid(&q->lspid, m->pid);
-		kipc_msgq_notify_arrival(q, m);
 		queued = !kipc_msgq_hand_off(q, m);
 		if (queued)
 			kipc_msgq_insert(q, m);
+		/*
+		 * Signal on arrival, handed off or queued, while @q->lock
+		 * keeps a woken registrant's receive behind this send. A
+		 * message put back after a failed copy is not a new arrival.
+		 */
+		kipc_notify_arrival(&q->notify, m->mtype, (int)m->mtype);
 	}
 	mutex_unlock(&q->lock);
 
@@ -1044,7 +1055,8 @@ static long kipc_msgq_flush(struct kipc_msgq *q, struct file *file)
 static long kipc_msgq_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
-	struct kipc_msgq *q = file->private_data;
+	struct kipc_msgq_file *mf = file->private_data;
+	struct kipc_msgq *q = mf->q;
 	void __user *argp = (void __user *)arg;
 
 	switch (cmd) {
@@ -1058,6 +1070,8 @@ static long kipc_msgq_ioctl(struct file *file, unsigned int cmd,
 		return kipc_msgq_set_limits(q, file, argp);
 	case KIPC_MSG_FLUSH:
 		return kipc_msgq_flush(q, file);
+	case KIPC_NOTIFY:
+		return kipc_notify_set(&q->notify, &mf->notifier, argp, true);
 	default:
 		return -ENOTTY;
 	}
@@ -1067,7 +1081,7 @@ static long kipc_msgq_ioctl(struct file *file, unsigned int cmd,
 static ssize_t kipc_msgq_write(struct file *file, const char __user *buf,
 			       size_t count, loff_t *ppos)
 {
-	struct kipc_msgq *q = file->private_data;
+	struct kipc_msgq *q = kipc_msgq_of(file);
 	struct kipc_msgbuf __user *mb = (struct kipc_msgbuf __user *)buf;
 	struct kipc_msgq_snd snd = {
 		.text = mb->mtext,
@@ -1090,7 +1104,7 @@ static ssize_t kipc_msgq_write(struct file *file, const char __user *buf,
 static ssize_t kipc_msgq_read(struct file *file, char __user *buf, size_t count,
 			      loff_t *ppos)
 {
-	struct kipc_msgq *q = file->private_data;
+	struct kipc_msgq *q = kipc_msgq_of(file);
 	struct kipc_msgq_rcv rcv = {
 		.mode = KIPC_MSGQ_ANY,
 		.nowait = kipc_msgq_nonblock(file),
@@ -1110,7 +1124,7 @@ static ssize_t kipc_msgq_read(struct file *file, char __user *buf, size_t count,
 
 static __poll_t kipc_msgq_poll(struct file *file, poll_table *wait)
 {
-	struct kipc_msgq *q = file->private_data;
+	struct kipc_msgq *q = kipc_msgq_of(file);
 	__poll_t mask = 0;
 
 	poll_wait(file, &q->poll_wait, wait);
@@ -1125,7 +1139,7 @@ static __poll_t kipc_msgq_poll(struct file *file, poll_table *wait)
 
 static int kipc_msgq_fasync(int fd, struct file *file, int on)
 {
-	struct kipc_msgq *q = file->private_data;
+	struct kipc_msgq *q = kipc_msgq_of(file);
 	int ret = 0;
 
 	mutex_lock(&q->lock);
@@ -1142,13 +1156,30 @@ static int kipc_msgq_fasync(int fd, struct file *file, int on)
 
 static int kipc_msgq_open(struct inode *inode, struct file *file)
 {
-	file->private_data = kipc_file_node(file, struct kipc_msgq, node);
+	struct kipc_msgq_file *mf = kzalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
+
+	if (!mf)
+		return -ENOMEM;
+	mf->q = kipc_file_node(file, struct kipc_msgq, node);
+	INIT_LIST_HEAD(&mf->notifier.link);
+	file->private_data = mf;
 	return stream_open(inode, file);
+}
+
+/* fasync entries went in __fput() before this; only the notifier is left. */
+static int kipc_msgq_release(struct inode *inode, struct file *file)
+{
+	struct kipc_msgq_file *mf = file->private_data;
+
+	kipc_notify_clear(&mf->q->notify, &mf->notifier);
+	kfree(mf);
+	return 0;
 }
 
 static const struct file_operations kipc_msgq_fops = {
 	.owner = THIS_MODULE,
 	.open = kipc_msgq_open,
+	.release = kipc_msgq_release,
 	.read = kipc_msgq_read,
 	.write = kipc_msgq_write,
 	.poll = kipc_msgq_poll,
@@ -1193,6 +1224,7 @@ static struct kipc_node *kipc_msgq_alloc(unsigned int index)
 	INIT_LIST_HEAD(&q->receivers);
 	init_waitqueue_head(&q->wr_wait);
 	init_waitqueue_head(&q->poll_wait);
+	kipc_notify_list_init(&q->notify);
 	return &q->node;
 }
 
@@ -1216,7 +1248,8 @@ static void kipc_msgq_proc_show(struct seq_file *m, struct kipc_node *node)
 	seq_printf(m, "%s %llu %llu %llu %llu %d %d %llu %llu %u %u %u\n",
 		   dev_name(&node->dev), q->qnum, q->cbytes, q->qbytes,
 		   q->msgmax, pid_vnr(q->lspid), pid_vnr(q->lrpid), q->sent,
-		   q->received, 0U, q->nr_receivers, q->nr_senders);
+		   q->received, kipc_notify_count(&q->notify), q->nr_receivers,
+		   q->nr_senders);
 	mutex_unlock(&q->lock);
 }
 

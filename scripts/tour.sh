@@ -215,39 +215,19 @@ producer_scene() {
 	head -c 17 /dev/zero | kipc shm shm1 write -
 }
 
-# notify_ok NODE: KIPC_NOTIFY is there (it refuses SIGKILL with EINVAL).
-notify_ok() {
-	kipc notify "$1" --signal KILL 2>&1 | grep -q "Invalid argument"
-}
-
 notify_scene() {
 	local n
 
 	say "A signal arriving with a message"
-	if (: </dev/kipc/msg1) 2>/dev/null && notify_ok msg1; then
-		note "kipc notify registers for SIGUSR1 on every arrival on msg1 and"
-		note "prints who sent it and the type (si_pid, si_value)."
-		printf '$ kipc notify msg1 --signal USR1 --count 1 &\n'
-		timeout 120 kipc notify msg1 --signal USR1 --count 1 &
-		n=$!
-		wait_proc msg msg1 notifiers 1
-		must kipc send msg1 42 "wake up"
-		wait $n || status=1
-		must kipc recv msg1
-	elif notify_ok pipe1; then
-		note "Not on msg nodes yet: the same on a pipe. kipc notify registers"
-		note "for SIGUSR1 on every write to pipe1 and prints who wrote and"
-		note "how many bytes (si_pid, si_value)."
-		printf '$ kipc notify pipe1 --signal USR1 --count 1 &\n'
-		timeout 120 kipc notify pipe1 --signal USR1 --count 1 &
-		n=$!
-		wait_proc pipe pipe1 notifiers 1
-		printf '$ echo "wake up" >/dev/kipc/pipe1\n'
-		echo "wake up" >/dev/kipc/pipe1
-		wait $n || status=1
-	else
-		note "KIPC_NOTIFY is not implemented yet (ENOTTY): scene skipped"
-	fi
+	note "kipc notify registers for SIGUSR1 on every arrival on msg1 and"
+	note "prints who sent it and the type (si_pid, si_value)."
+	printf '$ kipc notify msg1 --signal USR1 --count 1 &\n'
+	timeout 120 kipc notify msg1 --signal USR1 --count 1 &
+	n=$!
+	wait_proc msg msg1 notifiers 1
+	must kipc send msg1 42 "wake up"
+	wait $n || status=1
+	must kipc recv msg1
 }
 
 pipe_scene

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Signal on arrival: KIPC_NOTIFY on pipe nodes (and msg nodes once they
- * carry it). Every signal is caught with sigtimedwait() and its siginfo
- * checked field by field.
+ * Signal on arrival: KIPC_NOTIFY on pipe and msg nodes, and fasync on both
+ * compared with fasync on a kernel pipe. Every signal is caught with
+ * sigtimedwait() and its siginfo checked field by field.
  */
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
 #define NODE "pipe1"
+#define MSG_NODE "msg1"
 
 static int sig_a(void)
 {
@@ -302,6 +305,567 @@ TEST_F(pipe_notify, failed_register_leaves_old_one)
 	ASSERT_EQ(-1, notify(self->fd, SIGKILL, 0, 0));
 	ASSERT_EQ(1, write(self->fd, "a", 1));
 	EXPECT_EQ(sig_a(), take(sig_a(), &si, 10000));
+}
+
+/* ------------------------------------------------- KIPC_NOTIFY on msg */
+
+static int msend(int fd, long long mtype, const char *text)
+{
+	struct kipc_msg m = { .mtype = mtype,
+			      .text = (uintptr_t)text,
+			      .size = text ? strlen(text) : 0,
+			      .flags = KIPC_NOWAIT };
+
+	return ioctl(fd, KIPC_MSG_SEND, &m);
+}
+
+/*
+ * Receive the first message of @sel without waiting, its text cut off
+ * (NOERROR, no buffer); its type, or -1.
+ */
+static long long mrecv(int fd, long long sel)
+{
+	struct kipc_msg m = { .mtype = sel,
+			      .flags = KIPC_NOWAIT | KIPC_MSG_NOERROR };
+
+	return ioctl(fd, KIPC_MSG_RECV, &m) < 0 ? -1 : m.mtype;
+}
+
+/* The types of the signals @sig queued for us, in order; count returned. */
+static int types_signalled(int sig, long long *types, int max)
+{
+	siginfo_t si;
+	int n = 0;
+
+	while (n < max && take(sig, &si, 100) == sig)
+		types[n++] = si.si_value.sival_int;
+	return n;
+}
+
+FIXTURE(msg_notify)
+{
+	int fd;
+};
+
+FIXTURE_SETUP(msg_notify)
+{
+	KIPC_REQUIRE_MODULE();
+	self->fd = kipc_open(MSG_NODE, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+	/* The queue outlives its files: start from an empty one. */
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));
+	block(sig_a());
+	block(sig_b());
+}
+
+FIXTURE_TEARDOWN(msg_notify)
+{
+	ioctl(self->fd, KIPC_MSG_FLUSH);
+	close(self->fd);
+}
+
+TEST_F(msg_notify, siginfo_names_the_sender)
+{
+	int status, wfd;
+	siginfo_t si;
+	pid_t pid;
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
+	wfd = kipc_open(MSG_NODE, O_WRONLY);
+	ASSERT_GE(wfd, 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* Send as another user, through the already open fd. */
+		if (kipc_drop_privileges())
+			_exit(2);
+		_exit(msend(wfd, 77, "hello") ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	EXPECT_EQ(sig_a(), si.si_signo);
+	EXPECT_EQ(SI_MESGQ, si.si_code);
+	EXPECT_EQ(pid, si.si_pid);
+	EXPECT_EQ(KIPC_NOBODY, si.si_uid);
+	EXPECT_EQ(77, si.si_value.sival_int);
+	EXPECT_EQ(0, si.si_errno);
+	close(wfd);
+}
+
+TEST_F(msg_notify, message_is_there_when_signal_arrives)
+{
+	int status;
+	siginfo_t si;
+	pid_t pid;
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(msend(self->fd, 9, "now") ? 1 : 0);
+	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	/* No wait needed: the signal follows the message, never precedes it. */
+	EXPECT_EQ(9, mrecv(self->fd, 9));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+}
+
+TEST_F(msg_notify, write_framing_signals_too)
+{
+	char buf[sizeof(struct kipc_msgbuf) + 2];
+	struct kipc_msgbuf *mb = (struct kipc_msgbuf *)buf;
+	siginfo_t si;
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
+	mb->mtype = 12;
+	memcpy(mb->mtext, "ab", 2);
+	ASSERT_EQ(sizeof(buf), write(self->fd, buf, sizeof(buf)));
+	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	EXPECT_EQ(12, si.si_value.sival_int);
+}
+
+TEST_F(msg_notify, filter_zero_takes_every_type)
+{
+	long long t[4];
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
+	ASSERT_EQ(0, msend(self->fd, 3, "a"));
+	ASSERT_EQ(0, msend(self->fd, 1, "b"));
+	ASSERT_EQ(0, msend(self->fd, 1000000, "c"));
+	ASSERT_EQ(3, types_signalled(sig_a(), t, 4));
+	EXPECT_EQ(3, t[0]);
+	EXPECT_EQ(1, t[1]);
+	EXPECT_EQ(1000000, t[2]);
+}
+
+TEST_F(msg_notify, filter_positive_takes_that_type_only)
+{
+	long long t[4];
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 5));
+	ASSERT_EQ(0, msend(self->fd, 4, "a"));
+	ASSERT_EQ(0, msend(self->fd, 5, "b"));
+	ASSERT_EQ(0, msend(self->fd, 6, "c"));
+	ASSERT_EQ(1, types_signalled(sig_a(), t, 4));
+	EXPECT_EQ(5, t[0]);
+}
+
+TEST_F(msg_notify, filter_negative_takes_types_up_to_it)
+{
+	long long t[4];
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, -5));
+	ASSERT_EQ(0, msend(self->fd, 7, "a"));
+	ASSERT_EQ(0, msend(self->fd, 5, "b"));
+	ASSERT_EQ(0, msend(self->fd, 6, "c"));
+	ASSERT_EQ(0, msend(self->fd, 1, "d"));
+	ASSERT_EQ(2, types_signalled(sig_a(), t, 4));
+	EXPECT_EQ(5, t[0]);
+	EXPECT_EQ(1, t[1]);
+}
+
+TEST_F(msg_notify, filter_most_negative_takes_every_type)
+{
+	long long t[2];
+
+	/* |INT64_MIN| does not exist; like msgrcv(2) it means every type. */
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, INT64_MIN));
+	ASSERT_EQ(0, msend(self->fd, INT64_MAX, "a"));
+	ASSERT_EQ(1, types_signalled(sig_a(), t, 2));
+}
+
+TEST_F(msg_notify, unmatched_type_sends_nothing)
+{
+	siginfo_t si;
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 2));
+	ASSERT_EQ(0, msend(self->fd, 3, "a"));
+	ASSERT_EQ(0, msend(self->fd, 1, "b"));
+	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(msg_notify, oneshot_fires_once_on_a_match)
+{
+	long long t[3];
+
+	/* A message the filter passes over does not use the one shot up. */
+	ASSERT_EQ(0, notify(self->fd, sig_a(), KIPC_NOTIFY_ONESHOT, 5));
+	ASSERT_EQ(0, msend(self->fd, 4, "a"));
+	EXPECT_EQ(1, kipc_proc("msg", MSG_NODE, "notifiers"));
+	ASSERT_EQ(0, msend(self->fd, 5, "b"));
+	ASSERT_EQ(0, msend(self->fd, 5, "c"));
+	ASSERT_EQ(1, types_signalled(sig_a(), t, 3));
+	EXPECT_EQ(5, t[0]);
+	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "notifiers"));
+}
+
+TEST_F(msg_notify, register_again_replaces_signal_and_filter)
+{
+	siginfo_t si;
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 1));
+	ASSERT_EQ(0, notify(self->fd, sig_b(), 0, 2));
+	EXPECT_EQ(1, kipc_proc("msg", MSG_NODE, "notifiers"));
+	ASSERT_EQ(0, msend(self->fd, 1, "a"));
+	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(-1, take(sig_b(), &si, 100));
+	ASSERT_EQ(0, msend(self->fd, 2, "b"));
+	ASSERT_EQ(sig_b(), take(sig_b(), &si, 10000));
+	EXPECT_EQ(2, si.si_value.sival_int);
+}
+
+TEST_F(msg_notify, signo_zero_unregisters)
+{
+	siginfo_t si;
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
+	ASSERT_EQ(0, notify(self->fd, 0, 0, 0));
+	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "notifiers"));
+	ASSERT_EQ(0, msend(self->fd, 1, "a"));
+	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+}
+
+TEST_F(msg_notify, close_removes_registration)
+{
+	int fd2 = kipc_open(MSG_NODE, O_RDONLY);
+	siginfo_t si;
+
+	ASSERT_GE(fd2, 0);
+	ASSERT_EQ(0, notify(fd2, sig_a(), 0, 0));
+	EXPECT_EQ(1, kipc_proc("msg", MSG_NODE, "notifiers"));
+	close(fd2);
+	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "notifiers"));
+	ASSERT_EQ(0, msend(self->fd, 1, "a"));
+	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+}
+
+TEST_F(msg_notify, notifiers_counts_live_registrations)
+{
+	int fd[3], i;
+
+	for (i = 0; i < 3; i++) {
+		fd[i] = kipc_open(MSG_NODE, O_RDONLY);
+		ASSERT_GE(fd[i], 0);
+		ASSERT_EQ(0, notify(fd[i], sig_a(), 0, i));
+		EXPECT_EQ(i + 1, kipc_proc("msg", MSG_NODE, "notifiers"));
+	}
+	/* Replacing is not adding. */
+	ASSERT_EQ(0, notify(fd[0], sig_b(), 0, 0));
+	EXPECT_EQ(3, kipc_proc("msg", MSG_NODE, "notifiers"));
+	close(fd[1]);
+	EXPECT_EQ(2, kipc_proc("msg", MSG_NODE, "notifiers"));
+	ASSERT_EQ(0, notify(fd[2], 0, 0, 0));
+	EXPECT_EQ(1, kipc_proc("msg", MSG_NODE, "notifiers"));
+	close(fd[0]);
+	close(fd[2]);
+	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "notifiers"));
+}
+
+TEST_F(msg_notify, two_registrants_each_by_its_filter)
+{
+	int status, ready[2];
+	long long t[3];
+	siginfo_t si;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int fd = kipc_open(MSG_NODE, O_RDONLY);
+
+		/* The child wants type 8 only. */
+		if (fd < 0 || notify(fd, sig_b(), 0, 8) ||
+		    write(ready[1], "r", 1) != 1)
+			_exit(2);
+		if (take(sig_b(), &si, 10000) != sig_b() ||
+		    si.si_value.sival_int != 8 || si.si_pid != getppid())
+			_exit(1);
+		_exit(take(sig_b(), &si, 100) == -1 ? 0 : 3);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
+	EXPECT_EQ(2, kipc_proc("msg", MSG_NODE, "notifiers"));
+	ASSERT_EQ(0, msend(self->fd, 7, "a"));
+	ASSERT_EQ(0, msend(self->fd, 8, "b"));
+	ASSERT_EQ(2, types_signalled(sig_a(), t, 3));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+TEST_F(msg_notify, exited_registrant_is_dropped)
+{
+	int status;
+	siginfo_t si;
+	pid_t pid;
+
+	/* The child registers on the shared open file, then exits. */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(notify(self->fd, sig_a(), 0, 0) ? 1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(1, kipc_proc("msg", MSG_NODE, "notifiers"));
+	ASSERT_EQ(0, msend(self->fd, 1, "a"));
+	/* Nobody else gets it, and the dead registration is gone. */
+	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "notifiers"));
+}
+
+TEST_F(msg_notify, signal_outlives_the_sender)
+{
+	int status;
+	siginfo_t si;
+	pid_t pid;
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(msend(self->fd, 31, "bye") ? 1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	EXPECT_EQ(pid, si.si_pid);
+	EXPECT_EQ(31, si.si_value.sival_int);
+}
+
+TEST_F(msg_notify, handed_off_message_still_signals)
+{
+	struct kipc_msg m = { .mtype = 4 };
+	int status;
+	siginfo_t si;
+	pid_t pid;
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
+	/* A blocked receiver is handed the message without queueing it. */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(ioctl(self->fd, KIPC_MSG_RECV, &m) == 0 && m.mtype == 4 ?
+			      0 :
+			      1);
+	while (kipc_proc("msg", MSG_NODE, "rwait") != 1)
+		usleep(1000);
+	ASSERT_EQ(0, msend(self->fd, 4, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	EXPECT_EQ(4, si.si_value.sival_int);
+}
+
+TEST_F(msg_notify, realtime_signals_count_1000_messages)
+{
+	const int n = 1000;
+	long long sum = 0, want = 0;
+	int i, got = 0, status;
+	siginfo_t si;
+	pid_t pid;
+
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		for (i = 1; i <= n; i++)
+			if (msend(self->fd, i, NULL))
+				_exit(1);
+		_exit(0);
+	}
+	/* Count while they arrive; each one is received as it is told. */
+	while (got < n && take(sig_a(), &si, 10000) == sig_a()) {
+		EXPECT_EQ(si.si_value.sival_int,
+			  mrecv(self->fd, si.si_value.sival_int));
+		sum += si.si_value.sival_int;
+		got++;
+	}
+	for (i = 1; i <= n; i++)
+		want += i;
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(n, got);
+	EXPECT_EQ(want, sum);
+	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "qnum"));
+}
+
+TEST_F(msg_notify, sigkill_einval)
+{
+	EXPECT_EQ(-1, notify(self->fd, SIGKILL, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(msg_notify, sigstop_einval)
+{
+	EXPECT_EQ(-1, notify(self->fd, SIGSTOP, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(msg_notify, signal_past_nsig_einval)
+{
+	EXPECT_EQ(-1, notify(self->fd, 65, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(msg_notify, negative_signal_einval)
+{
+	EXPECT_EQ(-1, notify(self->fd, -1, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(msg_notify, unknown_flag_einval)
+{
+	EXPECT_EQ(-1, notify(self->fd, sig_a(), 0x80000000u, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "notifiers"));
+}
+
+TEST_F(msg_notify, bad_pointer_efault)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, KIPC_NOTIFY, kipc_bad_ptr()));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, KIPC_NOTIFY, NULL));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+/* ----------------------------------- fasync, against a kernel pipe(2) */
+
+/*
+ * The same arrival on three kinds of file: a kernel pipe (the oracle),
+ * a kipc pipe and a kipc message queue. The siginfo of F_SETSIG fasync
+ * must be the same on all three.
+ */
+FIXTURE(fasync)
+{
+	int rd, wr;
+};
+
+FIXTURE_VARIANT(fasync)
+{
+	const char *node; /* NULL: pipe(2) */
+	bool msg;
+};
+
+/* clang-format off */
+FIXTURE_VARIANT_ADD(fasync, kernel_pipe) {
+	.node = NULL,
+};
+
+FIXTURE_VARIANT_ADD(fasync, kipc_pipe) {
+	.node = NODE,
+};
+
+FIXTURE_VARIANT_ADD(fasync, kipc_msg) {
+	.node = MSG_NODE,
+	.msg = true,
+};
+
+/* clang-format on */
+
+FIXTURE_SETUP(fasync)
+{
+	int p[2];
+
+	if (!variant->node) {
+		ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
+		self->rd = p[0];
+		self->wr = p[1];
+	} else {
+		KIPC_REQUIRE_MODULE();
+		self->rd = kipc_open(variant->node, O_RDONLY | O_NONBLOCK);
+		ASSERT_GE(self->rd, 0);
+		self->wr = kipc_open(variant->node, O_WRONLY | O_NONBLOCK);
+		ASSERT_GE(self->wr, 0);
+		if (variant->msg)
+			ASSERT_EQ(0, ioctl(self->wr, KIPC_MSG_FLUSH));
+	}
+	block(sig_a());
+	block(SIGIO);
+}
+
+FIXTURE_TEARDOWN(fasync)
+{
+	if (variant->msg)
+		ioctl(self->wr, KIPC_MSG_FLUSH);
+	close(self->rd);
+	close(self->wr);
+}
+
+/* One arrival: a byte on a pipe, a message of type 1 on a queue. */
+static int arrive(int wr, bool msg)
+{
+	return msg ? msend(wr, 1, "x") : write(wr, "x", 1) == 1 ? 0 : -1;
+}
+
+static int set_async(int fd, int sig)
+{
+	if (fcntl(fd, F_SETOWN, getpid()) || (sig && fcntl(fd, F_SETSIG, sig)))
+		return -1;
+	return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC);
+}
+
+TEST_F(fasync, arrival_gives_poll_in_siginfo)
+{
+	siginfo_t si;
+
+	ASSERT_EQ(0, set_async(self->rd, sig_a()));
+	ASSERT_EQ(0, arrive(self->wr, variant->msg));
+	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	EXPECT_EQ(sig_a(), si.si_signo);
+	EXPECT_EQ(POLL_IN, si.si_code);
+	EXPECT_EQ(self->rd, si.si_fd);
+	EXPECT_EQ(POLLIN | POLLRDNORM, si.si_band);
+}
+
+TEST_F(fasync, plain_sigio_without_setsig)
+{
+	siginfo_t si;
+
+	ASSERT_EQ(0, set_async(self->rd, 0));
+	ASSERT_EQ(0, arrive(self->wr, variant->msg));
+	EXPECT_EQ(SIGIO, take(SIGIO, &si, 10000));
+}
+
+TEST_F(fasync, every_arrival_queues_a_signal)
+{
+	siginfo_t si;
+	int i, got = 0;
+
+	ASSERT_EQ(0, set_async(self->rd, sig_a()));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, arrive(self->wr, variant->msg));
+	while (take(sig_a(), &si, 100) == sig_a())
+		got++;
+	EXPECT_EQ(3, got);
+}
+
+TEST_F(fasync, clearing_o_async_stops_signals)
+{
+	siginfo_t si;
+
+	ASSERT_EQ(0, set_async(self->rd, sig_a()));
+	ASSERT_EQ(0, fcntl(self->rd, F_SETFL,
+			   fcntl(self->rd, F_GETFL) & ~O_ASYNC));
+	ASSERT_EQ(0, arrive(self->wr, variant->msg));
+	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(fasync, reader_is_not_told_of_space)
+{
+	char buf[64];
+	siginfo_t si;
+
+	/* POLL_OUT goes to writers; a reader's own read tells it nothing. */
+	ASSERT_EQ(0, arrive(self->wr, variant->msg));
+	ASSERT_EQ(0, set_async(self->rd, sig_a()));
+	ASSERT_LT(0, read(self->rd, buf, sizeof(buf)));
+	EXPECT_EQ(-1, take(sig_a(), &si, 100));
 }
 
 TEST_HARNESS_MAIN
