@@ -48,14 +48,16 @@
  * space to another cannot strand a smaller one behind it. As in ipc/msg.c,
  * a full queue makes a sender wait even if a receiver is waiting.
  *
- * Copies. Senders copy the text in before taking @lock. A receive from the
- * queue copies out under @lock before unlinking, so a fault (EFAULT) leaves
- * the message queued; ipc/msg.c would lose it. A handed-off message is
- * owned by its receiver and copied without @lock; if that copy faults, or
- * the receiver is being killed, the message goes back to its arrival
- * position (or to the next matching waiter), even if that briefly takes the
- * queue over @qbytes: the send was accepted, and space is only checked when
- * a message is sent.
+ * Copies. Senders copy the text in before taking @lock. A receiver
+ * unlinks the message under @lock and copies it out without it, as
+ * ipc/msg.c does (a handed-off message is its receiver's already), so a
+ * sender never waits for a copy. If the copy faults (EFAULT), or the
+ * receiver is being killed, the message goes back to its arrival position
+ * (or to the next matching waiter); ipc/msg.c would lose it. That may
+ * briefly take the queue over @qbytes: the send was accepted, and space is
+ * only checked when a message is sent. A receiver that took a later
+ * message of the same type in that window got it first; nothing is lost or
+ * duplicated. PEEK takes a reference and copies without @lock too.
  *
  * Signals. The ioctls return EINTR as msgsnd(2)/msgrcv(2) do: without a
  * timeout -ERESTARTNOHAND (a stop and continue restarts them, a handler
@@ -77,8 +79,8 @@
  * POLL_OUT to writers when space frees.
  *
  * Locking: @lock (a mutex) guards the index, the counters, the limits,
- * the statistics and @receivers, and is held while a queued message is
- * copied out. Handed-off messages are owned by their receiver. @qnum,
+ * the statistics and @receivers; no user memory is touched under it.
+ * Messages taken or handed off are owned by their receiver. @qnum,
  * @cbytes and @qbytes are also read locklessly (READ_ONCE) by poll and by
  * blocked senders, so they are written with WRITE_ONCE; every change that
  * frees space is followed by a wake-up of @wr_wait after @lock is dropped.
@@ -132,11 +134,12 @@ enum kipc_msgq_mode {
  * @seq_node: in &kipc_msgq.heads while this is the head of its type
  * @type_link: circular FIFO of the queued messages of this type, oldest
  *	first, no separate list head
- * @mtype: message type, >= 1
  * @seq: arrival number, unique in the queue
  * @pid: sender's thread group (a reference)
  * @size: length of @text
  * @ref: the owner (queue or consumer) plus PEEK receivers still copying
+ * @mtype: message type, >= 1; right before @text, so that the two are one
+ *	struct kipc_msgbuf for read() and write()
  * @text: the message text
  *
  * The links are guarded by &kipc_msgq.lock while queued; everything else
@@ -147,11 +150,11 @@ struct kipc_msgq_msg {
 	struct rb_node type_node;
 	struct rb_node seq_node;
 	struct list_head type_link;
-	s64 mtype;
 	u64 seq;
 	struct pid *pid;
 	u32 size;
 	refcount_t ref;
+	s64 mtype;
 	char text[];
 };
 
@@ -271,9 +274,10 @@ struct kipc_msgq_space {
 
 /**
  * struct kipc_msgq_snd - one send request (ioctl or write())
- * @mtype: message type
- * @text: the caller's text
- * @size: its length
+ * @mtype: message type (not for @framed)
+ * @text: the caller's text; for @framed its struct kipc_msgbuf
+ * @size: length of the text
+ * @framed: write(): mtype and text are read together from @text
  * @nowait: EAGAIN instead of waiting for space
  * @expires: CLOCK_MONOTONIC deadline, or NULL to wait without one
  * @intr_err: what a signal gives
@@ -282,6 +286,7 @@ struct kipc_msgq_snd {
 	s64 mtype;
 	const void __user *text;
 	u64 size;
+	bool framed;
 	bool nowait;
 	ktime_t *expires;
 	int intr_err;
@@ -526,7 +531,7 @@ static void kipc_msgq_count_recv(struct kipc_msgq *q, struct pid *tgid)
 {
 	lockdep_assert_held(&q->lock);
 	q->received++;
-	q->rtime_ns = ktime_get_real_ns();
+	q->rtime_ns = ktime_get_coarse_real_ns();
 	kipc_msgq_set_pid(&q->lrpid, tgid);
 }
 
@@ -585,7 +590,9 @@ static bool kipc_msgq_hand_off(struct kipc_msgq *q, struct kipc_msgq_msg *m)
 /* A message became available in the queue: tell poll and O_ASYNC readers. */
 static void kipc_msgq_wake_readers(struct kipc_msgq *q)
 {
-	wake_up_interruptible_poll(&q->poll_wait, EPOLLIN | EPOLLRDNORM);
+	if (wq_has_sleeper(&q->poll_wait))
+		wake_up_interruptible_poll(&q->poll_wait,
+					   EPOLLIN | EPOLLRDNORM);
 	kill_fasync(&q->fasync_readers, SIGIO, POLL_IN);
 }
 
@@ -621,8 +628,9 @@ static void kipc_msgq_space_freed(struct kipc_msgq *q)
 {
 	kipc_msgq_wake_senders(q);
 	if (kipc_msgq_has_room(q, 1)) {
-		wake_up_interruptible_poll(&q->poll_wait,
-					   EPOLLOUT | EPOLLWRNORM);
+		if (wq_has_sleeper(&q->poll_wait))
+			wake_up_interruptible_poll(&q->poll_wait,
+						   EPOLLOUT | EPOLLWRNORM);
 		kill_fasync(&q->fasync_writers, SIGIO, POLL_OUT);
 	}
 }
@@ -699,6 +707,29 @@ static int kipc_msgq_wait_space(struct kipc_msgq *q,
 }
 
 /*
+ * Copy the type and text of @snd into @m. A framed write reads both in one
+ * copy; what failed is worked out only when it did, to give msgsnd(2)'s
+ * answer: a bad type (EINVAL) is reported before a bad text (EFAULT).
+ */
+static int kipc_msgq_copy_in(struct kipc_msgq_msg *m,
+			     const struct kipc_msgq_snd *snd)
+{
+	const struct kipc_msgbuf __user *mb = snd->text;
+
+	if (!snd->framed) {
+		m->mtype = snd->mtype;
+		return copy_from_user(m->text, snd->text, snd->size) ? -EFAULT :
+								       0;
+	}
+	if (copy_from_user(&m->mtype, mb, sizeof(*mb) + snd->size)) {
+		if (get_user(m->mtype, &mb->mtype))
+			return -EFAULT;
+		return m->mtype < 1 ? -EINVAL : -EFAULT;
+	}
+	return m->mtype < 1 ? -EINVAL : 0;
+}
+
+/*
  * Send as @snd says. Errors in the order of ipc/msg.c do_msgsnd(): EINVAL
  * (size, then type), EFAULT, then the wait for space.
  */
@@ -710,7 +741,7 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 
 	if (snd->size > READ_ONCE(q->msgmax))
 		return -EINVAL;
-	if (snd->mtype < 1)
+	if (!snd->framed && snd->mtype < 1)
 		return -EINVAL;
 
 	/* Large texts may need vmalloc; a failure is the caller's ENOMEM. */
@@ -718,11 +749,11 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!m)
 		return -ENOMEM;
-	if (copy_from_user(m->text, snd->text, snd->size)) {
+	ret = kipc_msgq_copy_in(m, snd);
+	if (ret) {
 		kvfree(m);
-		return -EFAULT;
+		return ret;
 	}
-	m->mtype = snd->mtype;
 	m->size = snd->size;
 	m->pid = get_pid(task_tgid(current));
 	refcount_set(&m->ref, 1);
@@ -732,7 +763,7 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 	if (!ret) {
 		m->seq = q->next_seq++;
 		q->sent++;
-		q->stime_ns = ktime_get_real_ns();
+		q->stime_ns = ktime_get_coarse_real_ns();
 		kipc_msgq_set_pid(&q->lspid, m->pid);
 		queued = !kipc_msgq_hand_off(q, m);
 		if (queued)
@@ -766,12 +797,11 @@ static int kipc_msgq_copy_out(struct kipc_msgq_rcv *rcv,
 {
 	struct kipc_msg *k = &rcv->karg;
 
-	if (!rcv->uarg) {
-		if (copy_to_user(rcv->buf, &m->mtype, sizeof(m->mtype)) ||
-		    copy_to_user(rcv->buf + sizeof(m->mtype), m->text, n))
-			return -EFAULT;
-		return 0;
-	}
+	/* read(): mtype and text are a struct kipc_msgbuf already. */
+	if (!rcv->uarg)
+		return copy_to_user(rcv->buf, &m->mtype, sizeof(m->mtype) + n) ?
+			       -EFAULT :
+			       0;
 	if (copy_to_user(u64_to_user_ptr(k->text), m->text, n))
 		return -EFAULT;
 	k->mtype = m->mtype;
@@ -831,9 +861,10 @@ static struct kipc_msgq_msg *kipc_msgq_wait_msg(struct kipc_msgq *q,
 }
 
 /*
- * A message was handed to us: copy it out. If that faults, or we are being
- * killed and would take the message with us, a consumed message goes back
- * where it was (or to the next waiter that wants it): nothing is lost.
+ * A message was taken from the queue or handed to us (or, for PEEK, a
+ * reference): copy it out. If that faults, or we are being killed and
+ * would take the message with us, a consumed message goes back where it
+ * was (or to the next waiter that wants it): nothing is lost.
  */
 static long kipc_msgq_recv_handed(struct kipc_msgq *q,
 				  struct kipc_msgq_rcv *rcv,
@@ -882,33 +913,34 @@ static long kipc_msgq_recv(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv)
 	};
 	struct kipc_msgq_msg *m;
 	long ret;
-	u64 n;
 
 	mutex_lock(&q->lock);
 	m = kipc_msgq_find(q, rcv->mode, rcv->type);
 	if (m) {
-		n = kipc_msgq_copy_len(rcv, m);
 		if (m->size > rcv->cap && !rcv->noerror) {
 			ret = -E2BIG;
 		} else if (!rcv->peek && fatal_signal_pending(current)) {
 			/* Dying: it would take the message with it. */
 			ret = -EINTR;
-		} else if (kipc_msgq_copy_out(rcv, m, n)) {
-			/* Still queued: nothing is lost on a bad buffer. */
-			ret = -EFAULT;
+		} else if (rcv->peek) {
+			refcount_inc(&m->ref);
+			ret = 0;
 		} else {
-			ret = n;
-			if (!rcv->peek) {
-				kipc_msgq_unlink(q, m);
-				kipc_msgq_count_recv(q, task_tgid(current));
-			}
+			/*
+			 * Taken now and copied without @q->lock, as a
+			 * handed-off message is: the copy is the longest part
+			 * of a receive, and senders need not wait for it.
+			 */
+			kipc_msgq_unlink(q, m);
+			kipc_msgq_count_recv(q, task_tgid(current));
+			ret = 0;
 		}
 		mutex_unlock(&q->lock);
-		if (ret >= 0 && !rcv->peek) {
-			kipc_msgq_put(m);
+		if (ret)
+			return ret;
+		if (!rcv->peek)
 			kipc_msgq_space_freed(q);
-		}
-		return ret;
+		return kipc_msgq_recv_handed(q, rcv, m);
 	}
 	if (rcv->nowait) {
 		mutex_unlock(&q->lock);
@@ -1084,17 +1116,20 @@ static ssize_t kipc_msgq_write(struct file *file, const char __user *buf,
 	struct kipc_msgq *q = kipc_msgq_of(file);
 	struct kipc_msgbuf __user *mb = (struct kipc_msgbuf __user *)buf;
 	struct kipc_msgq_snd snd = {
-		.text = mb->mtext,
+		.text = mb,
+		.framed = true,
 		.nowait = kipc_msgq_nonblock(file),
 		.intr_err = -ERESTARTSYS,
 	};
+	s64 mtype;
 	int ret;
 
 	if (count < sizeof(*mb))
 		return -EINVAL;
 	snd.size = count - sizeof(*mb);
 	/* msgsnd(2) reads mtype first: a bad buffer is EFAULT before EINVAL. */
-	if (copy_from_user(&snd.mtype, &mb->mtype, sizeof(snd.mtype)))
+	if (snd.size > READ_ONCE(q->msgmax) &&
+	    copy_from_user(&mtype, &mb->mtype, sizeof(mtype)))
 		return -EFAULT;
 	ret = kipc_msgq_send(q, &snd);
 	return ret ?: count;
@@ -1128,6 +1163,8 @@ static __poll_t kipc_msgq_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(file, &q->poll_wait, wait);
+	/* Queued before the state is read; pairs with wq_has_sleeper(). */
+	smp_mb();
 
 	/* Lockless snapshot, re-evaluated after every wake-up. */
 	if ((file->f_mode & FMODE_READ) && READ_ONCE(q->qnum))

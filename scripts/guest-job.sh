@@ -61,6 +61,10 @@ bench)
 	;;
 shell)
 	export PATH=$KIPC_ROOT/user:$PATH PS1='kipc-vm:\w# '
+	# KIPC_ENV="KIPC_CMD=path/to/script" runs it instead of a shell.
+	if [ -n "${KIPC_CMD:-}" ]; then
+		exec "$KIPC_CMD"
+	fi
 	echo "kipc is loaded; the kipc tool is on PATH. Exit the shell to power off."
 	setsid -c /bin/bash -i </dev/ttyS0 >/dev/ttyS0 2>&1
 	;;

@@ -75,8 +75,9 @@ struct kipc_msg {
  * @msgmax: largest message text accepted
  * @lspid: pid of the last sender, 0 if none
  * @lrpid: pid of the last receiver, 0 if none
- * @stime_ns: CLOCK_REALTIME of the last send in ns, 0 = never
- * @rtime_ns: CLOCK_REALTIME of the last receive in ns, 0 = never
+ * @stime_ns: CLOCK_REALTIME of the last send in ns, at tick resolution
+ *	(CLOCK_REALTIME_COARSE), 0 = never
+ * @rtime_ns: CLOCK_REALTIME of the last receive in ns, as @stime_ns
  * @sent: messages sent since load
  * @received: messages received since load (PEEK does not count)
  */
