@@ -114,8 +114,17 @@ run: all
 vm: all
 	$(RUNVM) --job shell --interactive
 
+# The table goes to the terminal and build/bench.txt, the chart to
+# build/bench.svg. KIPC_ENV="KIPC_BENCH_ARGS=--only:pipe" passes options.
 bench: all
 	$(RUNVM) --job bench
+	tr -d '\r' <build/vm-bench.log | \
+		sed -n '/^kipc bench: kernel/,/^KIPC-SVG-BEGIN$$/p' | \
+		sed '$$d' >build/bench.txt
+	tr -d '\r' <build/vm-bench.log | \
+		sed -n '/^KIPC-SVG-BEGIN$$/,/^KIPC-SVG-END$$/p' | \
+		sed '1d;$$d' >build/bench.svg
+	@echo "bench: table in build/bench.txt, chart in build/bench.svg"
 
 lint: $(KSRC_STAMP)
 	scripts/lint.sh "$(KDIR)" "$(KSRC)" $(KMOD_SRCS) -- $(USER_SRCS)

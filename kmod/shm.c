@@ -77,14 +77,6 @@
 /* Segments larger than this are refused even to root: 64 GiB. */
 #define KIPC_SHM_LIMIT (64ULL << 30)
 
-/*
- * vm_flags became read-only in 6.3 (vm_flags_set()). This fallback is the
- * 6.1 form; compat.h is asked to provide kipc_vm_flags_set() for both.
- */
-#ifndef kipc_vm_flags_set
-#define kipc_vm_flags_set(vma, flags) ((vma)->vm_flags |= (flags))
-#endif
-
 /**
  * struct kipc_shm - one shm node
  * @node: device node

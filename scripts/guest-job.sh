@@ -57,7 +57,11 @@ bench)
 	# KIPC_ENV="KIPC_BENCH_ARGS=--quick" passes options, ':' between them.
 	args=${KIPC_BENCH_ARGS:-}
 	# shellcheck disable=SC2086
-	user/kipc bench ${args//:/ }
+	user/kipc bench ${args//:/ } --svg /tmp/bench.svg || exit
+	# The chart, for the host to cut out of the console log.
+	echo "KIPC-SVG-BEGIN"
+	cat /tmp/bench.svg
+	echo "KIPC-SVG-END"
 	;;
 shell)
 	export PATH=$KIPC_ROOT/user:$PATH PS1='kipc-vm:\w# '
