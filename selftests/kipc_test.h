@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the kipc selftests: node paths, /proc/kipc columns,
- * dropping privileges, and a module-loaded check.
+ * dropping privileges, a module-loaded check, child processes and signals.
  */
 #ifndef _KIPC_TEST_H
 #define _KIPC_TEST_H
@@ -10,10 +10,13 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -134,6 +137,67 @@ static inline unsigned long long kipc_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * fork() for a test's helper process: it dies with the test, so a test
+ * killed by the harness leaves no process holding the node.
+ */
+static inline pid_t kipc_fork_kid(void)
+{
+	pid_t ppid = getpid(), pid = fork();
+
+	if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != ppid))
+		_exit(99);
+	return pid;
+}
+
+/* Exit status of @pid, or -1 if it did not exit normally. */
+static inline int kipc_wait_exit(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Wait up to @ms for @len bytes a child sends back on pipe @note; 1 if
+ * they came into @buf, 0 if not (time-out, short read, error).
+ */
+static inline int kipc_read_result(int note, int ms, void *buf, size_t len)
+{
+	struct pollfd p = { .fd = note, .events = POLLIN };
+
+	if (poll(&p, 1, ms) != 1)
+		return 0;
+	return read(note, buf, len) == (ssize_t)len;
+}
+
+/* Has the child's operation finished within @ms? Fills *@r if so. */
+#define kipc_op_done(note, ms, r) kipc_read_result(note, ms, r, sizeof((r)[0]))
+
+/* Block @sig, so that it stays pending for kipc_take_signal(). */
+static inline void kipc_block_signal(int sig)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Wait up to @ms for @sig; returns the signal or -1 (EAGAIN on time-out). */
+static inline int kipc_take_signal(int sig, siginfo_t *si, int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (ms % 1000) * 1000000L };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	return sigtimedwait(&set, si, &ts);
 }
 
 #endif /* _KIPC_TEST_H */

@@ -75,16 +75,6 @@ static void reap_kids(void)
 		(note) = __p[0];                              \
 	} while (0)
 
-/* Wait up to @ms for the child's result; 1 if it came. */
-static int op_done(int note, int ms, struct op_result *r)
-{
-	struct pollfd p = { .fd = note, .events = POLLIN };
-
-	if (poll(&p, 1, ms) != 1)
-		return 0;
-	return read(note, r, sizeof(*r)) == sizeof(*r);
-}
-
 static int msg_op(int fd, unsigned long cmd, long long type, const void *text,
 		  unsigned long long size, unsigned int flags,
 		  unsigned long long timeout_ns, struct kipc_msg *out)
@@ -516,7 +506,7 @@ TEST_F(msg, sender_pid_is_reported)
 	char buf[8];
 
 	CHILD(note, r.ret = msend(fd, 1, "x", 1, 0); r.err = errno);
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	ASSERT_EQ(0, r.ret);
 	ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), 0, &m));
 	EXPECT_EQ((__u32)kids[0], m.pid);
@@ -569,7 +559,7 @@ TEST_F(msg, pids_are_in_the_callers_namespace)
 
 	ASSERT_EQ(0, msend(self->fd, 1, "p", 1, 0));
 	CHILD(note, pidns_round_trip(fd, &r));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	ASSERT_LT(0, r.ret);
 	/* It was pid 1 in its namespace, where our pid does not exist. */
 	EXPECT_EQ(1, r.err);
@@ -731,7 +721,7 @@ TEST_F(msg, set_limits_raise_as_root)
 		int __note;                                                 \
 		CHILD(__note, r.ret = kipc_drop_privileges() ? -2 : (expr); \
 		      r.err = errno);                                       \
-		ASSERT_EQ(1, op_done(__note, 10000, &__r));                 \
+		ASSERT_EQ(1, kipc_op_done(__note, 10000, &__r));            \
 		close(__note);                                              \
 		ASSERT_NE(-2, __r.ret);                                     \
 		__r.ret ? __r.err : 0;                                      \
@@ -1301,7 +1291,7 @@ TEST_F(msg, epoll_wakes_on_arrival)
 	CHILD(note, usleep(50000); r.ret = msend(fd, 1, "x", 1, 0));
 	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 10000));
 	EXPECT_NE(0U, ev.events & EPOLLIN);
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	/* Edge-triggered: nothing new, no event. */
 	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
 	close(ep);
@@ -1322,28 +1312,8 @@ TEST_F(msg, epoll_wakes_on_space)
 	CHILD(note, usleep(50000); r.ret = mrecv(fd, 0, NULL, 0, 0, NULL));
 	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 10000));
 	EXPECT_NE(0U, ev.events & EPOLLOUT);
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	close(ep);
-}
-
-static void block_signal(int sig)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-}
-
-static int take_signal(int sig, siginfo_t *si, int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000,
-			       .tv_nsec = (ms % 1000) * 1000000L };
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	return sigtimedwait(&set, si, &ts);
 }
 
 static void set_async(int fd, int sig)
@@ -1359,10 +1329,10 @@ TEST_F(msg, fasync_poll_in_on_arrival)
 	siginfo_t si;
 
 	ASSERT_GE(rd, 0);
-	block_signal(SIGRTMIN);
+	kipc_block_signal(SIGRTMIN);
 	set_async(rd, SIGRTMIN);
 	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
-	ASSERT_EQ(SIGRTMIN, take_signal(SIGRTMIN, &si, 5000));
+	ASSERT_EQ(SIGRTMIN, kipc_take_signal(SIGRTMIN, &si, 5000));
 	EXPECT_EQ(POLL_IN, si.si_code);
 	EXPECT_EQ(rd, si.si_fd);
 	close(rd);
@@ -1376,10 +1346,10 @@ TEST_F(msg, fasync_poll_out_on_space)
 	ASSERT_GE(wr, 0);
 	ASSERT_EQ(0, set_limits(self->fd, 1, DEF_MSGMAX));
 	ASSERT_EQ(0, msend(self->fd, 1, NULL, 0, 0));
-	block_signal(SIGRTMIN);
+	kipc_block_signal(SIGRTMIN);
 	set_async(wr, SIGRTMIN);
 	ASSERT_EQ(0, mrecv(self->fd, 0, NULL, 0, 0, NULL));
-	ASSERT_EQ(SIGRTMIN, take_signal(SIGRTMIN, &si, 5000));
+	ASSERT_EQ(SIGRTMIN, kipc_take_signal(SIGRTMIN, &si, 5000));
 	EXPECT_EQ(POLL_OUT, si.si_code);
 	EXPECT_EQ(wr, si.si_fd);
 	close(wr);
@@ -1391,11 +1361,11 @@ TEST_F(msg, fasync_off_no_signal)
 	siginfo_t si;
 
 	ASSERT_GE(rd, 0);
-	block_signal(SIGRTMIN);
+	kipc_block_signal(SIGRTMIN);
 	set_async(rd, SIGRTMIN);
 	fcntl(rd, F_SETFL, fcntl(rd, F_GETFL) & ~O_ASYNC);
 	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
-	EXPECT_EQ(-1, take_signal(SIGRTMIN, &si, 50));
+	EXPECT_EQ(-1, kipc_take_signal(SIGRTMIN, &si, 50));
 	EXPECT_EQ(EAGAIN, errno);
 	close(rd);
 }
@@ -1418,7 +1388,7 @@ TEST_F(msg, recv_blocks_until_matching_send)
 	/* Handed over at once: never queued. */
 	EXPECT_EQ(0, proc_col("rwait"));
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(5, r.m.mtype);
 	EXPECT_EQ(4ULL, r.m.size);
@@ -1439,7 +1409,7 @@ TEST_F(msg, recv_blocked_selectors_match_as_msgrcv)
 	ASSERT_EQ(0, msend(self->fd, 6, "x", 1, 0));
 	EXPECT_EQ(1, proc_col("rwait"));
 	ASSERT_EQ(0, msend(self->fd, 4, "y", 1, 0));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(4, r.m.mtype);
 	close(note);
 
@@ -1450,7 +1420,7 @@ TEST_F(msg, recv_blocked_selectors_match_as_msgrcv)
 	ASSERT_EQ(0, msend(self->fd, 6, "x", 1, 0));
 	EXPECT_EQ(1, proc_col("rwait"));
 	ASSERT_EQ(0, msend(self->fd, 2, "z", 1, 0));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(2, r.m.mtype);
 	EXPECT_EQ(2ULL, qinfo(self->fd).qnum);
 }
@@ -1467,12 +1437,12 @@ TEST_F(msg, one_message_wakes_one_receiver_in_order)
 	ASSERT_EQ(0, wait_col("rwait", 2));
 	ASSERT_EQ(0, msend(self->fd, 7, "1", 1, 0));
 	EXPECT_EQ(1, proc_col("rwait"));
-	ASSERT_EQ(1, op_done(n1, 10000, &r1));
+	ASSERT_EQ(1, kipc_op_done(n1, 10000, &r1));
 	EXPECT_EQ(0, r1.ret);
 	EXPECT_EQ('1', r1.text[0]);
-	EXPECT_EQ(0, op_done(n2, 0, &r2));
+	EXPECT_EQ(0, kipc_op_done(n2, 0, &r2));
 	ASSERT_EQ(0, msend(self->fd, 7, "2", 1, 0));
-	ASSERT_EQ(1, op_done(n2, 10000, &r2));
+	ASSERT_EQ(1, kipc_op_done(n2, 10000, &r2));
 	EXPECT_EQ('2', r2.text[0]);
 	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
 }
@@ -1485,7 +1455,7 @@ TEST_F(msg, blocked_recv_too_small_e2big_message_queued)
 	CHILD(note, r.ret = mrecv(fd, 0, r.text, 4, 0, &r.m); r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, msend(self->fd, 1, "abcdefgh", 8, 0));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(E2BIG, r.err);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
@@ -1503,9 +1473,9 @@ TEST_F(msg, blocked_e2big_passes_message_to_next_waiter)
 	CHILD(n2, r.ret = mrecv(fd, 1, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 2));
 	ASSERT_EQ(0, msend(self->fd, 1, "abcdefgh", 8, 0));
-	ASSERT_EQ(1, op_done(n1, 10000, &r1));
+	ASSERT_EQ(1, kipc_op_done(n1, 10000, &r1));
 	EXPECT_EQ(E2BIG, r1.err);
-	ASSERT_EQ(1, op_done(n2, 10000, &r2));
+	ASSERT_EQ(1, kipc_op_done(n2, 10000, &r2));
 	EXPECT_EQ(0, r2.ret);
 	EXPECT_EQ(8ULL, r2.m.size);
 	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
@@ -1519,7 +1489,7 @@ TEST_F(msg, blocked_recv_noerror_truncates)
 	CHILD(note, r.ret = mrecv(fd, 0, r.text, 4, KIPC_MSG_NOERROR, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, msend(self->fd, 1, "abcdefgh", 8, 0));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(4ULL, r.m.size);
 	EXPECT_EQ(0, memcmp(r.text, "abcd", 4));
@@ -1538,7 +1508,7 @@ TEST_F(msg, blocked_recv_bad_buffer_efault_requeues)
 	CHILD(note, r.ret = mrecv(fd, 3, bad, 8, 0, &r.m); r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, msend(self->fd, 3, "back", 4, 0));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EFAULT, r.err);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
@@ -1572,7 +1542,7 @@ TEST_F(msg, requeued_message_keeps_its_place)
 	/* "1st" went to the receiver, which has not run yet. */
 	EXPECT_EQ(2ULL, info.qnum);
 	EXPECT_EQ(1ULL, info.received - self->start.received);
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(EFAULT, r.err);
 	EXPECT_EQ(0ULL, qinfo(self->fd).received - self->start.received);
 	ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT, NULL));
@@ -1615,7 +1585,7 @@ TEST_F(msg, blocked_peek_sees_message_and_leaves_it)
 	      r.ret = mrecv(fd, 2, r.text, TEXT_MAX, KIPC_MSG_PEEK, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, msend(self->fd, 2, "peek", 4, 0));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(0, memcmp(r.text, "peek", 4));
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
@@ -1633,8 +1603,8 @@ TEST_F(msg, blocked_peek_then_consumer_both_served)
 	CHILD(n2, r.ret = mrecv(fd, 0, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 2));
 	ASSERT_EQ(0, msend(self->fd, 1, "both", 4, 0));
-	ASSERT_EQ(1, op_done(n1, 10000, &r1));
-	ASSERT_EQ(1, op_done(n2, 10000, &r2));
+	ASSERT_EQ(1, kipc_op_done(n1, 10000, &r1));
+	ASSERT_EQ(1, kipc_op_done(n2, 10000, &r2));
 	EXPECT_EQ(0, memcmp(r1.text, "both", 4));
 	EXPECT_EQ(0, memcmp(r2.text, "both", 4));
 	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
@@ -1662,7 +1632,7 @@ TEST_F(msg, recv_timeout_not_reached_when_message_comes)
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 }
 
@@ -1683,7 +1653,7 @@ TEST_F(msg, recv_signal_eintr)
 	      r.ret = mrecv(fd, 1, r.text, TEXT_MAX, 0, &r.m); r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EINTR, r.err);
 	EXPECT_EQ(0, proc_col("rwait"));
@@ -1700,7 +1670,7 @@ TEST_F(msg, recv_timed_signal_eintr)
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(EINTR, r.err);
 }
 
@@ -1718,7 +1688,7 @@ TEST_F(msg, recv_survives_stop_and_continue)
 	ASSERT_EQ(0, kill(kids[0], SIGCONT));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 }
 
@@ -1732,7 +1702,7 @@ TEST_F(msg, read_signal_eintr_without_restart)
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EINTR, r.err);
 }
@@ -1753,7 +1723,7 @@ TEST_F(msg, read_signal_restarts_with_sa_restart)
 	ASSERT_EQ(1, read(hp[0], &c, 1));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, msend(self->fd, 1, "ab", 2, 0));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(10, r.ret);
 	close(hp[0]);
 	close(hp[1]);
@@ -1780,7 +1750,7 @@ TEST_F(msg, send_blocks_until_space)
 	CHILD(note, r.ret = msend(fd, 2, "x", 0, 0); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, mrecv(self->fd, 1, NULL, 0, 0, NULL));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(0, mrecv(self->fd, 2, NULL, 0, KIPC_NOWAIT, NULL));
 }
@@ -1809,7 +1779,7 @@ TEST_F(msg, send_signal_eintr)
 	      r.ret = msend(fd, 1, NULL, 0, 0); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EINTR, r.err);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
@@ -1825,7 +1795,7 @@ TEST_F(msg, write_blocks_until_space)
 	CHILD(note, r.ret = write(fd, &mtype, 8); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, mrecv(self->fd, 0, NULL, 0, 0, NULL));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(8, r.ret);
 }
 
@@ -1841,14 +1811,14 @@ TEST_F(msg, flush_wakes_senders_not_receivers)
 	CHILD(ns, r.ret = msend(fd, 2, "s", 1, 0); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));
-	ASSERT_EQ(1, op_done(ns, 10000, &rs));
+	ASSERT_EQ(1, kipc_op_done(ns, 10000, &rs));
 	EXPECT_EQ(0, rs.ret);
 	EXPECT_EQ(1, proc_col("rwait"));
-	EXPECT_EQ(0, op_done(nr, 0, &rr));
+	EXPECT_EQ(0, kipc_op_done(nr, 0, &rr));
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
 	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));
 	ASSERT_EQ(0, msend(self->fd, 99, "r", 1, 0));
-	ASSERT_EQ(1, op_done(nr, 10000, &rr));
+	ASSERT_EQ(1, kipc_op_done(nr, 10000, &rr));
 	EXPECT_EQ(99, rr.m.mtype);
 }
 
@@ -1861,7 +1831,7 @@ TEST_F(msg, raising_limits_wakes_senders)
 	CHILD(note, r.ret = msend(fd, 1, NULL, 0, 0); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, set_limits(self->fd, 2, DEF_MSGMAX));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(2ULL, qinfo(self->fd).qnum);
 }
@@ -1878,12 +1848,12 @@ TEST_F(msg, freed_space_wakes_one_sender)
 	CHILD(n2, r.ret = msend(fd, 3, NULL, 0, 0));
 	ASSERT_EQ(0, wait_col("swait", 2));
 	ASSERT_EQ(0, mrecv(self->fd, 1, NULL, 0, 0, NULL));
-	ASSERT_EQ(1, op_done(n1, 10000, &r1));
+	ASSERT_EQ(1, kipc_op_done(n1, 10000, &r1));
 	EXPECT_EQ(0, r1.ret);
 	ASSERT_EQ(0, wait_col("swait", 1));
-	EXPECT_EQ(0, op_done(n2, 0, &r2));
+	EXPECT_EQ(0, kipc_op_done(n2, 0, &r2));
 	ASSERT_EQ(0, mrecv(self->fd, 2, NULL, 0, 0, NULL));
-	ASSERT_EQ(1, op_done(n2, 10000, &r2));
+	ASSERT_EQ(1, kipc_op_done(n2, 10000, &r2));
 	EXPECT_EQ(0, r2.ret);
 }
 
@@ -1903,12 +1873,12 @@ TEST_F(msg, small_sender_passes_big_waiting_sender)
 	ASSERT_EQ(0, wait_col("swait", 2));
 	/* 100 bytes free: the second sender fits, the first does not. */
 	ASSERT_EQ(0, mrecv(self->fd, 2, big, sizeof(big), 0, NULL));
-	ASSERT_EQ(1, op_done(ns, 10000, &rs));
+	ASSERT_EQ(1, kipc_op_done(ns, 10000, &rs));
 	EXPECT_EQ(0, rs.ret);
 	EXPECT_EQ(1, proc_col("swait"));
-	EXPECT_EQ(0, op_done(nb, 0, &rb));
+	EXPECT_EQ(0, kipc_op_done(nb, 0, &rb));
 	ASSERT_EQ(0, mrecv(self->fd, 1, big, sizeof(big), 0, NULL));
-	ASSERT_EQ(1, op_done(nb, 10000, &rb));
+	ASSERT_EQ(1, kipc_op_done(nb, 10000, &rb));
 	EXPECT_EQ(0, rb.ret);
 }
 
@@ -1934,9 +1904,9 @@ TEST_F(msg, sender_wakeup_passed_on_when_space_taken)
 	ASSERT_EQ(0, outrank(kids[0]));
 	ASSERT_EQ(0, mrecv(self->fd, 2, big, sizeof(big), 0, NULL));
 	ASSERT_EQ(0, msend(self->fd, 5, big, 50, KIPC_NOWAIT));
-	ASSERT_EQ(1, op_done(ns, 10000, &rs));
+	ASSERT_EQ(1, kipc_op_done(ns, 10000, &rs));
 	EXPECT_EQ(0, rs.ret);
-	EXPECT_EQ(0, op_done(nb, 0, &rb));
+	EXPECT_EQ(0, kipc_op_done(nb, 0, &rb));
 	EXPECT_EQ(0, wait_col("swait", 1));
 }
 
@@ -1958,7 +1928,7 @@ TEST_F(msg, module_cannot_go_while_a_receiver_waits)
 	self->fd = kipc_open(NODE, O_RDWR);
 	ASSERT_GE(self->fd, 0);
 	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 }
 

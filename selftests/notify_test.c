@@ -26,26 +26,6 @@ static int sig_b(void)
 	return SIGRTMIN + 5;
 }
 
-static void block(int sig)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-}
-
-/* Wait up to @ms for @sig; returns the signal or -1 (EAGAIN on time-out). */
-static int take(int sig, siginfo_t *si, int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	return sigtimedwait(&set, si, &ts);
-}
-
 static int notify(int fd, int signo, __u32 flags, __s64 mtype)
 {
 	struct kipc_notify req = { .signo = signo,
@@ -65,8 +45,8 @@ FIXTURE_SETUP(pipe_notify)
 	KIPC_REQUIRE_MODULE();
 	self->fd = kipc_open(NODE, O_RDWR | O_NONBLOCK);
 	ASSERT_GE(self->fd, 0);
-	block(sig_a());
-	block(sig_b());
+	kipc_block_signal(sig_a());
+	kipc_block_signal(sig_b());
 }
 
 FIXTURE_TEARDOWN(pipe_notify)
@@ -93,7 +73,7 @@ TEST_F(pipe_notify, siginfo_names_the_writer)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
-	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	ASSERT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 	EXPECT_EQ(sig_a(), si.si_signo);
 	EXPECT_EQ(SI_MESGQ, si.si_code);
 	EXPECT_EQ(pid, si.si_pid);
@@ -110,9 +90,9 @@ TEST_F(pipe_notify, every_arrival_signals)
 	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
 	ASSERT_EQ(1, write(self->fd, "a", 1));
 	ASSERT_EQ(2, write(self->fd, "bb", 2));
-	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	ASSERT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 	EXPECT_EQ(1, si.si_value.sival_int);
-	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	ASSERT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 	EXPECT_EQ(2, si.si_value.sival_int);
 }
 
@@ -123,8 +103,8 @@ TEST_F(pipe_notify, oneshot_fires_once)
 	ASSERT_EQ(0, notify(self->fd, sig_a(), KIPC_NOTIFY_ONESHOT, 0));
 	ASSERT_EQ(1, write(self->fd, "a", 1));
 	ASSERT_EQ(1, write(self->fd, "b", 1));
-	EXPECT_EQ(sig_a(), take(sig_a(), &si, 10000));
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 	EXPECT_EQ(EAGAIN, errno);
 	EXPECT_EQ(0, kipc_proc("pipe", NODE, "notifiers"));
 }
@@ -137,8 +117,8 @@ TEST_F(pipe_notify, register_again_replaces)
 	ASSERT_EQ(0, notify(self->fd, sig_b(), 0, 0));
 	EXPECT_EQ(1, kipc_proc("pipe", NODE, "notifiers"));
 	ASSERT_EQ(1, write(self->fd, "a", 1));
-	EXPECT_EQ(sig_b(), take(sig_b(), &si, 10000));
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(sig_b(), kipc_take_signal(sig_b(), &si, 10000));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 }
 
 TEST_F(pipe_notify, signo_zero_unregisters)
@@ -149,7 +129,7 @@ TEST_F(pipe_notify, signo_zero_unregisters)
 	ASSERT_EQ(0, notify(self->fd, 0, 0, 0));
 	EXPECT_EQ(0, kipc_proc("pipe", NODE, "notifiers"));
 	ASSERT_EQ(1, write(self->fd, "a", 1));
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 }
 
 TEST_F(pipe_notify, close_removes_registration)
@@ -163,7 +143,7 @@ TEST_F(pipe_notify, close_removes_registration)
 	close(fd2);
 	EXPECT_EQ(0, kipc_proc("pipe", NODE, "notifiers"));
 	ASSERT_EQ(1, write(self->fd, "a", 1));
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 }
 
 TEST_F(pipe_notify, two_registrants_both_signalled)
@@ -182,7 +162,7 @@ TEST_F(pipe_notify, two_registrants_both_signalled)
 		if (fd < 0 || notify(fd, sig_b(), 0, 0) ||
 		    write(ready[1], "r", 1) != 1)
 			_exit(2);
-		if (take(sig_b(), &si, 10000) != sig_b())
+		if (kipc_take_signal(sig_b(), &si, 10000) != sig_b())
 			_exit(1);
 		_exit(si.si_pid == getppid() ? 0 : 1);
 	}
@@ -190,7 +170,7 @@ TEST_F(pipe_notify, two_registrants_both_signalled)
 	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
 	EXPECT_EQ(2, kipc_proc("pipe", NODE, "notifiers"));
 	ASSERT_EQ(1, write(self->fd, "a", 1));
-	EXPECT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	EXPECT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, status);
 }
@@ -211,7 +191,7 @@ TEST_F(pipe_notify, exited_registrant_is_dropped)
 	EXPECT_EQ(1, kipc_proc("pipe", NODE, "notifiers"));
 	ASSERT_EQ(1, write(self->fd, "a", 1));
 	/* Nobody else gets it, and the dead registration is gone. */
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 	EXPECT_EQ(0, kipc_proc("pipe", NODE, "notifiers"));
 }
 
@@ -228,7 +208,7 @@ TEST_F(pipe_notify, signal_outlives_the_sender)
 		_exit(write(self->fd, "abc", 3) == 3 ? 0 : 1);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
-	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	ASSERT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 	EXPECT_EQ(pid, si.si_pid);
 	EXPECT_EQ(3, si.si_value.sival_int);
 }
@@ -247,7 +227,7 @@ TEST_F(pipe_notify, realtime_signals_are_not_lost)
 		if (i % 32 == 31)
 			ASSERT_LT(0, read(self->fd, buf, sizeof(buf)));
 	}
-	while (take(sig_a(), &si, 1000) == sig_a()) {
+	while (kipc_take_signal(sig_a(), &si, 1000) == sig_a()) {
 		got++;
 		bytes += si.si_value.sival_int;
 	}
@@ -304,7 +284,7 @@ TEST_F(pipe_notify, failed_register_leaves_old_one)
 	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
 	ASSERT_EQ(-1, notify(self->fd, SIGKILL, 0, 0));
 	ASSERT_EQ(1, write(self->fd, "a", 1));
-	EXPECT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	EXPECT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 }
 
 /* ------------------------------------------------- KIPC_NOTIFY on msg */
@@ -337,7 +317,7 @@ static int types_signalled(int sig, long long *types, int max)
 	siginfo_t si;
 	int n = 0;
 
-	while (n < max && take(sig, &si, 100) == sig)
+	while (n < max && kipc_take_signal(sig, &si, 100) == sig)
 		types[n++] = si.si_value.sival_int;
 	return n;
 }
@@ -354,8 +334,8 @@ FIXTURE_SETUP(msg_notify)
 	ASSERT_GE(self->fd, 0);
 	/* The queue outlives its files: start from an empty one. */
 	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));
-	block(sig_a());
-	block(sig_b());
+	kipc_block_signal(sig_a());
+	kipc_block_signal(sig_b());
 }
 
 FIXTURE_TEARDOWN(msg_notify)
@@ -383,7 +363,7 @@ TEST_F(msg_notify, siginfo_names_the_sender)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
-	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	ASSERT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 	EXPECT_EQ(sig_a(), si.si_signo);
 	EXPECT_EQ(SI_MESGQ, si.si_code);
 	EXPECT_EQ(pid, si.si_pid);
@@ -404,7 +384,7 @@ TEST_F(msg_notify, message_is_there_when_signal_arrives)
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		_exit(msend(self->fd, 9, "now") ? 1 : 0);
-	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	ASSERT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 	/* No wait needed: the signal follows the message, never precedes it. */
 	EXPECT_EQ(9, mrecv(self->fd, 9));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -421,7 +401,7 @@ TEST_F(msg_notify, write_framing_signals_too)
 	mb->mtype = 12;
 	memcpy(mb->mtext, "ab", 2);
 	ASSERT_EQ(sizeof(buf), write(self->fd, buf, sizeof(buf)));
-	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	ASSERT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 	EXPECT_EQ(12, si.si_value.sival_int);
 }
 
@@ -482,7 +462,7 @@ TEST_F(msg_notify, unmatched_type_sends_nothing)
 	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 2));
 	ASSERT_EQ(0, msend(self->fd, 3, "a"));
 	ASSERT_EQ(0, msend(self->fd, 1, "b"));
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 	EXPECT_EQ(EAGAIN, errno);
 }
 
@@ -509,10 +489,10 @@ TEST_F(msg_notify, register_again_replaces_signal_and_filter)
 	ASSERT_EQ(0, notify(self->fd, sig_b(), 0, 2));
 	EXPECT_EQ(1, kipc_proc("msg", MSG_NODE, "notifiers"));
 	ASSERT_EQ(0, msend(self->fd, 1, "a"));
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
-	EXPECT_EQ(-1, take(sig_b(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_b(), &si, 100));
 	ASSERT_EQ(0, msend(self->fd, 2, "b"));
-	ASSERT_EQ(sig_b(), take(sig_b(), &si, 10000));
+	ASSERT_EQ(sig_b(), kipc_take_signal(sig_b(), &si, 10000));
 	EXPECT_EQ(2, si.si_value.sival_int);
 }
 
@@ -524,7 +504,7 @@ TEST_F(msg_notify, signo_zero_unregisters)
 	ASSERT_EQ(0, notify(self->fd, 0, 0, 0));
 	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "notifiers"));
 	ASSERT_EQ(0, msend(self->fd, 1, "a"));
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 }
 
 TEST_F(msg_notify, close_removes_registration)
@@ -538,7 +518,7 @@ TEST_F(msg_notify, close_removes_registration)
 	close(fd2);
 	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "notifiers"));
 	ASSERT_EQ(0, msend(self->fd, 1, "a"));
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 }
 
 TEST_F(msg_notify, notifiers_counts_live_registrations)
@@ -581,10 +561,10 @@ TEST_F(msg_notify, two_registrants_each_by_its_filter)
 		if (fd < 0 || notify(fd, sig_b(), 0, 8) ||
 		    write(ready[1], "r", 1) != 1)
 			_exit(2);
-		if (take(sig_b(), &si, 10000) != sig_b() ||
+		if (kipc_take_signal(sig_b(), &si, 10000) != sig_b() ||
 		    si.si_value.sival_int != 8 || si.si_pid != getppid())
 			_exit(1);
-		_exit(take(sig_b(), &si, 100) == -1 ? 0 : 3);
+		_exit(kipc_take_signal(sig_b(), &si, 100) == -1 ? 0 : 3);
 	}
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
@@ -614,7 +594,7 @@ TEST_F(msg_notify, exited_registrant_is_dropped)
 	EXPECT_EQ(1, kipc_proc("msg", MSG_NODE, "notifiers"));
 	ASSERT_EQ(0, msend(self->fd, 1, "a"));
 	/* Nobody else gets it, and the dead registration is gone. */
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "notifiers"));
 }
 
@@ -631,7 +611,7 @@ TEST_F(msg_notify, signal_outlives_the_sender)
 		_exit(msend(self->fd, 31, "bye") ? 1 : 0);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
-	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	ASSERT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 	EXPECT_EQ(pid, si.si_pid);
 	EXPECT_EQ(31, si.si_value.sival_int);
 }
@@ -656,7 +636,7 @@ TEST_F(msg_notify, handed_off_message_still_signals)
 	ASSERT_EQ(0, msend(self->fd, 4, NULL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, status);
-	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	ASSERT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 	EXPECT_EQ(4, si.si_value.sival_int);
 }
 
@@ -678,7 +658,7 @@ TEST_F(msg_notify, realtime_signals_count_1000_messages)
 		_exit(0);
 	}
 	/* Count while they arrive; each one is received as it is told. */
-	while (got < n && take(sig_a(), &si, 10000) == sig_a()) {
+	while (got < n && kipc_take_signal(sig_a(), &si, 10000) == sig_a()) {
 		EXPECT_EQ(si.si_value.sival_int,
 			  mrecv(self->fd, si.si_value.sival_int));
 		sum += si.si_value.sival_int;
@@ -690,7 +670,7 @@ TEST_F(msg_notify, realtime_signals_count_1000_messages)
 	EXPECT_EQ(0, status);
 	EXPECT_EQ(n, got);
 	EXPECT_EQ(want, sum);
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "qnum"));
 }
 
@@ -784,8 +764,8 @@ FIXTURE_SETUP(fasync)
 		if (variant->msg)
 			ASSERT_EQ(0, ioctl(self->wr, KIPC_MSG_FLUSH));
 	}
-	block(sig_a());
-	block(SIGIO);
+	kipc_block_signal(sig_a());
+	kipc_block_signal(SIGIO);
 }
 
 FIXTURE_TEARDOWN(fasync)
@@ -815,7 +795,7 @@ TEST_F(fasync, arrival_gives_poll_in_siginfo)
 
 	ASSERT_EQ(0, set_async(self->rd, sig_a()));
 	ASSERT_EQ(0, arrive(self->wr, variant->msg));
-	ASSERT_EQ(sig_a(), take(sig_a(), &si, 10000));
+	ASSERT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 	EXPECT_EQ(sig_a(), si.si_signo);
 	EXPECT_EQ(POLL_IN, si.si_code);
 	EXPECT_EQ(self->rd, si.si_fd);
@@ -828,7 +808,7 @@ TEST_F(fasync, plain_sigio_without_setsig)
 
 	ASSERT_EQ(0, set_async(self->rd, 0));
 	ASSERT_EQ(0, arrive(self->wr, variant->msg));
-	EXPECT_EQ(SIGIO, take(SIGIO, &si, 10000));
+	EXPECT_EQ(SIGIO, kipc_take_signal(SIGIO, &si, 10000));
 }
 
 TEST_F(fasync, every_arrival_queues_a_signal)
@@ -839,7 +819,7 @@ TEST_F(fasync, every_arrival_queues_a_signal)
 	ASSERT_EQ(0, set_async(self->rd, sig_a()));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, arrive(self->wr, variant->msg));
-	while (take(sig_a(), &si, 100) == sig_a())
+	while (kipc_take_signal(sig_a(), &si, 100) == sig_a())
 		got++;
 	EXPECT_EQ(3, got);
 }
@@ -852,7 +832,7 @@ TEST_F(fasync, clearing_o_async_stops_signals)
 	ASSERT_EQ(0, fcntl(self->rd, F_SETFL,
 			   fcntl(self->rd, F_GETFL) & ~O_ASYNC));
 	ASSERT_EQ(0, arrive(self->wr, variant->msg));
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 	EXPECT_EQ(EAGAIN, errno);
 }
 
@@ -865,7 +845,7 @@ TEST_F(fasync, reader_is_not_told_of_space)
 	ASSERT_EQ(0, arrive(self->wr, variant->msg));
 	ASSERT_EQ(0, set_async(self->rd, sig_a()));
 	ASSERT_LT(0, read(self->rd, buf, sizeof(buf)));
-	EXPECT_EQ(-1, take(sig_a(), &si, 100));
+	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 }
 
 TEST_HARNESS_MAIN

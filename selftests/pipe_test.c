@@ -63,21 +63,6 @@ static void reap_kids(void)
 		(pid) = __pid;                                    \
 	} while (0)
 
-static int wait_readable(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, ms);
-}
-
-/* Has the child's operation finished within @ms? Fills @r if so. */
-static int op_done(int note, int ms, struct op_result *r)
-{
-	if (wait_readable(note, ms) != 1)
-		return 0;
-	return read(note, r, sizeof(*r)) == sizeof(*r);
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -95,26 +80,6 @@ static void alarm_ms(int ms)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static void block_signal(int sig)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-}
-
-static int take_signal(int sig, siginfo_t *si, int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000,
-			       .tv_nsec = (ms % 1000) * 1000000L };
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	return sigtimedwait(&set, si, &ts);
 }
 
 static void set_blocking(int fd)
@@ -249,10 +214,10 @@ TEST_F(pipe, open_rdonly_blocks_until_writer)
 	pid_t pid;
 
 	CHILD_OP(pid, note, open(self->path, O_RDONLY));
-	EXPECT_EQ(0, op_done(note, 200, &r));
+	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	fd = open(self->path, O_WRONLY);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_GE(r.ret, 0);
 	waitpid(pid, NULL, 0);
 	close(fd);
@@ -265,10 +230,10 @@ TEST_F(pipe, open_wronly_blocks_until_reader)
 	pid_t pid;
 
 	CHILD_OP(pid, note, open(self->path, O_WRONLY));
-	EXPECT_EQ(0, op_done(note, 200, &r));
+	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	fd = open(self->path, O_RDONLY);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_GE(r.ret, 0);
 	waitpid(pid, NULL, 0);
 	close(fd);
@@ -342,9 +307,9 @@ TEST_F(pipe, read_blocks_until_data)
 
 	open_pair(_metadata, self);
 	CHILD_OP(pid, note, read(self->rd, &c, 1) == 1 && c == 'z' ? 1 : -1);
-	EXPECT_EQ(0, op_done(note, 200, &r));
+	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	ASSERT_EQ(1, write(self->wr, "z", 1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(1, r.ret);
 	waitpid(pid, NULL, 0);
 }
@@ -358,10 +323,10 @@ TEST_F(pipe, read_blocked_wakes_on_last_writer_close)
 
 	open_pair(_metadata, self);
 	CHILD_OP(pid, note, (close(self->wr), read(self->rd, &c, 1)));
-	EXPECT_EQ(0, op_done(note, 200, &r));
+	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	close(self->wr);
 	self->wr = -1;
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	waitpid(pid, NULL, 0);
 }
@@ -393,7 +358,7 @@ TEST_F(pipe, read_bad_pointer_efault_keeps_data)
 TEST_F(pipe, write_without_reader_epipe)
 {
 	open_pair(_metadata, self);
-	block_signal(SIGPIPE);
+	kipc_block_signal(SIGPIPE);
 	close(self->rd);
 	self->rd = -1;
 	EXPECT_EQ(-1, write(self->wr, "x", 1));
@@ -405,11 +370,11 @@ TEST_F(pipe, write_without_reader_raises_sigpipe)
 	siginfo_t si;
 
 	open_pair(_metadata, self);
-	block_signal(SIGPIPE);
+	kipc_block_signal(SIGPIPE);
 	close(self->rd);
 	self->rd = -1;
 	ASSERT_EQ(-1, write(self->wr, "x", 1));
-	EXPECT_EQ(SIGPIPE, take_signal(SIGPIPE, &si, 0));
+	EXPECT_EQ(SIGPIPE, kipc_take_signal(SIGPIPE, &si, 0));
 }
 
 TEST_F(pipe, zero_length_write_without_reader_returns_zero)
@@ -468,9 +433,9 @@ TEST_F(pipe, write_blocks_while_full)
 	open_pair(_metadata, self);
 	fill(self->wr);
 	CHILD_OP(pid, note, write(self->wr, "y", 1));
-	EXPECT_EQ(0, op_done(note, 200, &r));
+	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	ASSERT_EQ(sizeof(buf), read(self->rd, buf, sizeof(buf)));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(1, r.ret);
 	waitpid(pid, NULL, 0);
 }
@@ -486,10 +451,10 @@ TEST_F(pipe, blocked_writer_gets_epipe_when_reader_goes)
 	CHILD_OP(pid, note,
 		 (close(self->rd), signal(SIGPIPE, SIG_IGN),
 		  write(self->wr, "y", 1)));
-	EXPECT_EQ(0, op_done(note, 200, &r));
+	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	close(self->rd);
 	self->rd = -1;
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EPIPE, r.err);
 	waitpid(pid, NULL, 0);
@@ -605,9 +570,9 @@ TEST_F(pipe, poll_wakes_blocked_poller)
 	open_pair(_metadata, self);
 	p = (struct pollfd){ .fd = self->rd, .events = POLLIN };
 	CHILD_OP(pid, note, poll(&p, 1, 20000) == 1 ? p.revents : -1);
-	EXPECT_EQ(0, op_done(note, 200, &r));
+	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	ASSERT_EQ(1, write(self->wr, "x", 1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(POLLIN, r.ret);
 	waitpid(pid, NULL, 0);
 }
@@ -692,12 +657,12 @@ TEST_F(pipe, fasync_sigio_on_arrival)
 	siginfo_t si;
 
 	open_pair(_metadata, self);
-	block_signal(SIGIO);
+	kipc_block_signal(SIGIO);
 	ASSERT_EQ(0, fcntl(self->rd, F_SETOWN, getpid()));
 	ASSERT_EQ(0,
 		  fcntl(self->rd, F_SETFL, fcntl(self->rd, F_GETFL) | O_ASYNC));
 	ASSERT_EQ(1, write(self->wr, "x", 1));
-	EXPECT_EQ(SIGIO, take_signal(SIGIO, &si, 10000));
+	EXPECT_EQ(SIGIO, kipc_take_signal(SIGIO, &si, 10000));
 }
 
 TEST_F(pipe, fasync_setsig_poll_in_to_reader)
@@ -706,13 +671,13 @@ TEST_F(pipe, fasync_setsig_poll_in_to_reader)
 	siginfo_t si;
 
 	open_pair(_metadata, self);
-	block_signal(sig);
+	kipc_block_signal(sig);
 	ASSERT_EQ(0, fcntl(self->rd, F_SETOWN, getpid()));
 	ASSERT_EQ(0, fcntl(self->rd, F_SETSIG, sig));
 	ASSERT_EQ(0,
 		  fcntl(self->rd, F_SETFL, fcntl(self->rd, F_GETFL) | O_ASYNC));
 	ASSERT_EQ(1, write(self->wr, "x", 1));
-	ASSERT_EQ(sig, take_signal(sig, &si, 10000));
+	ASSERT_EQ(sig, kipc_take_signal(sig, &si, 10000));
 	EXPECT_EQ(POLL_IN, si.si_code);
 	EXPECT_EQ(self->rd, si.si_fd);
 	EXPECT_TRUE(si.si_band & POLLIN);
@@ -726,13 +691,13 @@ TEST_F(pipe, fasync_setsig_poll_out_to_writer)
 
 	open_pair(_metadata, self);
 	fill(self->wr);
-	block_signal(sig);
+	kipc_block_signal(sig);
 	ASSERT_EQ(0, fcntl(self->wr, F_SETOWN, getpid()));
 	ASSERT_EQ(0, fcntl(self->wr, F_SETSIG, sig));
 	ASSERT_EQ(0,
 		  fcntl(self->wr, F_SETFL, fcntl(self->wr, F_GETFL) | O_ASYNC));
 	ASSERT_EQ(sizeof(buf), read(self->rd, buf, sizeof(buf)));
-	ASSERT_EQ(sig, take_signal(sig, &si, 10000));
+	ASSERT_EQ(sig, kipc_take_signal(sig, &si, 10000));
 	EXPECT_EQ(POLL_OUT, si.si_code);
 	EXPECT_EQ(self->wr, si.si_fd);
 	EXPECT_TRUE(si.si_band & POLLOUT);
@@ -795,7 +760,7 @@ TEST_F(pipe, set_size_above_max_unprivileged_eperm)
 		 kipc_drop_privileges() ?
 			 -2 :
 			 set_size(variant->kipc, self->rd, 2 << 20));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EPERM, r.err);
 	waitpid(pid, NULL, 0);
@@ -1095,15 +1060,15 @@ TEST_F(kipc_pipe, small_writer_passes_blocked_atomic_writer)
 
 	fill(self->fd);
 	CHILD_OP(pid_big, note_big, write(self->fd, buf, sizeof(buf)));
-	EXPECT_EQ(0, op_done(note_big, 200, &big));
+	EXPECT_EQ(0, kipc_op_done(note_big, 200, &big));
 	CHILD_OP(pid_small, note_small, write(self->fd, "s", 1));
-	EXPECT_EQ(0, op_done(note_small, 200, &small));
+	EXPECT_EQ(0, kipc_op_done(note_small, 200, &small));
 	ASSERT_EQ(100, read(self->fd, buf, 100));
-	ASSERT_EQ(1, op_done(note_small, 10000, &small));
+	ASSERT_EQ(1, kipc_op_done(note_small, 10000, &small));
 	EXPECT_EQ(1, small.ret);
-	EXPECT_EQ(0, op_done(note_big, 200, &big));
+	EXPECT_EQ(0, kipc_op_done(note_big, 200, &big));
 	ASSERT_EQ(sizeof(buf), read(self->fd, buf, sizeof(buf)));
-	ASSERT_EQ(1, op_done(note_big, 10000, &big));
+	ASSERT_EQ(1, kipc_op_done(note_big, 10000, &big));
 	EXPECT_EQ(sizeof(buf), big.ret);
 	waitpid(pid_big, NULL, 0);
 	waitpid(pid_small, NULL, 0);
@@ -1154,7 +1119,7 @@ TEST(unprivileged_open_eacces)
 	KIPC_REQUIRE_MODULE();
 	CHILD_OP(pid, note,
 		 kipc_drop_privileges() ? -2 : kipc_open(NODE, O_RDWR));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EACCES, r.err);
 	waitpid(pid, NULL, 0);

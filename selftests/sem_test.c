@@ -71,7 +71,7 @@ static void forget_kid(pid_t pid)
 		int __p[2];                                       \
 		pid_t __pid;                                      \
 		ASSERT_EQ(0, pipe(__p));                          \
-		__pid = fork_kid();                               \
+		__pid = kipc_fork_kid();                          \
 		ASSERT_GE(__pid, 0);                              \
 		if (__pid == 0) {                                 \
 			struct op_result __r;                     \
@@ -88,30 +88,10 @@ static void forget_kid(pid_t pid)
 		(pid) = __pid;                                    \
 	} while (0)
 
-/* Has the child's operation finished within @ms? Fills @r if so. */
-static int op_done(int note, int ms, struct op_result *r)
-{
-	struct pollfd p = { .fd = note, .events = POLLIN };
-
-	if (poll(&p, 1, ms) != 1)
-		return 0;
-	return read(note, r, sizeof(*r)) == sizeof(*r);
-}
-
 /*
- * fork() for a test's helper process: it dies with the test, so a test
- * killed by the harness leaves no process holding the node.
+ * Exit status of @pid, or -1 if it did not exit normally. Not
+ * kipc_wait_exit(): only a reaped @pid leaves the teardown's list.
  */
-static pid_t fork_kid(void)
-{
-	pid_t ppid = getpid(), pid = fork();
-
-	if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != ppid))
-		_exit(99);
-	return pid;
-}
-
-/* Exit status of @pid, or -1 if it did not exit normally. */
 static int wait_exit(pid_t pid)
 {
 	int status;
@@ -277,7 +257,7 @@ static pid_t spawn_holder(struct __test_metadata *_metadata,
 
 	if (pipe(ready))
 		return -1;
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	if (pid == 0) {
 		close(ready[0]);
 		if (be_own(&own) || be_p(&own, n, KIPC_SEM_UNDO, 0))
@@ -448,9 +428,9 @@ TEST_F(both, p_blocks_until_v)
 	ASSERT_EQ(0, be_setval(&self->b, 0));
 	CHILD_OP(pid, note, be_p(&self->b, 1, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
-	EXPECT_EQ(0, op_done(note, 50, &r));
+	EXPECT_EQ(0, kipc_op_done(note, 50, &r));
 	ASSERT_EQ(0, be_v(&self->b, 1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(0, be_value(&self->b));
 	EXPECT_EQ(0, be_waiters(&self->b));
@@ -488,7 +468,7 @@ TEST_F(both, v_wakes_every_waiter_that_fits)
 	ASSERT_EQ(0, wait_waiters(&self->b, 3));
 	ASSERT_EQ(0, be_v(&self->b, 3));
 	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(1, op_done(note[i], 10000, &r));
+		ASSERT_EQ(1, kipc_op_done(note[i], 10000, &r));
 		EXPECT_EQ(0, r.ret);
 		EXPECT_EQ(0, wait_exit(pid[i]));
 	}
@@ -518,7 +498,7 @@ TEST_F(both, timed_p_succeeds_when_v_comes_in_time)
 	CHILD_OP(pid, note, be_p(&self->b, 1, 0, 60000 * MS));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
 	ASSERT_EQ(0, be_v(&self->b, 1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(0, wait_exit(pid));
 }
@@ -534,7 +514,7 @@ TEST_F(both, signal_interrupts_p_despite_sa_restart)
 	CHILD_OP(pid, note, p_with_restarting_handler(&self->b, 0));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
 	ASSERT_EQ(0, kill(pid, SIGUSR1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EINTR, r.err);
 	EXPECT_EQ(0, be_waiters(&self->b));
@@ -551,7 +531,7 @@ TEST_F(both, signal_interrupts_timed_p)
 	CHILD_OP(pid, note, p_with_restarting_handler(&self->b, 60000 * MS));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
 	ASSERT_EQ(0, kill(pid, SIGUSR1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EINTR, r.err);
 }
@@ -578,7 +558,7 @@ TEST_F(both, lpid_is_last_operator)
 	pid_t pid;
 
 	ASSERT_EQ(0, be_setval(&self->b, 0));
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		_exit(be_v(&self->b, 1) ? 1 : 0);
@@ -599,7 +579,7 @@ TEST_F(both, lpid_of_granted_waiter)
 	CHILD_OP(pid, note, be_p(&self->b, 1, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
 	ASSERT_EQ(0, be_v(&self->b, 1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(pid, be_lpid(&self->b));
 	EXPECT_EQ(0, wait_exit(pid));
 }
@@ -635,7 +615,7 @@ TEST_F(both, undo_holder_killed_others_continue)
 	kill(holder, SIGKILL);
 	EXPECT_EQ(-1, wait_exit(holder));
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(1, op_done(note[i], 10000, &r));
+		ASSERT_EQ(1, kipc_op_done(note[i], 10000, &r));
 		EXPECT_EQ(0, r.ret);
 		EXPECT_EQ(0, wait_exit(pid[i]));
 	}
@@ -689,21 +669,21 @@ TEST_F(both, large_waiter_served_before_later_small_ones)
 
 	ASSERT_EQ(0, be_v(&self->b, 1));
 	if (variant->fifo) {
-		EXPECT_EQ(0, op_done(small, 100, &r));
+		EXPECT_EQ(0, kipc_op_done(small, 100, &r));
 		EXPECT_EQ(2, be_waiters(&self->b));
 		EXPECT_EQ(1, be_value(&self->b));
 		ASSERT_EQ(0, be_v(&self->b, 2));
-		ASSERT_EQ(1, op_done(big, 10000, &r));
+		ASSERT_EQ(1, kipc_op_done(big, 10000, &r));
 		EXPECT_EQ(0, r.ret);
-		EXPECT_EQ(0, op_done(small, 100, &r));
+		EXPECT_EQ(0, kipc_op_done(small, 100, &r));
 		EXPECT_EQ(0, be_value(&self->b));
 		ASSERT_EQ(0, be_v(&self->b, 1));
-		ASSERT_EQ(1, op_done(small, 10000, &r));
+		ASSERT_EQ(1, kipc_op_done(small, 10000, &r));
 	} else {
-		ASSERT_EQ(1, op_done(small, 10000, &r));
-		EXPECT_EQ(0, op_done(big, 100, &r));
+		ASSERT_EQ(1, kipc_op_done(small, 10000, &r));
+		EXPECT_EQ(0, kipc_op_done(big, 100, &r));
 		ASSERT_EQ(0, be_v(&self->b, 3));
-		ASSERT_EQ(1, op_done(big, 10000, &r));
+		ASSERT_EQ(1, kipc_op_done(big, 10000, &r));
 	}
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(0, be_value(&self->b));
@@ -738,7 +718,7 @@ TEST_F_TIMEOUT(both, mutex_guards_shared_counter, 280)
 	ASSERT_NE(NULL, counter);
 	ASSERT_EQ(0, be_setval(&self->b, 1));
 	for (i = 0; i < WORKERS; i++) {
-		pid[i] = fork_kid();
+		pid[i] = kipc_fork_kid();
 		ASSERT_GE(pid[i], 0);
 		if (pid[i] == 0) {
 			unsigned int n, v;
@@ -786,7 +766,7 @@ static void producer_consumer(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, be_setval(b, 0));
 
 	if (consumer_first) {
-		cons = fork_kid();
+		cons = kipc_fork_kid();
 		ASSERT_GE(cons, 0);
 		if (cons == 0)
 			_exit(be_p(b, 1, 0, 0) ? 1 : strcmp(buf, msg) ? 2 : 0);
@@ -794,7 +774,7 @@ static void producer_consumer(struct __test_metadata *_metadata,
 		/* It waits, and has not seen anything. */
 		ASSERT_EQ(0, wait_waiters(b, 1));
 	}
-	prod = fork_kid();
+	prod = kipc_fork_kid();
 	ASSERT_GE(prod, 0);
 	if (prod == 0) {
 		memcpy(buf, msg, sizeof(msg));
@@ -804,7 +784,7 @@ static void producer_consumer(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, wait_exit(prod));
 	if (!consumer_first) {
 		EXPECT_EQ(1, be_value(b));
-		cons = fork_kid();
+		cons = kipc_fork_kid();
 		ASSERT_GE(cons, 0);
 		if (cons == 0)
 			_exit(be_p(b, 1, 0, 0) ? 1 : strcmp(buf, msg) ? 2 : 0);
@@ -1038,8 +1018,8 @@ TEST_F(sem, blocking_p_queues_behind_waiter)
 	EXPECT_EQ(2, sem_value(self->fd));
 	ASSERT_EQ(0, sem_v(self->fd, 2));
 	/* 4 units: 3 to the head, then 1 to the next. */
-	ASSERT_EQ(1, op_done(big, 10000, &r));
-	ASSERT_EQ(1, op_done(small, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(big, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(small, 10000, &r));
 	EXPECT_EQ(0, sem_value(self->fd));
 	EXPECT_EQ(0, wait_exit(pb));
 	EXPECT_EQ(0, wait_exit(ps));
@@ -1059,11 +1039,11 @@ TEST_F(sem, head_timing_out_serves_next)
 	CHILD_OP(ps, small, sem_p(self->fd, 1, 0, 0));
 	/* Both queued: the small one waits behind the big one. */
 	ASSERT_EQ(0, wait_waiters(&b, 2));
-	EXPECT_EQ(0, op_done(small, 0, &r));
-	ASSERT_EQ(1, op_done(big, 10000, &r));
+	EXPECT_EQ(0, kipc_op_done(small, 0, &r));
+	ASSERT_EQ(1, kipc_op_done(big, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(ETIMEDOUT, r.err);
-	ASSERT_EQ(1, op_done(small, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(small, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(1, sem_value(self->fd));
 	EXPECT_EQ(0, wait_exit(pb));
@@ -1084,7 +1064,7 @@ TEST_F(sem, head_killed_serves_next)
 	ASSERT_EQ(0, wait_waiters(&b, 2));
 	kill(pb, SIGKILL);
 	EXPECT_EQ(-1, wait_exit(pb));
-	ASSERT_EQ(1, op_done(small, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(small, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(1, sem_value(self->fd));
 	EXPECT_EQ(0, wait_exit(ps));
@@ -1102,7 +1082,7 @@ TEST_F(sem, setval_serves_waiters)
 	CHILD_OP(pid, note, sem_p(self->fd, 2, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&b, 1));
 	ASSERT_EQ(0, sem_setval(self->fd, 5));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(3, sem_value(self->fd));
 	EXPECT_EQ(0, wait_exit(pid));
@@ -1119,9 +1099,9 @@ TEST_F(sem, huge_timeout_waits)
 	ASSERT_EQ(0, sem_setval(self->fd, 0));
 	CHILD_OP(pid, note, sem_p(self->fd, 1, 0, UINT64_MAX));
 	ASSERT_EQ(0, wait_waiters(&b, 1));
-	EXPECT_EQ(0, op_done(note, 100, &r));
+	EXPECT_EQ(0, kipc_op_done(note, 100, &r));
 	ASSERT_EQ(0, sem_v(self->fd, 1));
-	ASSERT_EQ(1, op_done(note, 10000, &r));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(0, wait_exit(pid));
 }
@@ -1148,7 +1128,7 @@ TEST_F_TIMEOUT(sem, units_conserved_under_timeouts_and_kill, 60)
 
 	ASSERT_EQ(0, sem_setval(self->fd, 5));
 	for (i = 0; i < 4; i++) {
-		pid[i] = fork_kid();
+		pid[i] = kipc_fork_kid();
 		ASSERT_GE(pid[i], 0);
 		if (pid[i] == 0) {
 			int fd = kipc_open(NODE, O_RDWR), k;
@@ -1294,7 +1274,7 @@ TEST_F(sem, poll_woken_by_v)
 	pid_t pid;
 
 	ASSERT_EQ(0, sem_setval(self->fd, 0));
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		/* V only once the parent sleeps in poll(). */
@@ -1317,7 +1297,7 @@ TEST_F(sem, epoll_woken_by_v)
 	ASSERT_EQ(0, sem_setval(self->fd, 0));
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
 	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		if (wait_sleeping(getppid()))
@@ -1410,7 +1390,7 @@ TEST_F(sem, undo_of_timed_out_p_not_given_back)
 	EXPECT_EQ(0, sem_value(self->fd));
 }
 
-/* The record belongs to the open file, shared by fork_kid(): last close. */
+/* The record belongs to the open file, shared by kipc_fork_kid(): last close. */
 TEST_F(sem, undo_shared_by_fork_given_back_at_last_close)
 {
 	int fd = kipc_open(NODE, O_RDWR);
@@ -1419,7 +1399,7 @@ TEST_F(sem, undo_shared_by_fork_given_back_at_last_close)
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, sem_setval(self->fd, 3));
 	ASSERT_EQ(0, sem_p(fd, 2, KIPC_SEM_UNDO, 0));
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		_exit(0);
@@ -1436,7 +1416,7 @@ TEST_F(sem, undo_of_waited_p_given_back)
 	pid_t pid;
 
 	ASSERT_EQ(0, sem_setval(self->fd, 0));
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		int fd = kipc_open(NODE, O_RDWR);

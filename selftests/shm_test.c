@@ -72,29 +72,6 @@ static long long nattch_of(int fd)
 	return info.nattch;
 }
 
-/*
- * fork() for a test's helper process: it dies with the test, so a test
- * killed by the harness leaves no process holding the node.
- */
-static pid_t fork_kid(void)
-{
-	pid_t ppid = getpid(), pid = fork();
-
-	if (pid == 0 && (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != ppid))
-		_exit(99);
-	return pid;
-}
-
-/* Exit status of @pid, or -1 if it did not exit normally. */
-static int wait_exit(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 /* Spin until *@p == @want, for at most ~10 s; 0 on success. */
 static int spin_until(uint32_t *p, uint32_t want)
 {
@@ -258,7 +235,7 @@ TEST_F(seg, child_writes_parent_sees)
 
 	p = seg_attach(self, variant->kipc, false);
 	ASSERT_NE((void *)-1, p);
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		unsigned char *q = seg_attach_fresh(self, variant->kipc);
@@ -268,7 +245,7 @@ TEST_F(seg, child_writes_parent_sees)
 		fill(q, SEG_SIZE, 7);
 		_exit(0);
 	}
-	ASSERT_EQ(0, wait_exit(pid));
+	ASSERT_EQ(0, kipc_wait_exit(pid));
 	EXPECT_EQ(0, check(p, SEG_SIZE, 7));
 	EXPECT_EQ(0, seg_detach(p, variant->kipc));
 }
@@ -282,7 +259,7 @@ TEST_F(seg, parent_writes_child_sees_at_once)
 	ASSERT_NE((void *)-1, p);
 	flag = (uint32_t *)(p + SEG_SIZE - sizeof(uint32_t));
 	*flag = 0;
-	self->kid = fork_kid();
+	self->kid = kipc_fork_kid();
 	ASSERT_GE(self->kid, 0);
 	if (self->kid == 0) {
 		unsigned char *q = seg_attach_fresh(self, variant->kipc);
@@ -300,7 +277,7 @@ TEST_F(seg, parent_writes_child_sees_at_once)
 	ASSERT_EQ(0, spin_until(flag, 1));
 	fill(p, 4096, 3);
 	__atomic_store_n(flag, 2, __ATOMIC_RELEASE);
-	EXPECT_EQ(0, wait_exit(self->kid));
+	EXPECT_EQ(0, kipc_wait_exit(self->kid));
 	self->kid = 0;
 	EXPECT_EQ(0, seg_detach(p, variant->kipc));
 }
@@ -313,13 +290,13 @@ TEST_F(seg, mapping_inherited_by_fork_is_shared)
 	p = seg_attach(self, variant->kipc, false);
 	ASSERT_NE((void *)-1, p);
 	memset(p, 0, SEG_SIZE);
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		fill(p, SEG_SIZE, 11);
 		_exit(0);
 	}
-	ASSERT_EQ(0, wait_exit(pid));
+	ASSERT_EQ(0, kipc_wait_exit(pid));
 	EXPECT_EQ(0, check(p, SEG_SIZE, 11));
 	EXPECT_EQ(0, seg_detach(p, variant->kipc));
 }
@@ -335,7 +312,7 @@ TEST_F(seg, nattch_through_fork_exit_and_detach)
 	ASSERT_NE((void *)-1, p);
 	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
 	ASSERT_EQ(0, pipe(go));
-	self->kid = fork_kid();
+	self->kid = kipc_fork_kid();
 	ASSERT_GE(self->kid, 0);
 	if (self->kid == 0) {
 		close(go[1]);
@@ -344,7 +321,7 @@ TEST_F(seg, nattch_through_fork_exit_and_detach)
 	close(go[0]);
 	EXPECT_EQ(2, seg_nattch(self, variant->kipc));
 	ASSERT_EQ(1, write(go[1], "x", 1));
-	EXPECT_EQ(0, wait_exit(self->kid));
+	EXPECT_EQ(0, kipc_wait_exit(self->kid));
 	self->kid = 0;
 	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
 	EXPECT_EQ(0, seg_detach(p, variant->kipc));
@@ -415,7 +392,7 @@ TEST_F(seg, readonly_attach_store_faults)
 
 	p = seg_attach(self, variant->kipc, true);
 	ASSERT_NE((void *)-1, p);
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		p[0] = 1;
@@ -482,7 +459,7 @@ TEST_F(seg, pages_charged_to_toucher_memory_cgroup)
 	ASSERT_EQ(0, mkdir(cg, 0755));
 	p = seg_attach(self, variant->kipc, false);
 	ASSERT_NE((void *)-1, p);
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		snprintf(pid_text, sizeof(pid_text), "%d", getpid());
@@ -493,7 +470,7 @@ TEST_F(seg, pages_charged_to_toucher_memory_cgroup)
 		fill(p, SEG_SIZE, 1);
 		_exit(0);
 	}
-	EXPECT_EQ(0, wait_exit(pid));
+	EXPECT_EQ(0, kipc_wait_exit(pid));
 	charged = cg_shmem(cg);
 	/* kipc's first page may predate the test (see reset_segment()). */
 	EXPECT_GE(charged, SEG_SIZE - page_size());
@@ -718,7 +695,7 @@ TEST_F(shm, nattch_drops_when_child_exits_with_mapping)
 
 	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		/* Its own second mapping, gone with it on exit. */
@@ -727,7 +704,7 @@ TEST_F(shm, nattch_drops_when_child_exits_with_mapping)
 			_exit(1);
 		_exit(nattch_of(self->fd) == 3 ? 0 : 2);
 	}
-	EXPECT_EQ(0, wait_exit(pid));
+	EXPECT_EQ(0, kipc_wait_exit(pid));
 	EXPECT_EQ(1, nattch_of(self->fd));
 	EXPECT_EQ(0, munmap(p, self->size));
 }
@@ -784,7 +761,7 @@ TEST_F(shm, mapping_outlives_fd_in_forked_child)
 	p = map(fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	close(fd);
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		/* The parent unmaps; the child's copy must still work. */
@@ -793,7 +770,7 @@ TEST_F(shm, mapping_outlives_fd_in_forked_child)
 		_exit(0);
 	}
 	EXPECT_EQ(0, munmap(p, self->size));
-	EXPECT_EQ(0, wait_exit(pid));
+	EXPECT_EQ(0, kipc_wait_exit(pid));
 	EXPECT_EQ(0, nattch_of(self->fd));
 	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
@@ -832,7 +809,7 @@ TEST_F(shm, mmap_racing_resize_never_maps_past_end)
 	unsigned char *p;
 	pid_t pid;
 
-	pid = fork_kid();
+	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		int fd = kipc_open(NODE, O_RDWR), i;
@@ -856,7 +833,7 @@ TEST_F(shm, mmap_racing_resize_never_maps_past_end)
 		ASSERT_EQ(2 * SEG_SIZE, size_of(self->fd));
 		ASSERT_EQ(0, munmap(p, page_size()));
 	}
-	EXPECT_EQ(0, wait_exit(pid));
+	EXPECT_EQ(0, kipc_wait_exit(pid));
 	EXPECT_GT(mapped + refused, 0);
 	TH_LOG("%d mapped, %d refused", mapped, refused);
 }
