@@ -48,8 +48,10 @@
  * Locking: @lock (spinlock) guards the value, the queue, the statistics and
  * the undo records of every open file on the node. Sleeping is done without
  * it, with the task state set before it is dropped, so a grant between the
- * unlock and schedule() is not missed. The node outlives every waiter: an
- * open fd pins the module and nodes are freed only at unload.
+ * unlock and schedule() is not missed. As in ipc/sem.c, the granter wakes
+ * the (first) granted waiter after dropping @lock, and the waiter learns of
+ * its grant without taking @lock. The node outlives every waiter: an open
+ * fd pins the module and nodes are freed only at unload.
  */
 
 #include <linux/fs.h>
@@ -117,7 +119,9 @@ struct kipc_sem_file {
  * @sf: the open file it came through, for KIPC_SEM_UNDO
  * @count: units it needs
  * @undo: it asked for KIPC_SEM_UNDO
- * @granted: the units were handed over and @link unlinked (&kipc_sem.lock)
+ * @granted: the units were handed over and @link unlinked. Set once under
+ *	&kipc_sem.lock with release semantics, after the granter's last use
+ *	of this record; the waiter reads it without the lock (acquire)
  */
 struct kipc_sem_waiter {
 	struct list_head link;
@@ -157,14 +161,26 @@ static void kipc_sem_take(struct kipc_sem *sem, struct kipc_sem_file *sf,
 	kipc_sem_set_lpid(sem, pid);
 }
 
-/*
- * Hand units to waiters from the head while the head's count fits, and
- * return whether a one-unit P would now pass (for the poll wake-up, which
- * the caller does after dropping the lock).
+/**
+ * struct kipc_sem_wake - wake-ups decided under &kipc_sem.lock, done after
+ * @first: the first waiter granted, a task reference, or NULL
+ * @ready: a one-unit P would now pass: wake the pollers
  */
-static bool kipc_sem_serve(struct kipc_sem *sem)
+struct kipc_sem_wake {
+	struct task_struct *first;
+	bool ready;
+};
+
+/*
+ * Hand units to waiters from the head while the head's count fits. The
+ * first one granted (in a round trip, the only one) is woken after the
+ * lock is dropped, as ipc/sem.c does with its wake_q, so that it does not
+ * find the lock still held; it needs no lock to see it was granted.
+ */
+static void kipc_sem_serve(struct kipc_sem *sem, struct kipc_sem_wake *wk)
 {
 	struct kipc_sem_waiter *w, *next;
+	struct task_struct *task;
 
 	lockdep_assert_held(&sem->lock);
 	list_for_each_entry_safe(w, next, &sem->queue, link) {
@@ -175,52 +191,80 @@ static bool kipc_sem_serve(struct kipc_sem *sem)
 		if (w->undo)
 			w->sf->undo_pending -= w->count;
 		kipc_sem_take(sem, w->sf, w->count, w->undo, w->pid);
-		w->granted = true;
-		/* Under the lock: the waiter cannot return (and free w) yet. */
-		wake_up_process(w->task);
+		task = get_task_struct(w->task);
+		/* From here on @w may be gone: pairs with kipc_sem_wait(). */
+		smp_store_release(&w->granted, true);
+		if (!wk->first) {
+			wk->first = task;
+		} else {
+			wake_up_process(task);
+			put_task_struct(task);
+		}
 	}
-	return kipc_sem_ready(sem);
+	wk->ready = kipc_sem_ready(sem);
 }
 
-static void kipc_sem_wake_pollers(struct kipc_sem *sem, bool ready)
+/*
+ * After @sem->lock is dropped. The granted task may already have run on
+ * (it saw @granted on a spurious wake-up); waking it again is harmless,
+ * every sleep allows for spurious wake-ups.
+ */
+static void kipc_sem_wake(struct kipc_sem *sem, struct kipc_sem_wake *wk)
 {
-	if (ready)
+	if (wk->first) {
+		wake_up_process(wk->first);
+		put_task_struct(wk->first);
+	}
+	if (wk->ready)
 		wake_up_interruptible_poll(&sem->poll_wait,
 					   EPOLLIN | EPOLLRDNORM);
 }
 
 /*
- * Sleep until granted, timed out or signalled. Called and returns locked;
- * *@ready says whether pollers are to be woken after the unlock.
+ * Sleep until granted, timed out or signalled. Called with @sem->lock
+ * held, returns without it. A grant is seen without the lock; only a
+ * waiter giving up takes it again.
  */
 static int kipc_sem_wait(struct kipc_sem *sem, struct kipc_sem_waiter *w,
-			 ktime_t *expires, bool *ready)
+			 ktime_t *expires)
 {
+	struct kipc_sem_wake wk = {};
 	bool timed_out = false;
 
 	lockdep_assert_held(&sem->lock);
+	set_current_state(TASK_INTERRUPTIBLE);
+	spin_unlock(&sem->lock);
 	for (;;) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		spin_unlock(&sem->lock);
 		/* With no timeout (NULL) this is a plain schedule(). */
 		if (!schedule_hrtimeout_range(expires, current->timer_slack_ns,
 					      HRTIMER_MODE_ABS))
 			timed_out = true;
-		spin_lock(&sem->lock);
-
-		/* A grant wins over a timeout or a signal that came with it. */
-		if (w->granted)
+		/* Pairs with smp_store_release() in kipc_sem_serve(). */
+		if (smp_load_acquire(&w->granted))
 			return 0;
 		if (timed_out || signal_pending(current))
 			break;
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (smp_load_acquire(&w->granted)) {
+			__set_current_state(TASK_RUNNING);
+			return 0;
+		}
 	}
 
+	spin_lock(&sem->lock);
+	/* A grant wins over a timeout or a signal that came with it. */
+	if (w->granted) {
+		spin_unlock(&sem->lock);
+		return 0;
+	}
 	list_del(&w->link);
 	sem->nr_waiters--;
 	if (w->undo)
 		w->sf->undo_pending -= w->count;
 	/* It may have been the head holding back waiters that fit. */
-	*ready = kipc_sem_serve(sem);
+	kipc_sem_serve(sem, &wk);
+	spin_unlock(&sem->lock);
+	kipc_sem_wake(sem, &wk);
 	/* semtimedop() gives EINTR, never a restart, timed or not. */
 	return timed_out ? -ETIMEDOUT : -EINTR;
 }
@@ -231,7 +275,6 @@ static long kipc_sem_p(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 	bool undo = op->flags & KIPC_SEM_UNDO;
 	struct kipc_sem_waiter w;
 	ktime_t expires, *exp = NULL;
-	bool ready = false;
 	u64 timeout;
 	long ret;
 
@@ -273,17 +316,16 @@ static long kipc_sem_p(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 	sem->nr_waiters++;
 	if (undo)
 		sf->undo_pending += op->count;
-	ret = kipc_sem_wait(sem, &w, exp, &ready);
+	return kipc_sem_wait(sem, &w, exp);
 out_unlock:
 	spin_unlock(&sem->lock);
-	kipc_sem_wake_pollers(sem, ready);
 	return ret;
 }
 
 static long kipc_sem_v(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 {
 	struct kipc_sem *sem = sf->sem;
-	bool ready;
+	struct kipc_sem_wake wk = {};
 
 	if (!op->count || op->flags || op->timeout_ns)
 		return -EINVAL;
@@ -297,9 +339,9 @@ static long kipc_sem_v(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 	sf->undo -= min_t(u64, sf->undo, op->count);
 	sem->v_ops++;
 	kipc_sem_set_lpid(sem, task_tgid(current));
-	ready = kipc_sem_serve(sem);
+	kipc_sem_serve(sem, &wk);
 	spin_unlock(&sem->lock);
-	kipc_sem_wake_pollers(sem, ready);
+	kipc_sem_wake(sem, &wk);
 	return 0;
 }
 
@@ -336,8 +378,8 @@ static long kipc_sem_getinfo(struct kipc_sem *sem, struct file *file,
 static long kipc_sem_setval(struct kipc_sem *sem, struct file *file,
 			    s64 __user *arg)
 {
+	struct kipc_sem_wake wk = {};
 	struct kipc_sem_file *sf;
-	bool ready;
 	s64 val;
 
 	if (!(file->f_mode & FMODE_WRITE))
@@ -352,9 +394,9 @@ static long kipc_sem_setval(struct kipc_sem *sem, struct file *file,
 	/* As SysV SETVAL clears semadj: nobody gives back into a set value. */
 	list_for_each_entry(sf, &sem->files, link)
 		sf->undo = 0;
-	ready = kipc_sem_serve(sem);
+	kipc_sem_serve(sem, &wk);
 	spin_unlock(&sem->lock);
-	kipc_sem_wake_pollers(sem, ready);
+	kipc_sem_wake(sem, &wk);
 	return 0;
 }
 
@@ -416,7 +458,7 @@ static int kipc_sem_release(struct inode *inode, struct file *file)
 {
 	struct kipc_sem_file *sf = file->private_data;
 	struct kipc_sem *sem = sf->sem;
-	bool ready = false;
+	struct kipc_sem_wake wk = {};
 
 	spin_lock(&sem->lock);
 	list_del(&sf->link);
@@ -424,10 +466,10 @@ static int kipc_sem_release(struct inode *inode, struct file *file)
 	if (sf->undo) {
 		sem->value = min_t(u64, (u64)sem->value + sf->undo,
 				   KIPC_SEM_VALUE_MAX);
-		ready = kipc_sem_serve(sem);
+		kipc_sem_serve(sem, &wk);
 	}
 	spin_unlock(&sem->lock);
-	kipc_sem_wake_pollers(sem, ready);
+	kipc_sem_wake(sem, &wk);
 	kfree(sf);
 	return 0;
 }
