@@ -78,8 +78,10 @@
  * waiting. fasync: POLL_IN to O_ASYNC readers when a message is queued,
  * POLL_OUT to writers when space frees.
  *
- * Locking: @lock (a mutex) guards the index, the counters, the limits,
- * the statistics and @receivers; no user memory is touched under it.
+ * Locking: @lock, a spinlock as in ipc/msg.c, guards the index, the
+ * counters, the limits, the statistics and @receivers. Nothing sleeps
+ * under it: senders allocate and copy in before, receivers copy out after,
+ * and the consumer a send hands its message to is woken after it.
  * Messages taken or handed off are owned by their receiver. @qnum,
  * @cbytes and @qbytes are also read locklessly (READ_ONCE) by poll and by
  * blocked senders, so they are written with WRITE_ONCE; every change that
@@ -94,7 +96,6 @@
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
@@ -188,7 +189,7 @@ struct kipc_msgq_msg {
 struct kipc_msgq {
 	struct kipc_node node;
 	/* Guards everything below but the wait queues and fasync lists. */
-	struct mutex lock;
+	spinlock_t lock;
 	struct rb_root_cached types;
 	struct rb_root_cached heads;
 	u64 next_seq;
@@ -542,18 +543,31 @@ static void kipc_msgq_count_recv(struct kipc_msgq *q, struct pid *tgid)
  */
 static void kipc_msgq_wake_receiver(struct kipc_msgq *q,
 				    struct kipc_msgq_receiver *r,
-				    struct kipc_msgq_msg *m)
+				    struct kipc_msgq_msg *m,
+				    struct task_struct **later)
 {
-	struct task_struct *task = r->task;
+	struct task_struct *task = get_task_struct(r->task);
 
 	lockdep_assert_held(&q->lock);
 	list_del(&r->link);
 	q->nr_receivers--;
-	get_task_struct(task);
 	/* Pairs with smp_load_acquire() in kipc_msgq_wait_msg(). */
 	smp_store_release(&r->msg, m);
+	if (later) {
+		*later = task;
+		return;
+	}
 	wake_up_process(task);
 	put_task_struct(task);
+}
+
+/* Wake the consumer a hand-off chose, now that @lock is dropped. */
+static void kipc_msgq_wake_later(struct task_struct *task)
+{
+	if (task) {
+		wake_up_process(task);
+		put_task_struct(task);
+	}
 }
 
 /*
@@ -561,9 +575,13 @@ static void kipc_msgq_wake_receiver(struct kipc_msgq *q,
  * order they came. Each matching PEEK waiter gets a reference; the first
  * matching consumer takes @m itself. A waiter whose buffer is too small
  * gets E2BIG and the search goes on, as in ipc/msg.c pipelined_send().
- * Returns true if a consumer took @m (the caller's reference goes with it).
+ * Returns true if a consumer took @m (the caller's reference goes with it);
+ * the consumer is then in *@later (a reference), for the caller to wake
+ * with kipc_msgq_wake_later() once @q->lock is dropped, as ipc/msg.c does
+ * with its wake_q: the woken task does not find the lock held.
  */
-static bool kipc_msgq_hand_off(struct kipc_msgq *q, struct kipc_msgq_msg *m)
+static bool kipc_msgq_hand_off(struct kipc_msgq *q, struct kipc_msgq_msg *m,
+			       struct task_struct **later)
 {
 	struct kipc_msgq_receiver *r, *tmp;
 
@@ -572,25 +590,43 @@ static bool kipc_msgq_hand_off(struct kipc_msgq *q, struct kipc_msgq_msg *m)
 		if (!kipc_msgq_match(r->mode, r->type, m->mtype))
 			continue;
 		if (m->size > r->maxsize) {
-			kipc_msgq_wake_receiver(q, r, ERR_PTR(-E2BIG));
+			kipc_msgq_wake_receiver(q, r, ERR_PTR(-E2BIG), NULL);
 			continue;
 		}
 		if (r->peek) {
 			refcount_inc(&m->ref);
-			kipc_msgq_wake_receiver(q, r, m);
+			kipc_msgq_wake_receiver(q, r, m, NULL);
 			continue;
 		}
 		kipc_msgq_count_recv(q, task_tgid(r->task));
-		kipc_msgq_wake_receiver(q, r, m);
+		kipc_msgq_wake_receiver(q, r, m, later);
 		return true;
 	}
 	return false;
 }
 
-/* A message became available in the queue: tell poll and O_ASYNC readers. */
-static void kipc_msgq_wake_readers(struct kipc_msgq *q)
+/* Who kipc_msgq_waiters() found waiting. */
+#define KIPC_MSGQ_POLLERS 1
+#define KIPC_MSGQ_SENDERS 2
+
+/*
+ * Under @q->lock, after a change: who may need a wake-up once the lock is
+ * dropped. Pollers read the state under @q->lock after queueing themselves
+ * (kipc_msgq_poll()) and senders count themselves in @nr_senders under it,
+ * so the lock orders each check against the change it follows and the
+ * common case, nobody waiting, costs no memory barrier.
+ */
+static unsigned int kipc_msgq_waiters(struct kipc_msgq *q)
 {
-	if (wq_has_sleeper(&q->poll_wait))
+	lockdep_assert_held(&q->lock);
+	return (waitqueue_active(&q->poll_wait) ? KIPC_MSGQ_POLLERS : 0) |
+	       (q->nr_senders ? KIPC_MSGQ_SENDERS : 0);
+}
+
+/* A message became available in the queue: tell poll and O_ASYNC readers. */
+static void kipc_msgq_wake_readers(struct kipc_msgq *q, unsigned int waiters)
+{
+	if (waiters & KIPC_MSGQ_POLLERS)
 		wake_up_interruptible_poll(&q->poll_wait,
 					   EPOLLIN | EPOLLRDNORM);
 	kill_fasync(&q->fasync_readers, SIGIO, POLL_IN);
@@ -624,11 +660,12 @@ static void kipc_msgq_wake_senders(struct kipc_msgq *q)
 }
 
 /* Space was freed: blocked senders, poll and O_ASYNC writers. */
-static void kipc_msgq_space_freed(struct kipc_msgq *q)
+static void kipc_msgq_space_freed(struct kipc_msgq *q, unsigned int waiters)
 {
-	kipc_msgq_wake_senders(q);
+	if (waiters & KIPC_MSGQ_SENDERS)
+		kipc_msgq_wake_senders(q);
 	if (kipc_msgq_has_room(q, 1)) {
-		if (wq_has_sleeper(&q->poll_wait))
+		if (waiters & KIPC_MSGQ_POLLERS)
 			wake_up_interruptible_poll(&q->poll_wait,
 						   EPOLLOUT | EPOLLWRNORM);
 		kill_fasync(&q->fasync_writers, SIGIO, POLL_OUT);
@@ -686,7 +723,7 @@ static int kipc_msgq_wait_space(struct kipc_msgq *q,
 		if (snd->nowait)
 			return -EAGAIN;
 		q->nr_senders++;
-		mutex_unlock(&q->lock);
+		spin_unlock(&q->lock);
 		/*
 		 * Woken, but another sender took the space first: what is
 		 * left may still fit a smaller message queued behind us.
@@ -701,7 +738,7 @@ static int kipc_msgq_wait_space(struct kipc_msgq *q,
 		else if (!kipc_msgq_has_room(q, snd->size))
 			ret = kipc_msgq_schedule(snd->expires);
 		finish_wait(&q->wr_wait, &s.wq);
-		mutex_lock(&q->lock);
+		spin_lock(&q->lock);
 		q->nr_senders--;
 	}
 }
@@ -736,6 +773,8 @@ static int kipc_msgq_copy_in(struct kipc_msgq_msg *m,
 static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 {
 	bool queued = false, waited = false;
+	struct task_struct *later = NULL;
+	unsigned int waiters;
 	struct kipc_msgq_msg *m;
 	int ret;
 
@@ -758,14 +797,14 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 	m->pid = get_pid(task_tgid(current));
 	refcount_set(&m->ref, 1);
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	ret = kipc_msgq_wait_space(q, snd, &waited);
 	if (!ret) {
 		m->seq = q->next_seq++;
 		q->sent++;
 		q->stime_ns = ktime_get_coarse_real_ns();
 		kipc_msgq_set_pid(&q->lspid, m->pid);
-		queued = !kipc_msgq_hand_off(q, m);
+		queued = !kipc_msgq_hand_off(q, m, &later);
 		if (queued)
 			kipc_msgq_insert(q, m);
 		/*
@@ -775,10 +814,12 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 		 */
 		kipc_notify_arrival(&q->notify, m->mtype, (int)m->mtype);
 	}
-	mutex_unlock(&q->lock);
+	waiters = kipc_msgq_waiters(q);
+	spin_unlock(&q->lock);
+	kipc_msgq_wake_later(later);
 
 	if (queued)
-		kipc_msgq_wake_readers(q);
+		kipc_msgq_wake_readers(q, waiters);
 	/* Pass the wake-up on: another sender may fit in what is left. */
 	if (waited)
 		kipc_msgq_wake_senders(q);
@@ -850,13 +891,13 @@ static struct kipc_msgq_msg *kipc_msgq_wait_msg(struct kipc_msgq *q,
 		return m;
 
 	/* Leaving: a sender may be handing us a message right now. */
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	m = r->msg;
 	if (!m) {
 		list_del(&r->link);
 		q->nr_receivers--;
 	}
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 	return m ?: ERR_PTR(ret);
 }
 
@@ -866,11 +907,13 @@ static struct kipc_msgq_msg *kipc_msgq_wait_msg(struct kipc_msgq *q,
  * would take the message with us, a consumed message goes back where it
  * was (or to the next waiter that wants it): nothing is lost.
  */
-static long kipc_msgq_recv_handed(struct kipc_msgq *q,
+static long kipc_msgq_recv_taken(struct kipc_msgq *q,
 				  struct kipc_msgq_rcv *rcv,
 				  struct kipc_msgq_msg *m)
 {
 	u64 n = kipc_msgq_copy_len(rcv, m);
+	struct task_struct *later = NULL;
+	unsigned int waiters;
 	bool queued;
 	long ret;
 
@@ -884,15 +927,17 @@ static long kipc_msgq_recv_handed(struct kipc_msgq *q,
 		kipc_msgq_put(m);
 		return ret;
 	}
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	/* Not received after all; lrpid and rtime keep the attempt, as msgrcv. */
 	q->received--;
-	queued = !kipc_msgq_hand_off(q, m);
+	queued = !kipc_msgq_hand_off(q, m, &later);
 	if (queued)
 		kipc_msgq_insert(q, m);
-	mutex_unlock(&q->lock);
+	waiters = kipc_msgq_waiters(q);
+	spin_unlock(&q->lock);
+	kipc_msgq_wake_later(later);
 	if (queued)
-		kipc_msgq_wake_readers(q);
+		kipc_msgq_wake_readers(q, waiters);
 	return ret;
 }
 
@@ -911,10 +956,11 @@ static long kipc_msgq_recv(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv)
 		.maxsize = rcv->noerror ? U64_MAX : rcv->cap,
 		.peek = rcv->peek,
 	};
+	unsigned int waiters;
 	struct kipc_msgq_msg *m;
 	long ret;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	m = kipc_msgq_find(q, rcv->mode, rcv->type);
 	if (m) {
 		if (m->size > rcv->cap && !rcv->noerror) {
@@ -935,25 +981,26 @@ static long kipc_msgq_recv(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv)
 			kipc_msgq_count_recv(q, task_tgid(current));
 			ret = 0;
 		}
-		mutex_unlock(&q->lock);
+		waiters = kipc_msgq_waiters(q);
+		spin_unlock(&q->lock);
 		if (ret)
 			return ret;
 		if (!rcv->peek)
-			kipc_msgq_space_freed(q);
-		return kipc_msgq_recv_handed(q, rcv, m);
+			kipc_msgq_space_freed(q, waiters);
+		return kipc_msgq_recv_taken(q, rcv, m);
 	}
 	if (rcv->nowait) {
-		mutex_unlock(&q->lock);
+		spin_unlock(&q->lock);
 		return -ENOMSG;
 	}
 	list_add_tail(&r.link, &q->receivers);
 	q->nr_receivers++;
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 
 	m = kipc_msgq_wait_msg(q, &r, rcv);
 	if (IS_ERR(m))
 		return PTR_ERR(m);
-	return kipc_msgq_recv_handed(q, rcv, m);
+	return kipc_msgq_recv_taken(q, rcv, m);
 }
 
 static bool kipc_msgq_nonblock(struct file *file)
@@ -1015,7 +1062,7 @@ static long kipc_msgq_getinfo(struct kipc_msgq *q,
 {
 	struct kipc_msg_info info;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	info = (struct kipc_msg_info){
 		.qnum = q->qnum,
 		.cbytes = q->cbytes,
@@ -1028,7 +1075,7 @@ static long kipc_msgq_getinfo(struct kipc_msgq *q,
 		.sent = q->sent,
 		.received = q->received,
 	};
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
@@ -1041,6 +1088,7 @@ static long kipc_msgq_set_limits(struct kipc_msgq *q, struct file *file,
 				 struct kipc_msg_limits __user *uarg)
 {
 	struct kipc_msg_limits lim;
+	unsigned int waiters;
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
@@ -1054,11 +1102,12 @@ static long kipc_msgq_set_limits(struct kipc_msgq *q, struct file *file,
 	    !capable(CAP_SYS_RESOURCE))
 		return -EPERM;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	WRITE_ONCE(q->qbytes, lim.qbytes);
 	WRITE_ONCE(q->msgmax, lim.msgmax);
-	mutex_unlock(&q->lock);
-	kipc_msgq_space_freed(q);
+	waiters = kipc_msgq_waiters(q);
+	spin_unlock(&q->lock);
+	kipc_msgq_space_freed(q, waiters);
 	return 0;
 }
 
@@ -1066,21 +1115,23 @@ static long kipc_msgq_set_limits(struct kipc_msgq *q, struct file *file,
 static long kipc_msgq_flush(struct kipc_msgq *q, struct file *file)
 {
 	struct rb_root_cached types;
+	unsigned int waiters;
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	types = q->types;
 	q->types = RB_ROOT_CACHED;
 	q->heads = RB_ROOT_CACHED;
 	WRITE_ONCE(q->qnum, 0);
 	WRITE_ONCE(q->cbytes, 0);
-	mutex_unlock(&q->lock);
+	waiters = kipc_msgq_waiters(q);
+	spin_unlock(&q->lock);
 
 	/* Free outside the lock: there may be many. */
 	kipc_msgq_free_all(&types.rb_root);
-	kipc_msgq_space_freed(q);
+	kipc_msgq_space_freed(q, waiters);
 	return 0;
 }
 
@@ -1163,14 +1214,13 @@ static __poll_t kipc_msgq_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(file, &q->poll_wait, wait);
-	/* Queued before the state is read; pairs with wq_has_sleeper(). */
-	smp_mb();
-
-	/* Lockless snapshot, re-evaluated after every wake-up. */
-	if ((file->f_mode & FMODE_READ) && READ_ONCE(q->qnum))
+	/* Read under @lock, after queueing: see kipc_msgq_waiters(). */
+	spin_lock(&q->lock);
+	if ((file->f_mode & FMODE_READ) && q->qnum)
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if ((file->f_mode & FMODE_WRITE) && kipc_msgq_has_room(q, 1))
 		mask |= EPOLLOUT | EPOLLWRNORM;
+	spin_unlock(&q->lock);
 	return mask;
 }
 
@@ -1179,7 +1229,7 @@ static int kipc_msgq_fasync(int fd, struct file *file, int on)
 	struct kipc_msgq *q = kipc_msgq_of(file);
 	int ret = 0;
 
-	mutex_lock(&q->lock);
+	/* fasync_helper() locks for itself, and allocates: not under @lock. */
 	if (file->f_mode & FMODE_READ)
 		ret = fasync_helper(fd, file, on, &q->fasync_readers);
 	if ((file->f_mode & FMODE_WRITE) && ret >= 0) {
@@ -1187,7 +1237,6 @@ static int kipc_msgq_fasync(int fd, struct file *file, int on)
 		if (ret < 0 && (file->f_mode & FMODE_READ))
 			fasync_helper(-1, file, 0, &q->fasync_readers);
 	}
-	mutex_unlock(&q->lock);
 	return ret < 0 ? ret : 0;
 }
 
@@ -1253,7 +1302,7 @@ static struct kipc_node *kipc_msgq_alloc(unsigned int index)
 
 	if (!q)
 		return NULL;
-	mutex_init(&q->lock);
+	spin_lock_init(&q->lock);
 	q->types = RB_ROOT_CACHED;
 	q->heads = RB_ROOT_CACHED;
 	q->qbytes = kipc_param_msgmnb;
@@ -1273,7 +1322,6 @@ static void kipc_msgq_free(struct kipc_node *node)
 	kipc_msgq_free_all(&q->types.rb_root);
 	put_pid(q->lspid);
 	put_pid(q->lrpid);
-	mutex_destroy(&q->lock);
 	kfree(q);
 }
 
@@ -1281,13 +1329,13 @@ static void kipc_msgq_proc_show(struct seq_file *m, struct kipc_node *node)
 {
 	struct kipc_msgq *q = container_of(node, struct kipc_msgq, node);
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	seq_printf(m, "%s %llu %llu %llu %llu %d %d %llu %llu %u %u %u\n",
 		   dev_name(&node->dev), q->qnum, q->cbytes, q->qbytes,
 		   q->msgmax, pid_vnr(q->lspid), pid_vnr(q->lrpid), q->sent,
 		   q->received, kipc_notify_count(&q->notify), q->nr_receivers,
 		   q->nr_senders);
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 }
 
 const struct kipc_kind kipc_msg_kind = {

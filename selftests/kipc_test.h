@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the kipc selftests: node paths, /proc/kipc columns,
- * dropping privileges, a module-loaded check, child processes and signals.
+ * dropping privileges, a module-loaded check, message send and receive,
+ * child processes and signals.
  */
 #ifndef _KIPC_TEST_H
 #define _KIPC_TEST_H
@@ -12,9 +13,11 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -59,6 +62,53 @@ static inline int kipc_open(const char *name, int flags)
 
 	kipc_node_path(path, sizeof(path), name);
 	return open(path, flags | O_CLOEXEC);
+}
+
+/*
+ * KIPC_MSG_SEND or KIPC_MSG_RECV (@cmd) on msg node @fd, with the fields
+ * of struct kipc_msg as arguments: @type is the type sent or the receive
+ * selector, @text and @size the text sent or the receive buffer and its
+ * capacity, @flags KIPC_NOWAIT and KIPC_MSG_*, @timeout_ns 0 for none.
+ * Returns what the ioctl returns (errno set on -1). If @out is not NULL,
+ * the struct as the kernel left it (received type and size) is copied
+ * there, on failure too.
+ */
+static inline int kipc_msg_op(int fd, unsigned long cmd, long long type,
+			      const void *text, unsigned long long size,
+			      unsigned int flags, unsigned long long timeout_ns,
+			      struct kipc_msg *out)
+{
+	struct kipc_msg m = {
+		.mtype = type,
+		.text = (uintptr_t)text,
+		.size = size,
+		.timeout_ns = timeout_ns,
+		.flags = flags,
+	};
+	int ret = ioctl(fd, cmd, &m);
+
+	if (out)
+		*out = m;
+	return ret;
+}
+
+/* Send @size bytes of @text (NULL if @size is 0) as type @type: 0 or -1. */
+static inline int kipc_msg_send(int fd, long long type, const void *text,
+				unsigned long long size, unsigned int flags)
+{
+	return kipc_msg_op(fd, KIPC_MSG_SEND, type, text, size, flags, 0, NULL);
+}
+
+/*
+ * Receive a message by selector @sel into @text, of capacity @cap (NULL
+ * and 0 with KIPC_MSG_NOERROR take it without its text): 0 or -1. Its
+ * type and size are in *@out if @out is not NULL.
+ */
+static inline int kipc_msg_recv(int fd, long long sel, void *text,
+				unsigned long long cap, unsigned int flags,
+				struct kipc_msg *out)
+{
+	return kipc_msg_op(fd, KIPC_MSG_RECV, sel, text, cap, flags, 0, out);
 }
 
 /*

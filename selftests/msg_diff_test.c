@@ -182,15 +182,10 @@ static void kipc_recv(int fd, long long sel, unsigned long long cap,
 		      unsigned int flags, struct outcome *o)
 {
 	static char buf[BUF_MAX];
-	struct kipc_msg m = {
-		.mtype = sel,
-		.text = (uintptr_t)buf,
-		.size = cap,
-		.flags = flags | KIPC_NOWAIT,
-	};
+	struct kipc_msg m;
 
 	memset(o, 0, sizeof(*o));
-	o->ret = ioctl(fd, KIPC_MSG_RECV, &m);
+	o->ret = kipc_msg_recv(fd, sel, buf, cap, flags | KIPC_NOWAIT, &m);
 	o->err = o->ret < 0 ? errno : 0;
 	if (!o->ret) {
 		o->ret = m.size;
@@ -255,12 +250,6 @@ TEST_F_TIMEOUT(diff, random_sequence_matches_sysv, 200)
 			long long type = pick_send_type();
 			unsigned long long size = pick_size(DEF_MSGMAX);
 			unsigned long long n = size < BUF_MAX ? size : 0;
-			struct kipc_msg m = {
-				.mtype = type,
-				.text = (uintptr_t)self->text,
-				.size = size,
-				.flags = KIPC_NOWAIT,
-			};
 			int rs, rk, es, ek;
 
 			for (i = 0; i < (int)n; i++)
@@ -269,7 +258,8 @@ TEST_F_TIMEOUT(diff, random_sequence_matches_sysv, 200)
 			memcpy(self->sb.mtext, self->text, n);
 			rs = msgsnd(self->id, &self->sb, size, IPC_NOWAIT);
 			es = rs ? errno : 0;
-			rk = ioctl(self->fd, KIPC_MSG_SEND, &m);
+			rk = kipc_msg_send(self->fd, type, self->text, size,
+					   KIPC_NOWAIT);
 			ek = rk ? errno : 0;
 			if (rs != rk || es != ek)
 				TH_LOG("step %d: send type %lld size %llu: sysv %d/%d kipc %d/%d",
@@ -361,17 +351,13 @@ TEST_F_TIMEOUT(diff, deep_queue_drains_identically, 200)
 	ds.msg_qbytes = lim.qbytes;
 	ASSERT_EQ(0, msgctl(self->id, IPC_SET, &ds));
 	for (i = 0; i < 3000; i++) {
-		struct kipc_msg m = {
-			.mtype = 1 + rnd() % 200,
-			.text = (uintptr_t)&i,
-			.size = sizeof(i),
-			.flags = KIPC_NOWAIT,
-		};
+		long long type = 1 + rnd() % 200;
 
-		self->sb.mtype = m.mtype;
+		self->sb.mtype = type;
 		memcpy(self->sb.mtext, &i, sizeof(i));
 		ASSERT_EQ(0, msgsnd(self->id, &self->sb, sizeof(i), 0));
-		ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_SEND, &m));
+		ASSERT_EQ(0, kipc_msg_send(self->fd, type, &i, sizeof(i),
+					   KIPC_NOWAIT));
 	}
 	while (left) {
 		long long sel;

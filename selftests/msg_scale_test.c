@@ -80,24 +80,13 @@ static unsigned long long median(unsigned long long *v, int n)
 	return v[n / 2];
 }
 
-static int ksend(int fd, long long type)
-{
-	static const char x[] = "x";
-	struct kipc_msg m = { .mtype = type,
-			      .text = (uintptr_t)x,
-			      .size = 1,
-			      .flags = KIPC_NOWAIT };
-
-	return ioctl(fd, KIPC_MSG_SEND, &m);
-}
-
 /* Fill @fd with @n backlog messages. */
 static int kfill(int fd, const struct scenario *sc, int n)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (ksend(fd, sc->backlog_type(i)))
+		if (kipc_msg_send(fd, sc->backlog_type(i), "x", 1, KIPC_NOWAIT))
 			return -1;
 	return 0;
 }
@@ -113,7 +102,7 @@ static unsigned long long kbatch(int fd, const struct scenario *sc, int batch)
 	int i, bad = 0;
 
 	for (i = 0; i < batch; i++)
-		if (ksend(fd, sc->target))
+		if (kipc_msg_send(fd, sc->target, "x", 1, KIPC_NOWAIT))
 			return 0;
 	t0 = cpu_ns();
 	for (i = 0; i < batch; i++) {

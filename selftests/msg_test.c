@@ -75,36 +75,6 @@ static void reap_kids(void)
 		(note) = __p[0];                              \
 	} while (0)
 
-static int msg_op(int fd, unsigned long cmd, long long type, const void *text,
-		  unsigned long long size, unsigned int flags,
-		  unsigned long long timeout_ns, struct kipc_msg *out)
-{
-	struct kipc_msg m = {
-		.mtype = type,
-		.text = (uintptr_t)text,
-		.size = size,
-		.timeout_ns = timeout_ns,
-		.flags = flags,
-	};
-	int ret = ioctl(fd, cmd, &m);
-
-	if (out)
-		*out = m;
-	return ret;
-}
-
-static int msend(int fd, long long type, const void *text, size_t size,
-		 unsigned int flags)
-{
-	return msg_op(fd, KIPC_MSG_SEND, type, text, size, flags, 0, NULL);
-}
-
-static int mrecv(int fd, long long sel, void *text, size_t cap,
-		 unsigned int flags, struct kipc_msg *out)
-{
-	return msg_op(fd, KIPC_MSG_RECV, sel, text, cap, flags, 0, out);
-}
-
 static int set_limits(int fd, unsigned long long qbytes,
 		      unsigned long long msgmax)
 {
@@ -242,8 +212,8 @@ TEST_F(msg, send_recv_round_trip)
 	char buf[TEXT_MAX] = "";
 	struct kipc_msg m;
 
-	ASSERT_EQ(0, msend(self->fd, 5, "hello", 5, 0));
-	ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), 0, &m));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 5, "hello", 5, 0));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), 0, &m));
 	EXPECT_EQ(5, m.mtype);
 	EXPECT_EQ(5ULL, m.size);
 	EXPECT_EQ(0, memcmp(buf, "hello", 5));
@@ -258,13 +228,16 @@ TEST_F(msg, fifo_within_a_type)
 	unsigned int i;
 
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(0, msend(self->fd, seq[i][0] - '0', seq[i], 2, 0));
+		ASSERT_EQ(0, kipc_msg_send(self->fd, seq[i][0] - '0', seq[i], 2,
+					   0));
 	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(0, mrecv(self->fd, 1, buf, sizeof(buf), 0, NULL));
+		ASSERT_EQ(0, kipc_msg_recv(self->fd, 1, buf, sizeof(buf), 0,
+					   NULL));
 		EXPECT_EQ('a' + (int)i, buf[1]);
 	}
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, mrecv(self->fd, 2, buf, sizeof(buf), 0, NULL));
+		ASSERT_EQ(0, kipc_msg_recv(self->fd, 2, buf, sizeof(buf), 0,
+					   NULL));
 		EXPECT_EQ('a' + (int)i, buf[1]);
 	}
 }
@@ -277,9 +250,10 @@ TEST_F(msg, selector_zero_takes_arrival_order)
 	unsigned int i;
 
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(0, msend(self->fd, types[i], &i, 1, 0));
+		ASSERT_EQ(0, kipc_msg_send(self->fd, types[i], &i, 1, 0));
 	for (i = 0; i < 5; i++) {
-		ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), 0, &m));
+		ASSERT_EQ(0,
+			  kipc_msg_recv(self->fd, 0, buf, sizeof(buf), 0, &m));
 		EXPECT_EQ(types[i], m.mtype);
 		EXPECT_EQ((char)i, buf[0]);
 	}
@@ -290,13 +264,14 @@ TEST_F(msg, selector_positive_takes_that_type)
 	struct kipc_msg m;
 	char buf[8];
 
-	ASSERT_EQ(0, msend(self->fd, 1, "a", 1, 0));
-	ASSERT_EQ(0, msend(self->fd, 2, "b", 1, 0));
-	ASSERT_EQ(0, msend(self->fd, 3, "c", 1, 0));
-	ASSERT_EQ(0, mrecv(self->fd, 2, buf, sizeof(buf), 0, &m));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "b", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "c", 1, 0));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 2, buf, sizeof(buf), 0, &m));
 	EXPECT_EQ(2, m.mtype);
 	EXPECT_EQ('b', buf[0]);
-	EXPECT_EQ(-1, mrecv(self->fd, 2, buf, sizeof(buf), KIPC_NOWAIT, NULL));
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, 2, buf, sizeof(buf), KIPC_NOWAIT,
+				    NULL));
 	EXPECT_EQ(ENOMSG, errno);
 	EXPECT_EQ(2ULL, qinfo(self->fd).qnum);
 }
@@ -310,15 +285,17 @@ TEST_F(msg, selector_negative_takes_lowest_type_first_in_fifo)
 	unsigned int i;
 
 	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, msend(self->fd, types[i], &i, 1, 0));
+		ASSERT_EQ(0, kipc_msg_send(self->fd, types[i], &i, 1, 0));
 	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(0, mrecv(self->fd, -4, buf, sizeof(buf), 0, &m));
+		ASSERT_EQ(0,
+			  kipc_msg_recv(self->fd, -4, buf, sizeof(buf), 0, &m));
 		EXPECT_EQ(want[i], m.mtype);
 	}
 	/* The two type-3 messages came in arrival order. */
-	EXPECT_EQ(-1, mrecv(self->fd, -4, buf, sizeof(buf), KIPC_NOWAIT, NULL));
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, -4, buf, sizeof(buf), KIPC_NOWAIT,
+				    NULL));
 	EXPECT_EQ(ENOMSG, errno);
-	ASSERT_EQ(0, mrecv(self->fd, -5, buf, sizeof(buf), 0, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, -5, buf, sizeof(buf), 0, &m));
 	EXPECT_EQ(5, m.mtype);
 }
 
@@ -328,10 +305,10 @@ TEST_F(msg, selector_negative_fifo_of_lowest_type)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, msend(self->fd, 2 + (i & 1), &i, 1, 0));
-	ASSERT_EQ(0, mrecv(self->fd, -3, buf, sizeof(buf), 0, NULL));
+		ASSERT_EQ(0, kipc_msg_send(self->fd, 2 + (i & 1), &i, 1, 0));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, -3, buf, sizeof(buf), 0, NULL));
 	EXPECT_EQ(0, buf[0]);
-	ASSERT_EQ(0, mrecv(self->fd, -3, buf, sizeof(buf), 0, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, -3, buf, sizeof(buf), 0, NULL));
 	EXPECT_EQ(2, buf[0]);
 }
 
@@ -340,11 +317,13 @@ TEST_F(msg, selector_int64_min_takes_lowest_of_all)
 	struct kipc_msg m;
 	char buf[8];
 
-	ASSERT_EQ(0, msend(self->fd, INT64_MAX, "x", 1, 0));
-	ASSERT_EQ(0, msend(self->fd, 42, "y", 1, 0));
-	ASSERT_EQ(0, mrecv(self->fd, INT64_MIN, buf, sizeof(buf), 0, &m));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, INT64_MAX, "x", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 42, "y", 1, 0));
+	ASSERT_EQ(0,
+		  kipc_msg_recv(self->fd, INT64_MIN, buf, sizeof(buf), 0, &m));
 	EXPECT_EQ(42, m.mtype);
-	ASSERT_EQ(0, mrecv(self->fd, INT64_MIN, buf, sizeof(buf), 0, &m));
+	ASSERT_EQ(0,
+		  kipc_msg_recv(self->fd, INT64_MIN, buf, sizeof(buf), 0, &m));
 	EXPECT_EQ(INT64_MAX, m.mtype);
 }
 
@@ -356,13 +335,15 @@ TEST_F(msg, except_takes_first_of_another_type)
 	unsigned int i;
 
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(0, msend(self->fd, types[i], &i, 1, 0));
-	ASSERT_EQ(0, mrecv(self->fd, 1, buf, sizeof(buf), KIPC_MSG_EXCEPT, &m));
+		ASSERT_EQ(0, kipc_msg_send(self->fd, types[i], &i, 1, 0));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 1, buf, sizeof(buf),
+				   KIPC_MSG_EXCEPT, &m));
 	EXPECT_EQ(2, m.mtype);
-	ASSERT_EQ(0, mrecv(self->fd, 1, buf, sizeof(buf), KIPC_MSG_EXCEPT, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 1, buf, sizeof(buf),
+				   KIPC_MSG_EXCEPT, &m));
 	EXPECT_EQ(3, m.mtype);
-	EXPECT_EQ(-1, mrecv(self->fd, 1, buf, sizeof(buf),
-			    KIPC_MSG_EXCEPT | KIPC_NOWAIT, NULL));
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, 1, buf, sizeof(buf),
+				    KIPC_MSG_EXCEPT | KIPC_NOWAIT, NULL));
 	EXPECT_EQ(ENOMSG, errno);
 	EXPECT_EQ(3ULL, qinfo(self->fd).qnum);
 }
@@ -372,9 +353,10 @@ TEST_F(msg, except_with_selector_zero_takes_first)
 	struct kipc_msg m;
 	char buf[8];
 
-	ASSERT_EQ(0, msend(self->fd, 4, "a", 1, 0));
-	ASSERT_EQ(0, msend(self->fd, 2, "b", 1, 0));
-	ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), KIPC_MSG_EXCEPT, &m));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 4, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "b", 1, 0));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf),
+				   KIPC_MSG_EXCEPT, &m));
 	EXPECT_EQ(4, m.mtype);
 }
 
@@ -383,10 +365,10 @@ TEST_F(msg, except_with_negative_selector_is_ignored)
 	struct kipc_msg m;
 	char buf[8];
 
-	ASSERT_EQ(0, msend(self->fd, 4, "a", 1, 0));
-	ASSERT_EQ(0, msend(self->fd, 2, "b", 1, 0));
-	ASSERT_EQ(0,
-		  mrecv(self->fd, -2, buf, sizeof(buf), KIPC_MSG_EXCEPT, &m));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 4, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "b", 1, 0));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, -2, buf, sizeof(buf),
+				   KIPC_MSG_EXCEPT, &m));
 	EXPECT_EQ(2, m.mtype);
 }
 
@@ -396,9 +378,10 @@ TEST_F(msg, peek_copies_and_leaves_queued)
 	struct kipc_msg m;
 	char buf[8] = "";
 
-	ASSERT_EQ(0, msend(self->fd, 3, "abc", 3, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "abc", 3, 0));
 	before = qinfo(self->fd);
-	ASSERT_EQ(0, mrecv(self->fd, 3, buf, sizeof(buf), KIPC_MSG_PEEK, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 3, buf, sizeof(buf), KIPC_MSG_PEEK,
+				   &m));
 	EXPECT_EQ(3, m.mtype);
 	EXPECT_EQ(3ULL, m.size);
 	EXPECT_EQ(0, memcmp(buf, "abc", 3));
@@ -409,7 +392,7 @@ TEST_F(msg, peek_copies_and_leaves_queued)
 	EXPECT_EQ(before.lrpid, after.lrpid);
 	EXPECT_EQ(before.rtime_ns, after.rtime_ns);
 	memset(buf, 0, sizeof(buf));
-	ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), 0, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), 0, &m));
 	EXPECT_EQ(0, memcmp(buf, "abc", 3));
 }
 
@@ -418,15 +401,17 @@ TEST_F(msg, peek_follows_selection_rules)
 	struct kipc_msg m;
 	char buf[8];
 
-	ASSERT_EQ(0, msend(self->fd, 6, "a", 1, 0));
-	ASSERT_EQ(0, msend(self->fd, 2, "b", 1, 0));
-	ASSERT_EQ(0, msend(self->fd, 4, "c", 1, 0));
-	ASSERT_EQ(0, mrecv(self->fd, -5, buf, sizeof(buf), KIPC_MSG_PEEK, &m));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 6, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "b", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 4, "c", 1, 0));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, -5, buf, sizeof(buf),
+				   KIPC_MSG_PEEK, &m));
 	EXPECT_EQ(2, m.mtype);
-	ASSERT_EQ(0, mrecv(self->fd, 6, buf, sizeof(buf),
-			   KIPC_MSG_PEEK | KIPC_MSG_EXCEPT, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 6, buf, sizeof(buf),
+				   KIPC_MSG_PEEK | KIPC_MSG_EXCEPT, &m));
 	EXPECT_EQ(2, m.mtype);
-	ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), KIPC_MSG_PEEK, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), KIPC_MSG_PEEK,
+				   &m));
 	EXPECT_EQ(6, m.mtype);
 	EXPECT_EQ(3ULL, qinfo(self->fd).qnum);
 }
@@ -435,8 +420,8 @@ TEST_F(msg, peek_too_small_e2big)
 {
 	char buf[8];
 
-	ASSERT_EQ(0, msend(self->fd, 1, "abcdef", 6, 0));
-	EXPECT_EQ(-1, mrecv(self->fd, 0, buf, 5, KIPC_MSG_PEEK, NULL));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcdef", 6, 0));
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, 0, buf, 5, KIPC_MSG_PEEK, NULL));
 	EXPECT_EQ(E2BIG, errno);
 }
 
@@ -445,8 +430,8 @@ TEST_F(msg, noerror_truncates_and_removes)
 	struct kipc_msg m;
 	char buf[8] = "";
 
-	ASSERT_EQ(0, msend(self->fd, 1, "abcdefghij", 10, 0));
-	ASSERT_EQ(0, mrecv(self->fd, 0, buf, 4, KIPC_MSG_NOERROR, &m));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcdefghij", 10, 0));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, 4, KIPC_MSG_NOERROR, &m));
 	EXPECT_EQ(4ULL, m.size);
 	EXPECT_EQ(0, memcmp(buf, "abcd", 4));
 	EXPECT_EQ(0, buf[4]);
@@ -459,14 +444,14 @@ TEST_F(msg, too_small_e2big_keeps_message)
 	struct kipc_msg m;
 	char buf[16] = "";
 
-	ASSERT_EQ(0, msend(self->fd, 1, "abcdefghij", 10, 0));
-	EXPECT_EQ(-1, mrecv(self->fd, 0, buf, 9, 0, NULL));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcdefghij", 10, 0));
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, 0, buf, 9, 0, NULL));
 	EXPECT_EQ(E2BIG, errno);
 	info = qinfo(self->fd);
 	EXPECT_EQ(1ULL, info.qnum);
 	EXPECT_EQ(10ULL, info.cbytes);
 	EXPECT_EQ(0ULL, info.received - self->start.received);
-	ASSERT_EQ(0, mrecv(self->fd, 0, buf, 10, 0, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, 10, 0, &m));
 	EXPECT_EQ(10ULL, m.size);
 	EXPECT_EQ(0, memcmp(buf, "abcdefghij", 10));
 }
@@ -476,9 +461,9 @@ TEST_F(msg, e2big_does_not_skip_to_a_smaller_match)
 {
 	char buf[16];
 
-	ASSERT_EQ(0, msend(self->fd, 1, "abcdefghij", 10, 0));
-	ASSERT_EQ(0, msend(self->fd, 1, "a", 1, 0));
-	EXPECT_EQ(-1, mrecv(self->fd, 1, buf, 4, KIPC_NOWAIT, NULL));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcdefghij", 10, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, 1, buf, 4, KIPC_NOWAIT, NULL));
 	EXPECT_EQ(E2BIG, errno);
 	EXPECT_EQ(2ULL, qinfo(self->fd).qnum);
 }
@@ -488,11 +473,11 @@ TEST_F(msg, zero_length_message)
 	struct kipc_msg_info info;
 	struct kipc_msg m;
 
-	ASSERT_EQ(0, msend(self->fd, 9, NULL, 0, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 9, NULL, 0, 0));
 	info = qinfo(self->fd);
 	EXPECT_EQ(1ULL, info.qnum);
 	EXPECT_EQ(0ULL, info.cbytes);
-	ASSERT_EQ(0, mrecv(self->fd, 0, NULL, 0, 0, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, NULL, 0, 0, &m));
 	EXPECT_EQ(9, m.mtype);
 	EXPECT_EQ(0ULL, m.size);
 }
@@ -505,10 +490,10 @@ TEST_F(msg, sender_pid_is_reported)
 	int note, fd = self->fd;
 	char buf[8];
 
-	CHILD(note, r.ret = msend(fd, 1, "x", 1, 0); r.err = errno);
+	CHILD(note, r.ret = kipc_msg_send(fd, 1, "x", 1, 0); r.err = errno);
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	ASSERT_EQ(0, r.ret);
-	ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), 0, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), 0, &m));
 	EXPECT_EQ((__u32)kids[0], m.pid);
 	info = qinfo(self->fd);
 	EXPECT_EQ((__u32)kids[0], info.lspid);
@@ -535,10 +520,10 @@ static void pidns_round_trip(int fd, struct op_result *r)
 	if (pid < 0)
 		return;
 	if (pid == 0) {
-		if (!mrecv(fd, 1, NULL, 0, KIPC_MSG_NOERROR, &m))
+		if (!kipc_msg_recv(fd, 1, NULL, 0, KIPC_MSG_NOERROR, &m))
 			seen[0] = m.pid;
 		seen[1] = getpid();
-		if (msend(fd, 2, "g", 1, 0) ||
+		if (kipc_msg_send(fd, 2, "g", 1, 0) ||
 		    write(p[1], seen, sizeof(seen)) != sizeof(seen))
 			_exit(1);
 		_exit(0);
@@ -557,7 +542,7 @@ TEST_F(msg, pids_are_in_the_callers_namespace)
 	struct kipc_msg m;
 	int note, fd = self->fd;
 
-	ASSERT_EQ(0, msend(self->fd, 1, "p", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "p", 1, 0));
 	CHILD(note, pidns_round_trip(fd, &r));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	ASSERT_LT(0, r.ret);
@@ -565,7 +550,7 @@ TEST_F(msg, pids_are_in_the_callers_namespace)
 	EXPECT_EQ(1, r.err);
 	EXPECT_EQ(0U, r.m.pid);
 	/* Here it has its global pid. */
-	ASSERT_EQ(0, mrecv(self->fd, 2, NULL, 0, KIPC_MSG_NOERROR, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 2, NULL, 0, KIPC_MSG_NOERROR, &m));
 	EXPECT_EQ((__u32)r.ret, m.pid);
 	EXPECT_EQ((__u32)r.ret, qinfo(self->fd).lspid);
 }
@@ -576,7 +561,7 @@ TEST_F(msg, msgmax_fits)
 {
 	static char big[DEF_MSGMAX];
 
-	EXPECT_EQ(0, msend(self->fd, 1, big, DEF_MSGMAX, KIPC_NOWAIT));
+	EXPECT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX, KIPC_NOWAIT));
 	EXPECT_EQ(DEF_MSGMAX, qinfo(self->fd).cbytes);
 }
 
@@ -584,7 +569,8 @@ TEST_F(msg, over_msgmax_einval)
 {
 	static char big[DEF_MSGMAX + 1];
 
-	EXPECT_EQ(-1, msend(self->fd, 1, big, DEF_MSGMAX + 1, KIPC_NOWAIT));
+	EXPECT_EQ(-1,
+		  kipc_msg_send(self->fd, 1, big, DEF_MSGMAX + 1, KIPC_NOWAIT));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
 	EXPECT_EQ(0ULL, qinfo(self->fd).sent - self->start.sent);
@@ -592,22 +578,22 @@ TEST_F(msg, over_msgmax_einval)
 
 TEST_F(msg, huge_size_einval)
 {
-	EXPECT_EQ(-1, msend(self->fd, 1, "x", SIZE_MAX, KIPC_NOWAIT));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, 1, "x", SIZE_MAX, KIPC_NOWAIT));
 	EXPECT_EQ(EINVAL, errno);
 }
 
 TEST_F(msg, mtype_zero_einval)
 {
-	EXPECT_EQ(-1, msend(self->fd, 0, "x", 1, KIPC_NOWAIT));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, 0, "x", 1, KIPC_NOWAIT));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
 }
 
 TEST_F(msg, mtype_negative_einval)
 {
-	EXPECT_EQ(-1, msend(self->fd, -1, "x", 1, KIPC_NOWAIT));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, -1, "x", 1, KIPC_NOWAIT));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, msend(self->fd, INT64_MIN, "x", 1, KIPC_NOWAIT));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, INT64_MIN, "x", 1, KIPC_NOWAIT));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
 }
@@ -616,8 +602,8 @@ TEST_F(msg, mtype_int64_max_accepted)
 {
 	struct kipc_msg m;
 
-	ASSERT_EQ(0, msend(self->fd, INT64_MAX, NULL, 0, 0));
-	ASSERT_EQ(0, mrecv(self->fd, INT64_MAX, NULL, 0, 0, &m));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, INT64_MAX, NULL, 0, 0));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, INT64_MAX, NULL, 0, 0, &m));
 	EXPECT_EQ(INT64_MAX, m.mtype);
 }
 
@@ -626,12 +612,13 @@ TEST_F(msg, full_by_bytes_eagain)
 {
 	static char big[DEF_MSGMAX];
 
-	ASSERT_EQ(0, msend(self->fd, 1, big, DEF_MSGMAX, KIPC_NOWAIT));
-	ASSERT_EQ(0, msend(self->fd, 1, big, DEF_MSGMAX - 1, KIPC_NOWAIT));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX, KIPC_NOWAIT));
+	ASSERT_EQ(0,
+		  kipc_msg_send(self->fd, 1, big, DEF_MSGMAX - 1, KIPC_NOWAIT));
 	/* Exactly qbytes is not full. */
-	ASSERT_EQ(0, msend(self->fd, 1, big, 1, KIPC_NOWAIT));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, 1, KIPC_NOWAIT));
 	EXPECT_EQ(DEF_QBYTES, qinfo(self->fd).cbytes);
-	EXPECT_EQ(-1, msend(self->fd, 1, big, 1, KIPC_NOWAIT));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, 1, big, 1, KIPC_NOWAIT));
 	EXPECT_EQ(EAGAIN, errno);
 	EXPECT_EQ(3ULL, qinfo(self->fd).qnum);
 }
@@ -641,9 +628,9 @@ TEST_F(msg, zero_length_fits_when_bytes_full)
 {
 	static char big[DEF_MSGMAX];
 
-	ASSERT_EQ(0, msend(self->fd, 1, big, DEF_MSGMAX, KIPC_NOWAIT));
-	ASSERT_EQ(0, msend(self->fd, 1, big, DEF_MSGMAX, KIPC_NOWAIT));
-	EXPECT_EQ(0, msend(self->fd, 1, NULL, 0, KIPC_NOWAIT));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX, KIPC_NOWAIT));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX, KIPC_NOWAIT));
+	EXPECT_EQ(0, kipc_msg_send(self->fd, 1, NULL, 0, KIPC_NOWAIT));
 	EXPECT_EQ(3ULL, qinfo(self->fd).qnum);
 }
 
@@ -654,8 +641,8 @@ TEST_F(msg, full_by_count_eagain)
 
 	ASSERT_EQ(0, set_limits(self->fd, 4, DEF_MSGMAX));
 	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, msend(self->fd, 1, NULL, 0, KIPC_NOWAIT));
-	EXPECT_EQ(-1, msend(self->fd, 1, NULL, 0, KIPC_NOWAIT));
+		ASSERT_EQ(0, kipc_msg_send(self->fd, 1, NULL, 0, KIPC_NOWAIT));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, 1, NULL, 0, KIPC_NOWAIT));
 	EXPECT_EQ(EAGAIN, errno);
 	EXPECT_EQ(4ULL, qinfo(self->fd).qnum);
 }
@@ -668,8 +655,9 @@ TEST_F(msg, set_limits_lower_msgmax)
 	info = qinfo(self->fd);
 	EXPECT_EQ(100ULL, info.qbytes);
 	EXPECT_EQ(10ULL, info.msgmax);
-	EXPECT_EQ(0, msend(self->fd, 1, "0123456789", 10, KIPC_NOWAIT));
-	EXPECT_EQ(-1, msend(self->fd, 1, "0123456789a", 11, KIPC_NOWAIT));
+	EXPECT_EQ(0, kipc_msg_send(self->fd, 1, "0123456789", 10, KIPC_NOWAIT));
+	EXPECT_EQ(-1,
+		  kipc_msg_send(self->fd, 1, "0123456789a", 11, KIPC_NOWAIT));
 	EXPECT_EQ(EINVAL, errno);
 }
 
@@ -679,10 +667,11 @@ TEST_F(msg, set_limits_below_contents_keeps_them)
 	int i;
 
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(0, msend(self->fd, 1, "abcd", 4, KIPC_NOWAIT));
+		ASSERT_EQ(0,
+			  kipc_msg_send(self->fd, 1, "abcd", 4, KIPC_NOWAIT));
 	ASSERT_EQ(0, set_limits(self->fd, 8, 8));
 	EXPECT_EQ(5ULL, qinfo(self->fd).qnum);
-	EXPECT_EQ(-1, msend(self->fd, 1, NULL, 0, KIPC_NOWAIT));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, 1, NULL, 0, KIPC_NOWAIT));
 	EXPECT_EQ(EAGAIN, errno);
 }
 
@@ -710,7 +699,7 @@ TEST_F(msg, set_limits_raise_as_root)
 	static char big[DEF_MSGMAX + 1];
 
 	ASSERT_EQ(0, set_limits(self->fd, 1 << 20, DEF_MSGMAX + 1));
-	EXPECT_EQ(0, msend(self->fd, 1, big, sizeof(big), KIPC_NOWAIT));
+	EXPECT_EQ(0, kipc_msg_send(self->fd, 1, big, sizeof(big), KIPC_NOWAIT));
 	EXPECT_EQ(1ULL << 20, qinfo(self->fd).qbytes);
 }
 
@@ -776,8 +765,9 @@ TEST_F(msg, unprivileged_send_recv)
 	char buf[8];
 	int fd = self->fd;
 
-	EXPECT_EQ(0, AS_NOBODY(msend(fd, 1, "x", 1, 0)));
-	EXPECT_EQ(0, AS_NOBODY(mrecv(fd, 1, buf, sizeof(buf), 0, NULL)));
+	EXPECT_EQ(0, AS_NOBODY(kipc_msg_send(fd, 1, "x", 1, 0)));
+	EXPECT_EQ(0,
+		  AS_NOBODY(kipc_msg_recv(fd, 1, buf, sizeof(buf), 0, NULL)));
 }
 
 /* ----------------------------------------------------- argument errors */
@@ -796,11 +786,11 @@ TEST_F(msg, unknown_ioctl_enotty)
 
 TEST_F(msg, send_unknown_flags_einval)
 {
-	EXPECT_EQ(-1, msend(self->fd, 1, "x", 1, KIPC_MSG_EXCEPT));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, 1, "x", 1, KIPC_MSG_EXCEPT));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, msend(self->fd, 1, "x", 1, KIPC_MSG_PEEK));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, 1, "x", 1, KIPC_MSG_PEEK));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, msend(self->fd, 1, "x", 1, 1U << 31));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, 1, "x", 1, 1U << 31));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
 }
@@ -820,10 +810,12 @@ TEST_F(msg, recv_unknown_flags_einval)
 {
 	char buf[8];
 
-	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
-	EXPECT_EQ(-1, mrecv(self->fd, 0, buf, sizeof(buf), 1U << 4, NULL));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
+	EXPECT_EQ(-1,
+		  kipc_msg_recv(self->fd, 0, buf, sizeof(buf), 1U << 4, NULL));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, mrecv(self->fd, 0, buf, sizeof(buf), 1U << 31, NULL));
+	EXPECT_EQ(-1,
+		  kipc_msg_recv(self->fd, 0, buf, sizeof(buf), 1U << 31, NULL));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
 }
@@ -833,8 +825,8 @@ TEST_F(msg, recv_negative_capacity_einval)
 {
 	char buf[8];
 
-	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
-	EXPECT_EQ(-1, mrecv(self->fd, 0, buf, 1ULL << 63, 0, NULL));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, 0, buf, 1ULL << 63, 0, NULL));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
 }
@@ -843,7 +835,7 @@ TEST_F(msg, recv_pid_input_ignored)
 {
 	struct kipc_msg m = { .mtype = 0, .size = 0, .pid = 12345 };
 
-	ASSERT_EQ(0, msend(self->fd, 1, NULL, 0, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, NULL, 0, 0));
 	EXPECT_EQ(0, ioctl(self->fd, KIPC_MSG_RECV, &m));
 	EXPECT_EQ((__u32)getpid(), m.pid);
 }
@@ -880,7 +872,7 @@ TEST_F(msg, bad_argument_efault)
 
 TEST_F(msg, send_null_text_efault)
 {
-	EXPECT_EQ(-1, msend(self->fd, 1, NULL, 5, 0));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, 1, NULL, 5, 0));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
 	EXPECT_EQ(0ULL, qinfo(self->fd).sent - self->start.sent);
@@ -889,9 +881,9 @@ TEST_F(msg, send_null_text_efault)
 /* As msgsnd(2): the size and type are checked before the text is read. */
 TEST_F(msg, send_einval_before_efault)
 {
-	EXPECT_EQ(-1, msend(self->fd, 1, NULL, DEF_MSGMAX + 1, 0));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, 1, NULL, DEF_MSGMAX + 1, 0));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, msend(self->fd, 0, NULL, 5, 0));
+	EXPECT_EQ(-1, kipc_msg_send(self->fd, 0, NULL, 5, 0));
 	EXPECT_EQ(EINVAL, errno);
 }
 
@@ -900,12 +892,12 @@ TEST_F(msg, recv_null_text_efault_keeps_message)
 	struct kipc_msg m;
 	char buf[8] = "";
 
-	ASSERT_EQ(0, msend(self->fd, 1, "abc", 3, 0));
-	EXPECT_EQ(-1, mrecv(self->fd, 0, NULL, 8, 0, NULL));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abc", 3, 0));
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, 0, NULL, 8, 0, NULL));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
 	EXPECT_EQ(0ULL, qinfo(self->fd).received - self->start.received);
-	ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), 0, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), 0, &m));
 	EXPECT_EQ(0, memcmp(buf, "abc", 3));
 }
 
@@ -914,8 +906,8 @@ TEST_F(msg, recv_bad_text_efault_keeps_message)
 	void *bad = bad_page();
 
 	ASSERT_NE(NULL, bad);
-	ASSERT_EQ(0, msend(self->fd, 1, "abc", 3, 0));
-	EXPECT_EQ(-1, mrecv(self->fd, 0, bad, 8, 0, NULL));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abc", 3, 0));
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, 0, bad, 8, 0, NULL));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
 	munmap(bad, 4096);
@@ -933,7 +925,7 @@ TEST_F(msg, recv_readonly_argument_efault_keeps_message)
 	m->text = (uintptr_t)buf;
 	m->size = sizeof(buf);
 	ASSERT_EQ(0, mprotect(m, 4096, PROT_READ));
-	ASSERT_EQ(0, msend(self->fd, 1, "abc", 3, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abc", 3, 0));
 	EXPECT_EQ(-1, ioctl(self->fd, KIPC_MSG_RECV, m));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
@@ -943,7 +935,7 @@ TEST_F(msg, recv_readonly_argument_efault_keeps_message)
 /* Without a matching message the buffer is never touched. */
 TEST_F(msg, recv_empty_nowait_enomsg_before_efault)
 {
-	EXPECT_EQ(-1, mrecv(self->fd, 0, NULL, 8, KIPC_NOWAIT, NULL));
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, 0, NULL, 8, KIPC_NOWAIT, NULL));
 	EXPECT_EQ(ENOMSG, errno);
 }
 
@@ -953,12 +945,13 @@ TEST_F(msg, recv_on_write_only_fd_ebadf)
 	char buf[8];
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
-	EXPECT_EQ(-1, mrecv(fd, 0, buf, sizeof(buf), KIPC_NOWAIT, NULL));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
+	EXPECT_EQ(-1,
+		  kipc_msg_recv(fd, 0, buf, sizeof(buf), KIPC_NOWAIT, NULL));
 	EXPECT_EQ(EBADF, errno);
 	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
 	EXPECT_EQ(EBADF, errno);
-	EXPECT_EQ(0, msend(fd, 1, "x", 1, 0));
+	EXPECT_EQ(0, kipc_msg_send(fd, 1, "x", 1, 0));
 	close(fd);
 }
 
@@ -967,7 +960,7 @@ TEST_F(msg, send_on_read_only_fd_ebadf)
 	int fd = kipc_open(NODE, O_RDONLY);
 
 	ASSERT_GE(fd, 0);
-	EXPECT_EQ(-1, msend(fd, 1, "x", 1, 0));
+	EXPECT_EQ(-1, kipc_msg_send(fd, 1, "x", 1, 0));
 	EXPECT_EQ(EBADF, errno);
 	EXPECT_EQ(-1, ioctl(fd, KIPC_MSG_FLUSH));
 	EXPECT_EQ(EBADF, errno);
@@ -1006,7 +999,7 @@ TEST_F(msg, write_header_only_is_zero_length)
 	struct kipc_msg m;
 
 	EXPECT_EQ(8, write(self->fd, &mtype, 8));
-	ASSERT_EQ(0, mrecv(self->fd, 0, NULL, 0, 0, &m));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, NULL, 0, 0, &m));
 	EXPECT_EQ(3, m.mtype);
 	EXPECT_EQ(0ULL, m.size);
 }
@@ -1015,8 +1008,8 @@ TEST_F(msg, read_takes_arrival_order)
 {
 	long long buf[2];
 
-	ASSERT_EQ(0, msend(self->fd, 9, "a", 1, 0));
-	ASSERT_EQ(0, msend(self->fd, 2, "b", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 9, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "b", 1, 0));
 	EXPECT_EQ(9, read(self->fd, buf, sizeof(buf)));
 	EXPECT_EQ(9, buf[0]);
 	EXPECT_EQ(9, read(self->fd, buf, sizeof(buf)));
@@ -1070,7 +1063,7 @@ TEST_F(msg, read_short_count_einval)
 {
 	char buf[8];
 
-	ASSERT_EQ(0, msend(self->fd, 1, NULL, 0, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, NULL, 0, 0));
 	EXPECT_EQ(-1, read(self->fd, buf, 7));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
@@ -1080,7 +1073,7 @@ TEST_F(msg, read_too_small_e2big_keeps_message)
 {
 	char buf[16];
 
-	ASSERT_EQ(0, msend(self->fd, 1, "abcd", 4, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcd", 4, 0));
 	EXPECT_EQ(-1, read(self->fd, buf, 11));
 	EXPECT_EQ(E2BIG, errno);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
@@ -1089,7 +1082,7 @@ TEST_F(msg, read_too_small_e2big_keeps_message)
 
 TEST_F(msg, read_null_efault_keeps_message)
 {
-	ASSERT_EQ(0, msend(self->fd, 1, "abcd", 4, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcd", 4, 0));
 	EXPECT_EQ(-1, syscall(SYS_read, self->fd, NULL, 16));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
@@ -1125,11 +1118,11 @@ TEST_F(msg, nonblock_file_ioctls_do_not_wait)
 	int fd = kipc_open(NODE, O_RDWR | O_NONBLOCK);
 
 	ASSERT_GE(fd, 0);
-	EXPECT_EQ(-1, mrecv(fd, 0, NULL, 0, 0, NULL));
+	EXPECT_EQ(-1, kipc_msg_recv(fd, 0, NULL, 0, 0, NULL));
 	EXPECT_EQ(ENOMSG, errno);
 	ASSERT_EQ(0, set_limits(self->fd, 1, DEF_MSGMAX));
-	ASSERT_EQ(0, msend(fd, 1, NULL, 0, 0));
-	EXPECT_EQ(-1, msend(fd, 1, NULL, 0, 0));
+	ASSERT_EQ(0, kipc_msg_send(fd, 1, NULL, 0, 0));
+	EXPECT_EQ(-1, kipc_msg_send(fd, 1, NULL, 0, 0));
 	EXPECT_EQ(EAGAIN, errno);
 	close(fd);
 }
@@ -1144,8 +1137,8 @@ TEST_F(msg, getinfo_counts_and_times)
 
 	a = qinfo(self->fd);
 	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
-	ASSERT_EQ(0, msend(self->fd, 1, "abc", 3, 0));
-	ASSERT_EQ(0, msend(self->fd, 2, "de", 2, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abc", 3, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "de", 2, 0));
 	clock_gettime(CLOCK_REALTIME_COARSE, &t1);
 	b = qinfo(self->fd);
 	EXPECT_EQ(2ULL, b.qnum);
@@ -1157,7 +1150,7 @@ TEST_F(msg, getinfo_counts_and_times)
 	EXPECT_EQ((__u32)getpid(), b.lspid);
 	EXPECT_LE(t0.tv_sec * 1000000000ULL + t0.tv_nsec, b.stime_ns);
 	EXPECT_GE(t1.tv_sec * 1000000000ULL + t1.tv_nsec, b.stime_ns);
-	ASSERT_EQ(0, mrecv(self->fd, 2, buf, sizeof(buf), 0, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 2, buf, sizeof(buf), 0, NULL));
 	clock_gettime(CLOCK_REALTIME_COARSE, &t2);
 	c = qinfo(self->fd);
 	EXPECT_EQ(1ULL, c.qnum);
@@ -1172,9 +1165,10 @@ TEST_F(msg, proc_row_matches_getinfo)
 {
 	struct kipc_msg_info info;
 
-	ASSERT_EQ(0, msend(self->fd, 1, "abc", 3, 0));
-	ASSERT_EQ(0, msend(self->fd, 1, "de", 2, 0));
-	ASSERT_EQ(0, mrecv(self->fd, 0, NULL, 0, KIPC_MSG_NOERROR, NULL));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abc", 3, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "de", 2, 0));
+	ASSERT_EQ(0,
+		  kipc_msg_recv(self->fd, 0, NULL, 0, KIPC_MSG_NOERROR, NULL));
 	info = qinfo(self->fd);
 	EXPECT_EQ((long long)info.qnum, proc_col("qnum"));
 	EXPECT_EQ((long long)info.cbytes, proc_col("cbytes"));
@@ -1206,7 +1200,7 @@ TEST_F(msg, flush_drops_everything)
 	int i;
 
 	for (i = 0; i < 10; i++)
-		ASSERT_EQ(0, msend(self->fd, 1 + i % 3, "abc", 3, 0));
+		ASSERT_EQ(0, kipc_msg_send(self->fd, 1 + i % 3, "abc", 3, 0));
 	a = qinfo(self->fd);
 	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));
 	b = qinfo(self->fd);
@@ -1214,11 +1208,12 @@ TEST_F(msg, flush_drops_everything)
 	EXPECT_EQ(0ULL, b.cbytes);
 	EXPECT_EQ(a.sent, b.sent);
 	EXPECT_EQ(a.received, b.received);
-	EXPECT_EQ(-1, mrecv(self->fd, 0, NULL, 0, KIPC_NOWAIT, NULL));
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, 0, NULL, 0, KIPC_NOWAIT, NULL));
 	EXPECT_EQ(ENOMSG, errno);
 	/* The index is usable again. */
-	ASSERT_EQ(0, msend(self->fd, 2, "x", 1, 0));
-	EXPECT_EQ(0, mrecv(self->fd, 2, NULL, 0, KIPC_MSG_NOERROR, NULL));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "x", 1, 0));
+	EXPECT_EQ(0,
+		  kipc_msg_recv(self->fd, 2, NULL, 0, KIPC_MSG_NOERROR, NULL));
 }
 
 TEST_F(msg, messages_outlive_every_open_file)
@@ -1228,14 +1223,14 @@ TEST_F(msg, messages_outlive_every_open_file)
 
 	fd = kipc_open(NODE, O_WRONLY);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, msend(fd, 4, "keep", 4, 0));
+	ASSERT_EQ(0, kipc_msg_send(fd, 4, "keep", 4, 0));
 	close(fd);
 	close(self->fd);
 	self->fd = -1;
 	EXPECT_EQ(1, proc_col("qnum"));
 	fd = kipc_open(NODE, O_RDONLY);
 	ASSERT_GE(fd, 0);
-	EXPECT_EQ(0, mrecv(fd, 4, buf, sizeof(buf), KIPC_NOWAIT, NULL));
+	EXPECT_EQ(0, kipc_msg_recv(fd, 4, buf, sizeof(buf), KIPC_NOWAIT, NULL));
 	EXPECT_EQ(0, memcmp(buf, "keep", 4));
 	close(fd);
 }
@@ -1255,12 +1250,12 @@ static short poll_events(int fd)
 TEST_F(msg, poll_states)
 {
 	EXPECT_EQ(POUT, poll_events(self->fd));
-	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
 	EXPECT_EQ(PIN | POUT, poll_events(self->fd));
 	ASSERT_EQ(0, set_limits(self->fd, 2, DEF_MSGMAX));
 	/* cbytes 1 of 2: one more byte fits. */
 	EXPECT_EQ(PIN | POUT, poll_events(self->fd));
-	ASSERT_EQ(0, msend(self->fd, 1, NULL, 0, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, NULL, 0, 0));
 	/* Two messages of qbytes 2: full by count. */
 	EXPECT_EQ(PIN, poll_events(self->fd));
 }
@@ -1271,7 +1266,7 @@ TEST_F(msg, poll_follows_open_mode)
 
 	ASSERT_GE(rd, 0);
 	ASSERT_GE(wr, 0);
-	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
 	EXPECT_EQ(PIN, poll_events(rd));
 	EXPECT_EQ(POUT, poll_events(wr));
 	close(rd);
@@ -1288,7 +1283,7 @@ TEST_F(msg, epoll_wakes_on_arrival)
 	ASSERT_GE(ep, 0);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
 	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
-	CHILD(note, usleep(50000); r.ret = msend(fd, 1, "x", 1, 0));
+	CHILD(note, usleep(50000); r.ret = kipc_msg_send(fd, 1, "x", 1, 0));
 	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 10000));
 	EXPECT_NE(0U, ev.events & EPOLLIN);
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1304,12 +1299,13 @@ TEST_F(msg, epoll_wakes_on_space)
 	int ep, note, fd = self->fd;
 
 	ASSERT_EQ(0, set_limits(self->fd, 1, DEF_MSGMAX));
-	ASSERT_EQ(0, msend(self->fd, 1, NULL, 0, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, NULL, 0, 0));
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	ASSERT_GE(ep, 0);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
 	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
-	CHILD(note, usleep(50000); r.ret = mrecv(fd, 0, NULL, 0, 0, NULL));
+	CHILD(note, usleep(50000);
+	      r.ret = kipc_msg_recv(fd, 0, NULL, 0, 0, NULL));
 	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 10000));
 	EXPECT_NE(0U, ev.events & EPOLLOUT);
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1331,7 +1327,7 @@ TEST_F(msg, fasync_poll_in_on_arrival)
 	ASSERT_GE(rd, 0);
 	kipc_block_signal(SIGRTMIN);
 	set_async(rd, SIGRTMIN);
-	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
 	ASSERT_EQ(SIGRTMIN, kipc_take_signal(SIGRTMIN, &si, 5000));
 	EXPECT_EQ(POLL_IN, si.si_code);
 	EXPECT_EQ(rd, si.si_fd);
@@ -1345,10 +1341,10 @@ TEST_F(msg, fasync_poll_out_on_space)
 
 	ASSERT_GE(wr, 0);
 	ASSERT_EQ(0, set_limits(self->fd, 1, DEF_MSGMAX));
-	ASSERT_EQ(0, msend(self->fd, 1, NULL, 0, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, NULL, 0, 0));
 	kipc_block_signal(SIGRTMIN);
 	set_async(wr, SIGRTMIN);
-	ASSERT_EQ(0, mrecv(self->fd, 0, NULL, 0, 0, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, NULL, 0, 0, NULL));
 	ASSERT_EQ(SIGRTMIN, kipc_take_signal(SIGRTMIN, &si, 5000));
 	EXPECT_EQ(POLL_OUT, si.si_code);
 	EXPECT_EQ(wr, si.si_fd);
@@ -1364,7 +1360,7 @@ TEST_F(msg, fasync_off_no_signal)
 	kipc_block_signal(SIGRTMIN);
 	set_async(rd, SIGRTMIN);
 	fcntl(rd, F_SETFL, fcntl(rd, F_GETFL) & ~O_ASYNC);
-	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
 	EXPECT_EQ(-1, kipc_take_signal(SIGRTMIN, &si, 50));
 	EXPECT_EQ(EAGAIN, errno);
 	close(rd);
@@ -1377,14 +1373,14 @@ TEST_F(msg, recv_blocks_until_matching_send)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = mrecv(fd, 5, r.text, TEXT_MAX, 0, &r.m);
+	CHILD(note, r.ret = kipc_msg_recv(fd, 5, r.text, TEXT_MAX, 0, &r.m);
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, msend(self->fd, 3, "three", 5, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "three", 5, 0));
 	/* Not a match: queued, and the receiver is still waiting. */
 	EXPECT_EQ(1, proc_col("rwait"));
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
-	ASSERT_EQ(0, msend(self->fd, 5, "five", 4, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 5, "five", 4, 0));
 	/* Handed over at once: never queued. */
 	EXPECT_EQ(0, proc_col("rwait"));
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
@@ -1404,22 +1400,22 @@ TEST_F(msg, recv_blocked_selectors_match_as_msgrcv)
 	int note, fd = self->fd;
 
 	/* Lowest type <= 4: a type-6 message does not wake it, type 4 does. */
-	CHILD(note, r.ret = mrecv(fd, -4, r.text, TEXT_MAX, 0, &r.m));
+	CHILD(note, r.ret = kipc_msg_recv(fd, -4, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, msend(self->fd, 6, "x", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 6, "x", 1, 0));
 	EXPECT_EQ(1, proc_col("rwait"));
-	ASSERT_EQ(0, msend(self->fd, 4, "y", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 4, "y", 1, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(4, r.m.mtype);
 	close(note);
 
 	/* EXCEPT 6: the queued type 6 does not satisfy it, type 2 does. */
-	CHILD(note,
-	      r.ret = mrecv(fd, 6, r.text, TEXT_MAX, KIPC_MSG_EXCEPT, &r.m));
+	CHILD(note, r.ret = kipc_msg_recv(fd, 6, r.text, TEXT_MAX,
+					  KIPC_MSG_EXCEPT, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, msend(self->fd, 6, "x", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 6, "x", 1, 0));
 	EXPECT_EQ(1, proc_col("rwait"));
-	ASSERT_EQ(0, msend(self->fd, 2, "z", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "z", 1, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(2, r.m.mtype);
 	EXPECT_EQ(2ULL, qinfo(self->fd).qnum);
@@ -1431,17 +1427,17 @@ TEST_F(msg, one_message_wakes_one_receiver_in_order)
 	struct op_result r1, r2;
 	int n1, n2, fd = self->fd;
 
-	CHILD(n1, r.ret = mrecv(fd, 7, r.text, TEXT_MAX, 0, &r.m));
+	CHILD(n1, r.ret = kipc_msg_recv(fd, 7, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	CHILD(n2, r.ret = mrecv(fd, 7, r.text, TEXT_MAX, 0, &r.m));
+	CHILD(n2, r.ret = kipc_msg_recv(fd, 7, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 2));
-	ASSERT_EQ(0, msend(self->fd, 7, "1", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 7, "1", 1, 0));
 	EXPECT_EQ(1, proc_col("rwait"));
 	ASSERT_EQ(1, kipc_op_done(n1, 10000, &r1));
 	EXPECT_EQ(0, r1.ret);
 	EXPECT_EQ('1', r1.text[0]);
 	EXPECT_EQ(0, kipc_op_done(n2, 0, &r2));
-	ASSERT_EQ(0, msend(self->fd, 7, "2", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 7, "2", 1, 0));
 	ASSERT_EQ(1, kipc_op_done(n2, 10000, &r2));
 	EXPECT_EQ('2', r2.text[0]);
 	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
@@ -1452,9 +1448,10 @@ TEST_F(msg, blocked_recv_too_small_e2big_message_queued)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = mrecv(fd, 0, r.text, 4, 0, &r.m); r.err = errno);
+	CHILD(note, r.ret = kipc_msg_recv(fd, 0, r.text, 4, 0, &r.m);
+	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, msend(self->fd, 1, "abcdefgh", 8, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcdefgh", 8, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(E2BIG, r.err);
@@ -1468,11 +1465,12 @@ TEST_F(msg, blocked_e2big_passes_message_to_next_waiter)
 	struct op_result r1, r2;
 	int n1, n2, fd = self->fd;
 
-	CHILD(n1, r.ret = mrecv(fd, 1, r.text, 4, 0, &r.m); r.err = errno);
+	CHILD(n1, r.ret = kipc_msg_recv(fd, 1, r.text, 4, 0, &r.m);
+	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	CHILD(n2, r.ret = mrecv(fd, 1, r.text, TEXT_MAX, 0, &r.m));
+	CHILD(n2, r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 2));
-	ASSERT_EQ(0, msend(self->fd, 1, "abcdefgh", 8, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcdefgh", 8, 0));
 	ASSERT_EQ(1, kipc_op_done(n1, 10000, &r1));
 	EXPECT_EQ(E2BIG, r1.err);
 	ASSERT_EQ(1, kipc_op_done(n2, 10000, &r2));
@@ -1486,9 +1484,10 @@ TEST_F(msg, blocked_recv_noerror_truncates)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = mrecv(fd, 0, r.text, 4, KIPC_MSG_NOERROR, &r.m));
+	CHILD(note,
+	      r.ret = kipc_msg_recv(fd, 0, r.text, 4, KIPC_MSG_NOERROR, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, msend(self->fd, 1, "abcdefgh", 8, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcdefgh", 8, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(4ULL, r.m.size);
@@ -1505,15 +1504,17 @@ TEST_F(msg, blocked_recv_bad_buffer_efault_requeues)
 	int note, fd = self->fd;
 
 	ASSERT_NE(NULL, bad);
-	CHILD(note, r.ret = mrecv(fd, 3, bad, 8, 0, &r.m); r.err = errno);
+	CHILD(note, r.ret = kipc_msg_recv(fd, 3, bad, 8, 0, &r.m);
+	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, msend(self->fd, 3, "back", 4, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "back", 4, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EFAULT, r.err);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
 	EXPECT_EQ(0ULL, qinfo(self->fd).received - self->start.received);
-	ASSERT_EQ(0, mrecv(self->fd, 3, buf, sizeof(buf), KIPC_NOWAIT, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 3, buf, sizeof(buf), KIPC_NOWAIT,
+				   NULL));
 	EXPECT_EQ(0, memcmp(buf, "back", 4));
 	munmap(bad, 4096);
 }
@@ -1532,12 +1533,13 @@ TEST_F(msg, requeued_message_keeps_its_place)
 	int note, fd = self->fd;
 
 	ASSERT_NE(NULL, bad);
-	CHILD(note, r.ret = mrecv(fd, 3, bad, 8, 0, &r.m); r.err = errno);
+	CHILD(note, r.ret = kipc_msg_recv(fd, 3, bad, 8, 0, &r.m);
+	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, outrank(kids[0]));
-	ASSERT_EQ(0, msend(self->fd, 3, "1st", 3, 0));
-	ASSERT_EQ(0, msend(self->fd, 3, "2nd", 3, 0));
-	ASSERT_EQ(0, msend(self->fd, 2, "oth", 3, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "1st", 3, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "2nd", 3, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "oth", 3, 0));
 	info = qinfo(self->fd);
 	/* "1st" went to the receiver, which has not run yet. */
 	EXPECT_EQ(2ULL, info.qnum);
@@ -1545,11 +1547,14 @@ TEST_F(msg, requeued_message_keeps_its_place)
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(EFAULT, r.err);
 	EXPECT_EQ(0ULL, qinfo(self->fd).received - self->start.received);
-	ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT,
+				   NULL));
 	EXPECT_EQ(0, memcmp(buf, "1st", 3));
-	ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT,
+				   NULL));
 	EXPECT_EQ(0, memcmp(buf, "2nd", 3));
-	ASSERT_EQ(0, mrecv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT,
+				   NULL));
 	EXPECT_EQ(0, memcmp(buf, "oth", 3));
 	munmap(bad, 4096);
 }
@@ -1560,10 +1565,10 @@ TEST_F(msg, killed_receiver_gives_handed_message_back)
 	char buf[8] = "";
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = mrecv(fd, 3, r.text, TEXT_MAX, 0, &r.m));
+	CHILD(note, r.ret = kipc_msg_recv(fd, 3, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, outrank(kids[0]));
-	ASSERT_EQ(0, msend(self->fd, 3, "kept", 4, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "kept", 4, 0));
 	/* Handed over, not queued. */
 	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
 	ASSERT_EQ(0, kill(kids[0], SIGKILL));
@@ -1572,7 +1577,8 @@ TEST_F(msg, killed_receiver_gives_handed_message_back)
 	close(note);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
 	EXPECT_EQ(0ULL, qinfo(self->fd).received - self->start.received);
-	ASSERT_EQ(0, mrecv(self->fd, 3, buf, sizeof(buf), KIPC_NOWAIT, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 3, buf, sizeof(buf), KIPC_NOWAIT,
+				   NULL));
 	EXPECT_EQ(0, memcmp(buf, "kept", 4));
 }
 
@@ -1581,10 +1587,10 @@ TEST_F(msg, blocked_peek_sees_message_and_leaves_it)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note,
-	      r.ret = mrecv(fd, 2, r.text, TEXT_MAX, KIPC_MSG_PEEK, &r.m));
+	CHILD(note, r.ret = kipc_msg_recv(fd, 2, r.text, TEXT_MAX,
+					  KIPC_MSG_PEEK, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, msend(self->fd, 2, "peek", 4, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "peek", 4, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(0, memcmp(r.text, "peek", 4));
@@ -1598,11 +1604,12 @@ TEST_F(msg, blocked_peek_then_consumer_both_served)
 	struct op_result r1, r2;
 	int n1, n2, fd = self->fd;
 
-	CHILD(n1, r.ret = mrecv(fd, 0, r.text, TEXT_MAX, KIPC_MSG_PEEK, &r.m));
+	CHILD(n1, r.ret = kipc_msg_recv(fd, 0, r.text, TEXT_MAX, KIPC_MSG_PEEK,
+					&r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	CHILD(n2, r.ret = mrecv(fd, 0, r.text, TEXT_MAX, 0, &r.m));
+	CHILD(n2, r.ret = kipc_msg_recv(fd, 0, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 2));
-	ASSERT_EQ(0, msend(self->fd, 1, "both", 4, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "both", 4, 0));
 	ASSERT_EQ(1, kipc_op_done(n1, 10000, &r1));
 	ASSERT_EQ(1, kipc_op_done(n2, 10000, &r2));
 	EXPECT_EQ(0, memcmp(r1.text, "both", 4));
@@ -1615,8 +1622,8 @@ TEST_F(msg, recv_timeout_etimedout)
 {
 	unsigned long long t0 = kipc_now_ns();
 
-	EXPECT_EQ(-1, msg_op(self->fd, KIPC_MSG_RECV, 1, NULL, 0, 0, 20000000,
-			     NULL));
+	EXPECT_EQ(-1, kipc_msg_op(self->fd, KIPC_MSG_RECV, 1, NULL, 0, 0,
+				  20000000, NULL));
 	EXPECT_EQ(ETIMEDOUT, errno);
 	EXPECT_LE(20000000ULL, kipc_now_ns() - t0);
 	EXPECT_EQ(0, proc_col("rwait"));
@@ -1627,19 +1634,19 @@ TEST_F(msg, recv_timeout_not_reached_when_message_comes)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = msg_op(fd, KIPC_MSG_RECV, 1, r.text, TEXT_MAX, 0,
-				   UINT64_MAX, &r.m);
+	CHILD(note, r.ret = kipc_msg_op(fd, KIPC_MSG_RECV, 1, r.text, TEXT_MAX,
+					0, UINT64_MAX, &r.m);
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 }
 
 TEST_F(msg, recv_nowait_ignores_timeout)
 {
-	EXPECT_EQ(-1, msg_op(self->fd, KIPC_MSG_RECV, 0, NULL, 0, KIPC_NOWAIT,
-			     1000000000, NULL));
+	EXPECT_EQ(-1, kipc_msg_op(self->fd, KIPC_MSG_RECV, 0, NULL, 0,
+				  KIPC_NOWAIT, 1000000000, NULL));
 	EXPECT_EQ(ENOMSG, errno);
 }
 
@@ -1650,7 +1657,8 @@ TEST_F(msg, recv_signal_eintr)
 	int note, fd = self->fd;
 
 	CHILD(note, handle(SIGUSR1, SA_RESTART);
-	      r.ret = mrecv(fd, 1, r.text, TEXT_MAX, 0, &r.m); r.err = errno);
+	      r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m);
+	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1665,8 +1673,8 @@ TEST_F(msg, recv_timed_signal_eintr)
 	int note, fd = self->fd;
 
 	CHILD(note, handle(SIGUSR1, SA_RESTART);
-	      r.ret = msg_op(fd, KIPC_MSG_RECV, 1, r.text, TEXT_MAX, 0,
-			     60000000000ULL, &r.m);
+	      r.ret = kipc_msg_op(fd, KIPC_MSG_RECV, 1, r.text, TEXT_MAX, 0,
+				  60000000000ULL, &r.m);
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
@@ -1680,14 +1688,14 @@ TEST_F(msg, recv_survives_stop_and_continue)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = mrecv(fd, 1, r.text, TEXT_MAX, 0, &r.m);
+	CHILD(note, r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m);
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kill(kids[0], SIGSTOP));
 	ASSERT_EQ(0, wait_col("rwait", 0));
 	ASSERT_EQ(0, kill(kids[0], SIGCONT));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 }
@@ -1722,7 +1730,7 @@ TEST_F(msg, read_signal_restarts_with_sa_restart)
 	/* The handler ran, so the read was interrupted; it waits again. */
 	ASSERT_EQ(1, read(hp[0], &c, 1));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, msend(self->fd, 1, "ab", 2, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "ab", 2, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(10, r.ret);
 	close(hp[0]);
@@ -1738,7 +1746,7 @@ static void fill_by_count(struct __test_metadata *_metadata, int fd,
 
 	ASSERT_EQ(0, set_limits(fd, n, DEF_MSGMAX));
 	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, msend(fd, 1, NULL, 0, KIPC_NOWAIT));
+		ASSERT_EQ(0, kipc_msg_send(fd, 1, NULL, 0, KIPC_NOWAIT));
 }
 
 TEST_F(msg, send_blocks_until_space)
@@ -1747,12 +1755,12 @@ TEST_F(msg, send_blocks_until_space)
 	int note, fd = self->fd;
 
 	fill_by_count(_metadata, self->fd, 1);
-	CHILD(note, r.ret = msend(fd, 2, "x", 0, 0); r.err = errno);
+	CHILD(note, r.ret = kipc_msg_send(fd, 2, "x", 0, 0); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
-	ASSERT_EQ(0, mrecv(self->fd, 1, NULL, 0, 0, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 1, NULL, 0, 0, NULL));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
-	EXPECT_EQ(0, mrecv(self->fd, 2, NULL, 0, KIPC_NOWAIT, NULL));
+	EXPECT_EQ(0, kipc_msg_recv(self->fd, 2, NULL, 0, KIPC_NOWAIT, NULL));
 }
 
 TEST_F(msg, send_timeout_etimedout)
@@ -1761,8 +1769,8 @@ TEST_F(msg, send_timeout_etimedout)
 
 	fill_by_count(_metadata, self->fd, 1);
 	t0 = kipc_now_ns();
-	EXPECT_EQ(-1, msg_op(self->fd, KIPC_MSG_SEND, 1, NULL, 0, 0, 20000000,
-			     NULL));
+	EXPECT_EQ(-1, kipc_msg_op(self->fd, KIPC_MSG_SEND, 1, NULL, 0, 0,
+				  20000000, NULL));
 	EXPECT_EQ(ETIMEDOUT, errno);
 	EXPECT_LE(20000000ULL, kipc_now_ns() - t0);
 	EXPECT_EQ(1ULL, qinfo(self->fd).sent - self->start.sent);
@@ -1776,7 +1784,7 @@ TEST_F(msg, send_signal_eintr)
 
 	fill_by_count(_metadata, self->fd, 1);
 	CHILD(note, handle(SIGUSR1, SA_RESTART);
-	      r.ret = msend(fd, 1, NULL, 0, 0); r.err = errno);
+	      r.ret = kipc_msg_send(fd, 1, NULL, 0, 0); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1794,7 +1802,7 @@ TEST_F(msg, write_blocks_until_space)
 	fill_by_count(_metadata, self->fd, 1);
 	CHILD(note, r.ret = write(fd, &mtype, 8); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
-	ASSERT_EQ(0, mrecv(self->fd, 0, NULL, 0, 0, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, NULL, 0, 0, NULL));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(8, r.ret);
 }
@@ -1806,9 +1814,9 @@ TEST_F(msg, flush_wakes_senders_not_receivers)
 	int ns, nr, fd = self->fd;
 
 	fill_by_count(_metadata, self->fd, 1);
-	CHILD(nr, r.ret = mrecv(fd, 99, r.text, TEXT_MAX, 0, &r.m));
+	CHILD(nr, r.ret = kipc_msg_recv(fd, 99, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	CHILD(ns, r.ret = msend(fd, 2, "s", 1, 0); r.err = errno);
+	CHILD(ns, r.ret = kipc_msg_send(fd, 2, "s", 1, 0); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));
 	ASSERT_EQ(1, kipc_op_done(ns, 10000, &rs));
@@ -1817,7 +1825,7 @@ TEST_F(msg, flush_wakes_senders_not_receivers)
 	EXPECT_EQ(0, kipc_op_done(nr, 0, &rr));
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
 	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));
-	ASSERT_EQ(0, msend(self->fd, 99, "r", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 99, "r", 1, 0));
 	ASSERT_EQ(1, kipc_op_done(nr, 10000, &rr));
 	EXPECT_EQ(99, rr.m.mtype);
 }
@@ -1828,7 +1836,7 @@ TEST_F(msg, raising_limits_wakes_senders)
 	int note, fd = self->fd;
 
 	fill_by_count(_metadata, self->fd, 1);
-	CHILD(note, r.ret = msend(fd, 1, NULL, 0, 0); r.err = errno);
+	CHILD(note, r.ret = kipc_msg_send(fd, 1, NULL, 0, 0); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, set_limits(self->fd, 2, DEF_MSGMAX));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1843,16 +1851,16 @@ TEST_F(msg, freed_space_wakes_one_sender)
 	int n1, n2, fd = self->fd;
 
 	fill_by_count(_metadata, self->fd, 1);
-	CHILD(n1, r.ret = msend(fd, 2, NULL, 0, 0));
+	CHILD(n1, r.ret = kipc_msg_send(fd, 2, NULL, 0, 0));
 	ASSERT_EQ(0, wait_col("swait", 1));
-	CHILD(n2, r.ret = msend(fd, 3, NULL, 0, 0));
+	CHILD(n2, r.ret = kipc_msg_send(fd, 3, NULL, 0, 0));
 	ASSERT_EQ(0, wait_col("swait", 2));
-	ASSERT_EQ(0, mrecv(self->fd, 1, NULL, 0, 0, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 1, NULL, 0, 0, NULL));
 	ASSERT_EQ(1, kipc_op_done(n1, 10000, &r1));
 	EXPECT_EQ(0, r1.ret);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	EXPECT_EQ(0, kipc_op_done(n2, 0, &r2));
-	ASSERT_EQ(0, mrecv(self->fd, 2, NULL, 0, 0, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 2, NULL, 0, 0, NULL));
 	ASSERT_EQ(1, kipc_op_done(n2, 10000, &r2));
 	EXPECT_EQ(0, r2.ret);
 }
@@ -1864,20 +1872,20 @@ TEST_F(msg, small_sender_passes_big_waiting_sender)
 	struct op_result rb, rs;
 	int nb, ns, fd = self->fd;
 
-	ASSERT_EQ(0, msend(self->fd, 1, big, DEF_MSGMAX, 0));
-	ASSERT_EQ(0, msend(self->fd, 1, big, DEF_MSGMAX - 100, 0));
-	ASSERT_EQ(0, msend(self->fd, 2, big, 100, 0));
-	CHILD(nb, r.ret = msend(fd, 3, big, 1000, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX - 100, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, big, 100, 0));
+	CHILD(nb, r.ret = kipc_msg_send(fd, 3, big, 1000, 0));
 	ASSERT_EQ(0, wait_col("swait", 1));
-	CHILD(ns, r.ret = msend(fd, 4, big, 10, 0));
+	CHILD(ns, r.ret = kipc_msg_send(fd, 4, big, 10, 0));
 	ASSERT_EQ(0, wait_col("swait", 2));
 	/* 100 bytes free: the second sender fits, the first does not. */
-	ASSERT_EQ(0, mrecv(self->fd, 2, big, sizeof(big), 0, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 2, big, sizeof(big), 0, NULL));
 	ASSERT_EQ(1, kipc_op_done(ns, 10000, &rs));
 	EXPECT_EQ(0, rs.ret);
 	EXPECT_EQ(1, proc_col("swait"));
 	EXPECT_EQ(0, kipc_op_done(nb, 0, &rb));
-	ASSERT_EQ(0, mrecv(self->fd, 1, big, sizeof(big), 0, NULL));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 1, big, sizeof(big), 0, NULL));
 	ASSERT_EQ(1, kipc_op_done(nb, 10000, &rb));
 	EXPECT_EQ(0, rb.ret);
 }
@@ -1894,16 +1902,16 @@ TEST_F(msg, sender_wakeup_passed_on_when_space_taken)
 	struct op_result rb, rs;
 	int nb, ns, fd = self->fd;
 
-	ASSERT_EQ(0, msend(self->fd, 1, big, DEF_MSGMAX, 0));
-	ASSERT_EQ(0, msend(self->fd, 1, big, DEF_MSGMAX - 100, 0));
-	ASSERT_EQ(0, msend(self->fd, 2, big, 100, 0));
-	CHILD(nb, r.ret = msend(fd, 3, big, 100, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX - 100, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, big, 100, 0));
+	CHILD(nb, r.ret = kipc_msg_send(fd, 3, big, 100, 0));
 	ASSERT_EQ(0, wait_col("swait", 1));
-	CHILD(ns, r.ret = msend(fd, 4, big, 10, 0));
+	CHILD(ns, r.ret = kipc_msg_send(fd, 4, big, 10, 0));
 	ASSERT_EQ(0, wait_col("swait", 2));
 	ASSERT_EQ(0, outrank(kids[0]));
-	ASSERT_EQ(0, mrecv(self->fd, 2, big, sizeof(big), 0, NULL));
-	ASSERT_EQ(0, msend(self->fd, 5, big, 50, KIPC_NOWAIT));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 2, big, sizeof(big), 0, NULL));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 5, big, 50, KIPC_NOWAIT));
 	ASSERT_EQ(1, kipc_op_done(ns, 10000, &rs));
 	EXPECT_EQ(0, rs.ret);
 	EXPECT_EQ(0, kipc_op_done(nb, 0, &rb));
@@ -1917,7 +1925,7 @@ TEST_F(msg, module_cannot_go_while_a_receiver_waits)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = mrecv(fd, 1, r.text, TEXT_MAX, 0, &r.m));
+	CHILD(note, r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	close(self->fd);
 	self->fd = -1;
@@ -1927,7 +1935,7 @@ TEST_F(msg, module_cannot_go_while_a_receiver_waits)
 	ASSERT_TRUE(kipc_loaded());
 	self->fd = kipc_open(NODE, O_RDWR);
 	ASSERT_GE(self->fd, 0);
-	ASSERT_EQ(0, msend(self->fd, 1, "x", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 }

@@ -1006,30 +1006,65 @@ static int msg_role(void *data, int role)
 	return ret;
 }
 
-static void msg_setup(struct bench_group *g)
+/**
+ * msg_queues_new() - msg0 and a new System V queue, of one capacity
+ * @qbytes: the capacity of both; 0 for the System V queue's default
+ * @kfd: where msg0 stays open, or NULL to close it
+ * @sv_id: the System V queue
+ * @sv_slot: its slot in objs[]
+ * @err: errnos, [0] for msg0 and [1] for the System V queue; 0 if it worked
+ *
+ * Set-up shared by the message-rate and typed-receive workloads.
+ *
+ * Return: the capacity given to msg0: @qbytes, else System V's default,
+ * else 16384.
+ */
+static unsigned long msg_queues_new(unsigned long qbytes, int *kfd, int *sv_id,
+				    int *sv_slot, int err[2])
 {
-	unsigned long qbytes = 16384;
 	struct msqid_ds ds;
 	int fd, ret;
 
-	/* System V's default capacity is the one every side gets. */
-	ret = sysv_msg_new(&msgw.sv_slot);
+	err[0] = 0;
+	err[1] = 0;
+	ret = sysv_msg_new(sv_slot);
 	if (ret < 0) {
-		g->side[1].err = -ret;
+		err[1] = -ret;
 	} else {
-		msgw.sv_id = ret;
-		if (!msgctl(msgw.sv_id, IPC_STAT, &ds))
+		*sv_id = ret;
+		if (msgctl(*sv_id, IPC_STAT, &ds)) {
+			if (qbytes)
+				err[1] = errno;
+		} else if (!qbytes) {
 			qbytes = ds.msg_qbytes;
+		} else {
+			ds.msg_qbytes = qbytes;
+			if (msgctl(*sv_id, IPC_SET, &ds))
+				err[1] = errno;
+		}
 	}
+	if (!qbytes)
+		qbytes = 16384;
 	fd = kmsg_open();
-	if (fd >= 0) {
-		ret = kmsg_set_qbytes(fd, qbytes);
-		close(fd);
-	} else {
-		ret = fd;
-	}
+	ret = fd < 0 ? fd : kmsg_set_qbytes(fd, qbytes);
 	if (ret)
-		g->side[0].err = -ret;
+		err[0] = -ret;
+	if (kfd)
+		*kfd = fd;
+	else if (fd >= 0)
+		close(fd);
+	return qbytes;
+}
+
+static void msg_setup(struct bench_group *g)
+{
+	unsigned long qbytes;
+	int err[2], ret;
+
+	/* System V's default capacity is the one every side gets. */
+	qbytes = msg_queues_new(0, NULL, &msgw.sv_id, &msgw.sv_slot, err);
+	g->side[0].err = err[0];
+	g->side[1].err = err[1];
 	ret = posix_mq_new(qbytes / BENCH_MSG_SIZE, &msgw.mq, &msgw.mq_slot);
 	if (ret)
 		g->side[2].err = -ret;
@@ -1133,28 +1168,9 @@ static int typed_fill(enum bench_kind kind, long *count, long backlog)
 
 static void typed_init(void)
 {
-	unsigned long qbytes = (typed.max + 2) * BENCH_MSG_SIZE;
-	struct msqid_ds ds;
-	int ret;
-
 	typed.init = true;
-	typed.kfd = kmsg_open();
-	ret = typed.kfd;
-	if (typed.kfd >= 0)
-		ret = kmsg_set_qbytes(typed.kfd, qbytes);
-	if (ret < 0)
-		typed.err[0] = -ret;
-	ret = sysv_msg_new(&typed.sv_slot);
-	if (ret < 0) {
-		typed.err[1] = -ret;
-		return;
-	}
-	typed.sv_id = ret;
-	ds.msg_qbytes = 0;
-	if (msgctl(typed.sv_id, IPC_STAT, &ds) == 0)
-		ds.msg_qbytes = qbytes;
-	if (!ds.msg_qbytes || msgctl(typed.sv_id, IPC_SET, &ds))
-		typed.err[1] = errno;
+	msg_queues_new((typed.max + 2) * BENCH_MSG_SIZE, &typed.kfd,
+		       &typed.sv_id, &typed.sv_slot, typed.err);
 }
 
 static void typed_setup(struct bench_group *g)
