@@ -647,8 +647,12 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	if (size > kipc_param_pipe_max_size && !capable(CAP_SYS_RESOURCE))
 		return -EPERM;
 
+	/*
+	 * The size is the caller's: failing is its ENOMEM, not a reason for
+	 * a stack dump (fs/pipe.c pipe_resize_ring() asks for no warning too).
+	 */
 	nr = size >> PAGE_SHIFT;
-	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!pages)
 		return -ENOMEM;
 
