@@ -1385,6 +1385,79 @@ TEST_F_TIMEOUT(fault, shm_resize, 300)
 	sweep(_metadata, self, variant, "shm grow", op_shm_resize);
 }
 
+/* All of /proc/kipc/@table into @buf: its length, or -1 (errno set). */
+static ssize_t proc_slurp(const char *table, char *buf, size_t cap)
+{
+	char path[64];
+	ssize_t n, len = 0;
+	int fd, err;
+
+	snprintf(path, sizeof(path), KIPC_PROC_DIR "/%s", table);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += n;
+	err = errno;
+	close(fd);
+	errno = err;
+	if (n < 0)
+		return -1;
+	buf[len] = '\0';
+	return len;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; (s = strchr(s, '\n')); s++)
+		n++;
+	return n;
+}
+
+/*
+ * Reading a /proc/kipc table: the header and one row per node, or ENOMEM
+ * (from the seq_file buffers), never a partial table.
+ */
+static const char *proc_table;
+
+static enum outcome op_proc(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(fault) * self, int n, int *fired)
+{
+	char *text = (char *)in, *want = (char *)out;
+	ssize_t len;
+	int err;
+
+	ASSERT_LT(0, proc_slurp(proc_table, want, sizeof(out)));
+	len = ARMED(n, proc_slurp(proc_table, text, sizeof(in)), err, *fired);
+	if (len < 0) {
+		EXPECT_EQ(ENOMEM, err);
+		return FAILED;
+	}
+	EXPECT_EQ(count_lines(want), count_lines(text));
+	EXPECT_EQ(0, strncmp(want, text, strcspn(want, "\n") + 1));
+	return DONE;
+}
+
+TEST_F_TIMEOUT(fault, proc_read, 300)
+{
+	static const char *const tables[] = { "pipe", "msg", "shm", "sem" };
+	char name[32];
+	unsigned int i;
+	int enomem = 0;
+
+	for (i = 0; i < ARRAY_SIZE(tables); i++) {
+		proc_table = tables[i];
+		snprintf(name, sizeof(name), "read /proc/kipc/%s", tables[i]);
+		self->t = (struct tally){ 0 };
+		sweep(_metadata, self, variant, name, op_proc);
+		enomem += self->t.res[FAILED];
+	}
+	self->t.res[FAILED] = enomem;
+	EXPECT_ENOMEM(SLAB_ANY);
+}
+
 /*
  * Semaphore operations allocate nothing: they never fail for want of
  * memory, and the value is exact after each.
