@@ -31,7 +31,7 @@ RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS) + $(TRINITY_SECONDS)))
 
 .PHONY: all module user selftests ksrc deps deps-matrix check check-matrix \
-	check-debug stress fuzz run vm bench lint format clean help \
+	check-debug fault stress fuzz run vm bench lint format clean help \
 	dkms-install dkms-uninstall dkms-check
 
 all: module user selftests
@@ -44,6 +44,8 @@ help:
 	@echo "make check   run every selftest in the VM (T='pipe_test ...' for some)"
 	@echo "make check-matrix  make check on every installed kernel (make deps-matrix)"
 	@echo "make check-debug  the same on a KASAN/lockdep/kmemleak debug kernel"
+	@echo "make fault   fault injection on the debug kernel: every allocation"
+	@echo "             failed in turn, then stress (FAULT_SECONDS=$(FAULT_SECONDS))"
 	@echo "make bench   kipc against the kernel's own IPC, side by side"
 	@echo "make stress  soak every device at once (STRESS_SECONDS=$(STRESS_SECONDS))"
 	@echo "make fuzz    the ioctl fuzzer for long (FUZZ_SECONDS=$(FUZZ_SECONDS))"
@@ -107,6 +109,22 @@ check-debug: selftests user
 	$(MAKE) -C $$kdir M=$(CURDIR)/kmod W=1 modules && \
 	scripts/qemu-run.sh --kver debug --kernel $$kdir/arch/x86/boot/bzImage \
 		--timeout $(VM_TIMEOUT) --job check --tests "$(T)"
+
+# Fault injection on the debug kernel: fault_test fails each allocation of
+# each kipc operation in turn (fail-nth), then stress_test runs for
+# FAULT_SECONDS with failslab and fail_page_alloc failing
+# FAULT_PROBABILITY percent of its processes' allocations.
+FAULT_SECONDS ?= 120
+FAULT_PROBABILITY ?= 10
+fault: selftests
+	@kdir=$$(scripts/debug-kernel.sh) && \
+	$(MAKE) -C $$kdir M=$(CURDIR)/kmod W=1 modules && \
+	KIPC_ENV="KIPC_STRESS_SECONDS=$(FAULT_SECONDS) \
+		KIPC_FAULT_PROBABILITY=$(FAULT_PROBABILITY) \
+		KIPC_TEST_TIMEOUT=$$(($(FAULT_SECONDS) + 900))" \
+	scripts/qemu-run.sh --kver debug --kernel $$kdir/arch/x86/boot/bzImage \
+		--timeout $$(($(VM_TIMEOUT) + $(FAULT_SECONDS))) --job fault \
+		--tests "fault_test stress_test"
 
 run: all
 	$(RUNVM) --job run

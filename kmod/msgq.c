@@ -776,6 +776,7 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 	struct task_struct *later = NULL;
 	unsigned int waiters;
 	struct kipc_msgq_msg *m;
+	s64 mtype;
 	int ret;
 
 	if (snd->size > READ_ONCE(q->msgmax))
@@ -804,6 +805,8 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 		q->sent++;
 		q->stime_ns = ktime_get_coarse_real_ns();
 		kipc_msgq_set_pid(&q->lspid, m->pid);
+		/* Once handed off, @m is the receiver's: it may be freed. */
+		mtype = m->mtype;
 		queued = !kipc_msgq_hand_off(q, m, &later);
 		if (queued)
 			kipc_msgq_insert(q, m);
@@ -812,7 +815,7 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 		 * keeps a woken registrant's receive behind this send. A
 		 * message put back after a failed copy is not a new arrival.
 		 */
-		kipc_notify_arrival(&q->notify, m->mtype, (int)m->mtype);
+		kipc_notify_arrival(&q->notify, mtype, (int)mtype);
 	}
 	waiters = kipc_msgq_waiters(q);
 	spin_unlock(&q->lock);

@@ -207,33 +207,40 @@ static size_t kipc_pipe_copy_out(struct kipc_pipe *p, struct iov_iter *to,
 
 /*
  * Copy up to @len bytes in at @p->head without publishing them; returns the
- * bytes copied. Ring pages are allocated here on first use.
+ * bytes copied. Ring pages are allocated here on first use. A copy that
+ * stops short says why in *@err (-ENOMEM or -EFAULT), and returns it if
+ * nothing was copied.
  */
 static ssize_t kipc_pipe_copy_in(struct kipc_pipe *p, struct iov_iter *from,
-				 size_t len)
+				 size_t len, int *err)
 {
 	unsigned int pos = p->head, off, chunk;
 	size_t done = 0, n, copied;
 	char **slot;
 
 	lockdep_assert_held(&p->lock);
+	*err = 0;
 	while (done < len) {
 		off = pos & (p->size - 1);
 		slot = &p->pages[off >> PAGE_SHIFT];
 		if (!*slot) {
 			*slot = (char *)__get_free_page(GFP_KERNEL_ACCOUNT);
-			if (!*slot)
-				return done ? done : -ENOMEM;
+			if (!*slot) {
+				*err = -ENOMEM;
+				break;
+			}
 		}
 		chunk = PAGE_SIZE - offset_in_page(off);
 		n = min_t(size_t, chunk, len - done);
 		copied = copy_from_iter(*slot + offset_in_page(off), n, from);
 		pos += copied;
 		done += copied;
-		if (copied < n)
-			return done ? done : -EFAULT;
+		if (copied < n) {
+			*err = -EFAULT;
+			break;
+		}
 	}
-	return done;
+	return done ? (ssize_t)done : *err;
 }
 
 static bool kipc_pipe_nonblock(struct kiocb *iocb)
@@ -330,6 +337,7 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	bool atomic = left <= PIPE_BUF;
 	unsigned int room, need;
 	ssize_t ret = 0, n;
+	int err;
 
 	/* Null write succeeds, even with no reader, as for a FIFO. */
 	if (!left)
@@ -347,11 +355,15 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		need = atomic ? left : 1;
 		if (room >= need) {
 			n = kipc_pipe_copy_in(p, from,
-					      min_t(size_t, room, left));
-			/* An atomic write is all or nothing, even on a fault. */
+					      min_t(size_t, room, left), &err);
+			/*
+			 * An atomic write is all or nothing: a short copy (the
+			 * room was there) is undone and fails for its reason,
+			 * ENOMEM or EFAULT.
+			 */
 			if (n > 0 && atomic && n < left) {
 				iov_iter_revert(from, n);
-				n = -EFAULT;
+				n = err;
 			}
 			if (n < 0) {
 				if (!ret)
@@ -635,8 +647,12 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	if (size > kipc_param_pipe_max_size && !capable(CAP_SYS_RESOURCE))
 		return -EPERM;
 
+	/*
+	 * The size is the caller's: failing is its ENOMEM, not a reason for
+	 * a stack dump (fs/pipe.c pipe_resize_ring() asks for no warning too).
+	 */
 	nr = size >> PAGE_SHIFT;
-	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!pages)
 		return -ENOMEM;
 

@@ -6,14 +6,20 @@
 # harness needs (virtio, 9p, devtmpfs) built in so no module is loaded
 # but kipc.ko. Cached outside the repo in $KIPC_CACHE (default
 # ~/.cache/kipc); prints the build directory. Takes long the first time.
+#
+# The stamp holds a hash of the recipe (the part of this script between
+# the recipe-begin and recipe-end lines), not a time: a fresh clone gives
+# the script a new mtime, which must not cost hours of rebuilding, while a
+# changed option must.
 set -euo pipefail
 
 cache=${KIPC_CACHE:-$HOME/.cache/kipc}
 src=$cache/linux-6.1-debug
 tarball=/usr/src/linux-source-6.1.tar.xz
 stamp=$src/.kipc-built
+recipe=$(sed -n '/^# recipe-begin$/,/^# recipe-end$/p' "$0" | sha256sum | cut -d' ' -f1)
 
-if [ -e "$stamp" ] && [ "$stamp" -nt "$0" ]; then
+if [ -e "$stamp" ] && [ "$(cat "$stamp")" = "$recipe" ]; then
 	echo "$src"
 	exit 0
 fi
@@ -28,6 +34,7 @@ if [ ! -e "$src/Makefile" ]; then
 fi
 
 cd "$src"
+# recipe-begin
 make -s defconfig >&2
 # shellcheck disable=SC2046
 scripts/config \
@@ -51,5 +58,6 @@ echo "debug-kernel: building in $src (nice -n 19)" >&2
 # The default target: bzImage, and the few defconfig modules, which gives
 # the Module.symvers that building kipc.ko against this tree needs.
 nice -n 19 make -s -j"$(nproc)" >&2
-touch "$stamp"
+# recipe-end
+echo "$recipe" >"$stamp"
 echo "$src"

@@ -7,7 +7,7 @@
 # the kernel log and taint and prints one line: KIPC-RESULT: PASS|FAIL ...
 #
 # Kernel command line: kipc.root=DIR (project tree on the host),
-# kipc.job=check|run|shell|bench, kipc.tests=a,b,c, kipc.args=p=v,p=v,
+# kipc.job=check|fault|run|shell|bench, kipc.tests=a,b,c, kipc.args=p=v,p=v,
 # kipc.env=K=V,K=V.
 
 PATH=/bin:/sbin

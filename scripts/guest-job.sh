@@ -1,13 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the test VM, in a chroot of the host root, with kipc loaded.
-# Usage: guest-job.sh check|run|shell|bench
+# Usage: guest-job.sh check|fault|run|shell|bench
 #
 # check: runs each selftest binary (KIPC_TESTS, in order) under a time-out,
 # shows its KTAP output and then one line
 #   # kipc-runner: NAME exit=RC pass=N fail=N skip=N
 # which the host adds up. A binary that fails without saying which test
 # failed, or runs no test at all, counts as one failure.
+#
+# fault: the same, after setting failslab and fail_page_alloc in debugfs to
+# fail KIPC_FAULT_PROBABILITY percent (default 10) of the allocations of
+# tasks that set their make-it-fail (stress_test does, with
+# KIPC_STRESS_FAULTS=1). fault_test aims its own failures (fail-nth).
 set -u
 cd "$KIPC_ROOT" || exit 1
 
@@ -46,8 +51,38 @@ run_selftests() {
 	return $status
 }
 
+fault_setup() {
+	local d dbg=/sys/kernel/debug p=${KIPC_FAULT_PROBABILITY:-10}
+
+	[ -d $dbg/failslab ] || mount -t debugfs debugfs $dbg || return 1
+	for d in $dbg/failslab $dbg/fail_page_alloc; do
+		if [ ! -d $d ]; then
+			echo "fault: no $d (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC)"
+			return 1
+		fi
+		# Only tasks with make-it-fail, sleeping allocations too, and
+		# quietly: verbose prints a stack, which reads as a warning.
+		echo Y >$d/task-filter
+		echo N >$d/ignore-gfp-wait
+		echo 0 >$d/verbose
+		echo 1 >$d/interval
+		echo 0 >$d/space
+		echo -1 >$d/times
+		echo "$p" >$d/probability
+	done
+	echo N >$dbg/failslab/cache-filter
+	echo 0 >$dbg/fail_page_alloc/min-order
+	echo N >$dbg/fail_page_alloc/ignore-gfp-highmem
+	echo "fault: failslab and fail_page_alloc fail $p% of make-it-fail tasks' allocations"
+	export KIPC_STRESS_FAULTS=1
+}
+
 case ${1:-check} in
 check)
+	run_selftests
+	;;
+fault)
+	fault_setup || exit 1
 	run_selftests
 	;;
 run)

@@ -3,7 +3,7 @@
 # Boot Debian's kernel under QEMU, load kipc.ko and run a job in the VM
 # (see guest-init.sh and guest-job.sh), with a hard time-out on the host.
 #
-#   qemu-run.sh --kver KVER --job check|run|shell|bench [--tests "a b"]
+#   qemu-run.sh --kver KVER --job check|fault|run|shell|bench [--tests "a b"]
 #               [--timeout SECONDS] [--interactive] [--kernel IMAGE]
 #
 # --kernel boots IMAGE instead of /boot/vmlinuz-KVER (the debug kernel).
@@ -11,7 +11,7 @@
 # TCG by default (nested KVM hangs on our machines); KIPC_KVM=1 opts in to
 # KVM. KIPC_ARGS="p=v ..." passes module parameters, KIPC_ENV="K=V ..."
 # environment variables to the job. The serial console is
-# saved in build/vm-JOB.log. For `check` the last line is
+# saved in build/vm-JOB.log. For `check` and `fault` the last line is
 # "N passed, N failed, N skipped" and the exit status is non-zero on any
 # failure, kernel warning, oops, bad taint or time-out.
 set -u
@@ -89,7 +89,7 @@ if grep -aqE 'Kernel panic|WARNING:|BUG:|Oops|UBSAN:|unreferenced object' "$log"
 	status=1
 fi
 
-if [ "$job" = check ]; then
+if [ "$job" = check ] || [ "$job" = fault ]; then
 	read -r pass fail skip < <(awk '/^# kipc-runner: .* exit=/ {
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); n[kv[1]] += kv[2] }
 	} END { print n["pass"] + 0, n["fail"] + 0, n["skip"] + 0 }' "$log")

@@ -11,12 +11,22 @@
  *   msg0:  2 senders of typed messages, 3 receivers (type 1, types <= 2, any)
  *   shm0 + sem0 (a mutex): 3 processes incrementing a shared counter
  *   sem1 (a counter from 0): 1 producer, 2 consumers
+ *
+ * With KIPC_STRESS_FAULTS=1 (`make fault`, on the debug kernel, whose
+ * fault job sets failslab and fail_page_alloc to fail a share of the
+ * allocations of tasks with make-it-fail) every process sets its
+ * make-it-fail once set up, and one more process keeps opening pipe0,
+ * msg0, sem0 and shm0 and mapping shm0. ENOMEM (and a short write, which
+ * the pipe1 writer then makes with 5000-byte writes) is retried and
+ * counted; any other error, and every exactly-once check, is as without
+ * faults; and some ENOMEM must have come.
  */
 
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
@@ -36,6 +46,27 @@ struct record {
 	char payload[PIPE_BUF - 12];
 };
 
+/* What fault mode counts: ENOMEM by operation, and short pipe writes. */
+enum fault_kind {
+	F_PIPE_WRITE,
+	F_PIPE_SHORT,
+	F_PIPE_RESIZE,
+	F_MSG_SEND,
+	F_OPEN_PIPE,
+	F_OPEN_MSG,
+	F_OPEN_SEM,
+	F_OPEN_SHM,
+	F_SHM_MMAP,
+	F_SHM_MUNMAP,
+	NR_FAULT_KINDS
+};
+
+static const char *const fault_names[NR_FAULT_KINDS] = {
+	"pipe write ENOMEM", "pipe write short", "pipe resize", "msg send",
+	"open pipe",	     "open msg",	 "open sem",	"open shm",
+	"shm mmap",	     "shm munmap",
+};
+
 struct text {
 	uint32_t sender;
 	uint32_t seq;
@@ -53,11 +84,16 @@ struct stats {
 	uint64_t stream_sent, stream_received, resizes;
 	uint64_t increments[COUNTERS];
 	uint64_t produced, consumed[CONSUMERS];
+	uint64_t faults[NR_FAULT_KINDS];
 	uint64_t bad;
 };
 
 static struct stats *st;
 static unsigned long long deadline;
+
+/* KIPC_STRESS_FAULTS: fault mode; the process's make-it-fail, when set. */
+static int faults;
+static int fail_fd = -1;
 
 /* Pipe ends opened by the parent and inherited; each role keeps its own. */
 enum { P0R, P0W, P1R, P1W, NR_ENDS };
@@ -83,6 +119,42 @@ static void bad(void)
 	__atomic_add_fetch(&st->bad, 1, __ATOMIC_SEQ_CST);
 }
 
+static void fault(enum fault_kind kind)
+{
+	__atomic_add_fetch(&st->faults[kind], 1, __ATOMIC_SEQ_CST);
+}
+
+/* Is this error an injected allocation failure, to be counted and retried? */
+static int injected(enum fault_kind kind)
+{
+	if (!faults || errno != ENOMEM)
+		return 0;
+	fault(kind);
+	return 1;
+}
+
+/*
+ * In fault mode, once a process is set up: from now on its allocations may
+ * fail. Its memory is locked first, so that no page fault in a copy to or
+ * from user space takes a failure and makes it EFAULT.
+ */
+static void fault_arm(void)
+{
+	if (!faults)
+		return;
+	fail_fd = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) || fail_fd < 0 ||
+	    write(fail_fd, "1", 1) != 1)
+		bad();
+}
+
+/* Before exit: done. */
+static void fault_disarm(void)
+{
+	if (fail_fd >= 0 && pwrite(fail_fd, "0", 1, 0) != 1)
+		bad();
+}
+
 static uint32_t checksum(const unsigned char *p, size_t n, uint32_t seed)
 {
 	while (n--)
@@ -95,14 +167,20 @@ static void pipe_writer(int w)
 	int fd = keep(P0W);
 	struct record rec;
 	uint32_t seq;
+	ssize_t n;
 
+	fault_arm();
 	for (seq = 0; running() && seq < MAX_SEQ; seq++) {
 		rec.writer = w;
 		rec.seq = seq;
 		memset(rec.payload, (char)(seq + w), sizeof(rec.payload));
 		rec.sum = checksum((unsigned char *)rec.payload,
 				   sizeof(rec.payload), seq);
-		if (write(fd, &rec, sizeof(rec)) != sizeof(rec)) {
+		/* A record is atomic: all of it, or ENOMEM and nothing. */
+		while ((n = write(fd, &rec, sizeof(rec))) < 0 &&
+		       injected(F_PIPE_WRITE))
+			;
+		if (n != sizeof(rec)) {
 			bad();
 			break;
 		}
@@ -118,6 +196,7 @@ static void pipe_reader(int unused)
 	struct record rec;
 	ssize_t n;
 
+	fault_arm();
 	while ((n = read(fd, &rec, sizeof(rec))) > 0) {
 		if (n != sizeof(rec) || rec.writer >= PIPE_WRITERS ||
 		    rec.seq >= MAX_SEQ ||
@@ -140,19 +219,30 @@ static unsigned char stream_byte(uint64_t pos)
 	return (unsigned char)(pos * 131 + (pos >> 9));
 }
 
+/*
+ * Writes of 777 bytes; in fault mode of 5000, more than PIPE_BUF, so that
+ * a write that gets a page and then no more can come back short. What a
+ * short or failed write did not take is written again.
+ */
 static void stream_writer(int unused)
 {
+	size_t len = faults ? 5000 : 777;
 	int fd = keep(P1W);
-	unsigned char buf[777];
+	unsigned char buf[5000];
 	uint64_t pos = 0;
 	size_t i;
 	ssize_t n;
 
+	fault_arm();
 	while (running()) {
-		for (i = 0; i < sizeof(buf); i++)
+		for (i = 0; i < len; i++)
 			buf[i] = stream_byte(pos + i);
-		n = write(fd, buf, sizeof(buf));
-		if (n != sizeof(buf)) {
+		n = write(fd, buf, len);
+		if (n > 0 && n < (ssize_t)len && faults) {
+			fault(F_PIPE_SHORT);
+		} else if (n < 0 && injected(F_PIPE_WRITE)) {
+			continue;
+		} else if (n != (ssize_t)len) {
 			bad();
 			break;
 		}
@@ -169,6 +259,7 @@ static void stream_reader(int unused)
 	uint64_t pos = 0;
 	ssize_t n, i;
 
+	fault_arm();
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (i = 0; i < n; i++)
 			if (buf[i] != stream_byte(pos + i)) {
@@ -187,10 +278,11 @@ static void resizer(int unused)
 	int fd = keep(P1R);
 	unsigned int i = 0;
 
+	fault_arm();
 	while (running()) {
 		if (!ioctl(fd, KIPC_PIPE_SET_SIZE, &sizes[i++ % 5]))
 			st->resizes++;
-		else if (errno != EBUSY)
+		else if (errno != EBUSY && !injected(F_PIPE_RESIZE))
 			bad();
 		usleep(2000);
 	}
@@ -204,6 +296,7 @@ static void msg_sender(int s)
 	struct text t;
 	uint32_t seq;
 
+	fault_arm();
 	for (seq = 0; running() && seq < MAX_SEQ; seq++) {
 		t.sender = s;
 		t.seq = seq;
@@ -216,6 +309,8 @@ static void msg_sender(int s)
 		m.timeout_ns = 100000000;
 		m.flags = 0;
 		while (ioctl(fd, KIPC_MSG_SEND, &m)) {
+			if (injected(F_MSG_SEND))
+				continue;
 			if (errno != ETIMEDOUT || !running()) {
 				if (errno != ETIMEDOUT)
 					bad();
@@ -262,6 +357,7 @@ static void msg_receiver(int r)
 	static const long long selectors[MSG_RECEIVERS] = { 1, -2, 0 };
 	int fd = kipc_open("msg0", O_RDWR);
 
+	fault_arm();
 	while (running())
 		msg_take(fd, selectors[r], 100000000);
 	close(fd);
@@ -280,6 +376,7 @@ static void counter(int c)
 		bad();
 		return;
 	}
+	fault_arm();
 	while (running()) {
 		if (ioctl(sem, KIPC_SEM_P, &op)) {
 			bad();
@@ -302,6 +399,7 @@ static void producer(int unused)
 	struct kipc_sem_op v = { .count = 1 };
 	int fd = kipc_open("sem1", O_RDWR);
 
+	fault_arm();
 	while (running()) {
 		if (ioctl(fd, KIPC_SEM_V, &v)) {
 			bad();
@@ -319,6 +417,7 @@ static void consumer(int c)
 	struct kipc_sem_op p = { .count = 1, .timeout_ns = 50000000 };
 	int fd = kipc_open("sem1", O_RDWR);
 
+	fault_arm();
 	while (running()) {
 		if (!ioctl(fd, KIPC_SEM_P, &p))
 			st->consumed[c]++;
@@ -326,6 +425,55 @@ static void consumer(int c)
 			bad();
 	}
 	close(fd);
+}
+
+/* Map shm0 through @fd, read it, unmap it. */
+static void map_shm(int fd)
+{
+	uint64_t *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED) {
+		if (!injected(F_SHM_MMAP))
+			bad();
+		return;
+	}
+	/* The first touch of the page, in this process, under faults. */
+	(void)__atomic_load_n(p, __ATOMIC_RELAXED);
+	while (munmap(p, 4096)) {
+		if (!injected(F_SHM_MUNMAP)) {
+			bad();
+			break;
+		}
+	}
+}
+
+/*
+ * Fault mode only: open every kind of node in use and map shm0, again and
+ * again, so that failed opens and mappings meet the traffic above.
+ */
+static void opener(int unused)
+{
+	static const char *const nodes[] = { "pipe0", "msg0", "sem0", "shm0" };
+	unsigned int k;
+	int fd;
+
+	fault_arm();
+	while (running()) {
+		for (k = 0; k < 4; k++) {
+			/* pipe0 as a reader that never reads: never blocks. */
+			fd = kipc_open(nodes[k],
+				       (k ? O_RDWR : O_RDONLY) | O_NONBLOCK);
+			if (fd < 0) {
+				if (!injected(F_OPEN_PIPE + k))
+					bad();
+				continue;
+			}
+			if (k == 3)
+				map_shm(fd);
+			close(fd);
+		}
+		usleep(1000);
+	}
 }
 
 /* Roles that touch no pipe drop all the inherited ends. */
@@ -338,6 +486,7 @@ static pid_t spawn(void (*fn)(int), int arg)
 		    fn != stream_writer && fn != stream_reader && fn != resizer)
 			keep(NR_ENDS);
 		fn(arg);
+		fault_disarm();
 		_exit(0);
 	}
 	return pid;
@@ -362,7 +511,7 @@ TEST_F_TIMEOUT(stress, all_devices_at_once, 86400)
 {
 	const char *env = getenv("KIPC_STRESS_SECONDS");
 	int seconds = env ? atoi(env) : 30;
-	uint64_t pipe_total = 0, msg_total = 0, sum, consumed = 0;
+	uint64_t pipe_total = 0, msg_total = 0, sum, consumed = 0, nfaults = 0;
 	int pipe_bad = 0, msg_bad = 0, i, j, n = 0, status;
 	struct kipc_sem_info info;
 	__s64 zero = 0, one = 1;
@@ -375,6 +524,10 @@ TEST_F_TIMEOUT(stress, all_devices_at_once, 86400)
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, st);
 	signal(SIGPIPE, SIG_IGN);
+	env = getenv("KIPC_STRESS_FAULTS");
+	faults = env && atoi(env) > 0;
+	if (faults && access("/proc/self/make-it-fail", F_OK))
+		SKIP(return, "KIPC_STRESS_FAULTS needs CONFIG_FAULT_INJECTION");
 
 	/* sem0 is a mutex, sem1 counts from 0, the shm counter starts at 0. */
 	fd = kipc_open("sem0", O_RDWR);
@@ -396,7 +549,8 @@ TEST_F_TIMEOUT(stress, all_devices_at_once, 86400)
 		fcntl(ends[i], F_SETFL, 0);
 	}
 
-	TH_LOG("stressing every device for %d s", seconds);
+	TH_LOG("stressing every device for %d s%s", seconds,
+	       faults ? ", failing allocations" : "");
 	deadline = kipc_now_ns() + seconds * 1000000000ULL;
 	for (i = 0; i < PIPE_WRITERS; i++)
 		pids[n++] = spawn(pipe_writer, i);
@@ -414,6 +568,8 @@ TEST_F_TIMEOUT(stress, all_devices_at_once, 86400)
 	pids[n++] = spawn(producer, 0);
 	for (i = 0; i < CONSUMERS; i++)
 		pids[n++] = spawn(consumer, i);
+	if (faults)
+		pids[n++] = spawn(opener, 0);
 	keep(NR_ENDS);
 
 	for (i = 0; i < n; i++) {
@@ -466,6 +622,11 @@ TEST_F_TIMEOUT(stress, all_devices_at_once, 86400)
 	       (long long)info.value);
 	TH_LOG("bad records, checksums or errors: %llu",
 	       (unsigned long long)st->bad);
+	for (i = 0; faults && i < NR_FAULT_KINDS; i++) {
+		TH_LOG("injected failures: %s: %llu", fault_names[i],
+		       (unsigned long long)st->faults[i]);
+		nfaults += st->faults[i];
+	}
 
 	EXPECT_EQ(0, st->bad);
 	EXPECT_EQ(0, pipe_bad);
@@ -475,6 +636,9 @@ TEST_F_TIMEOUT(stress, all_devices_at_once, 86400)
 	EXPECT_LT(0, msg_total);
 	EXPECT_EQ(sum, *value);
 	EXPECT_EQ(st->produced, consumed + info.value);
+	/* Fault mode that failed nothing tested nothing: no debugfs set-up? */
+	if (faults)
+		EXPECT_LT(0, nfaults);
 	munmap(value, 4096);
 	close(shm);
 }
