@@ -619,6 +619,7 @@ static bool kipc_msgq_hand_off(struct kipc_msgq *q, struct kipc_msgq_msg *m,
 static unsigned int kipc_msgq_waiters(struct kipc_msgq *q)
 {
 	lockdep_assert_held(&q->lock);
+	/* No barrier needed: @lock orders this against kipc_msgq_poll(). */
 	return (waitqueue_active(&q->poll_wait) ? KIPC_MSGQ_POLLERS : 0) |
 	       (q->nr_senders ? KIPC_MSGQ_SENDERS : 0);
 }
@@ -706,6 +707,7 @@ static ktime_t *kipc_msgq_deadline(ktime_t *expires, u64 timeout_ns)
  */
 static int kipc_msgq_wait_space(struct kipc_msgq *q,
 				const struct kipc_msgq_snd *snd, bool *waited)
+	__must_hold(&q->lock)
 {
 	struct kipc_msgq_sender s = { .size = snd->size };
 	struct kipc_msgq_space sp;
@@ -910,9 +912,8 @@ static struct kipc_msgq_msg *kipc_msgq_wait_msg(struct kipc_msgq *q,
  * would take the message with us, a consumed message goes back where it
  * was (or to the next waiter that wants it): nothing is lost.
  */
-static long kipc_msgq_recv_taken(struct kipc_msgq *q,
-				  struct kipc_msgq_rcv *rcv,
-				  struct kipc_msgq_msg *m)
+static long kipc_msgq_recv_taken(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv,
+				 struct kipc_msgq_msg *m)
 {
 	u64 n = kipc_msgq_copy_len(rcv, m);
 	struct task_struct *later = NULL;

@@ -226,7 +226,7 @@ static void kipc_sem_wake(struct kipc_sem *sem, struct kipc_sem_wake *wk)
  * waiter giving up takes it again.
  */
 static int kipc_sem_wait(struct kipc_sem *sem, struct kipc_sem_waiter *w,
-			 ktime_t *expires)
+			 ktime_t *expires) __releases(&sem->lock)
 {
 	struct kipc_sem_wake wk = {};
 	bool timed_out = false;
@@ -245,6 +245,7 @@ static int kipc_sem_wait(struct kipc_sem *sem, struct kipc_sem_waiter *w,
 		if (timed_out || signal_pending(current))
 			break;
 		set_current_state(TASK_INTERRUPTIBLE);
+		/* Granted since the wake-up: as above, pairs with the release. */
 		if (smp_load_acquire(&w->granted)) {
 			__set_current_state(TASK_RUNNING);
 			return 0;
