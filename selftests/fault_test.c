@@ -173,18 +173,6 @@ static int file_read(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int file_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
 static void knob_path(char *buf, size_t len, const char *file)
 {
 	snprintf(buf, len, DEBUGFS "/%s", file);
@@ -390,7 +378,7 @@ FIXTURE_SETUP(fault)
 	self->configured = true;
 	for (i = 0; i < NR_KNOBS; i++) {
 		knob_path(path, sizeof(path), knobs[i].file);
-		ASSERT_EQ(0, file_write(path, knobs[i].val[idx]));
+		ASSERT_EQ(0, kipc_write_file(path, knobs[i].val[idx]));
 	}
 
 	nth_fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
@@ -452,7 +440,7 @@ FIXTURE_TEARDOWN(fault)
 		pwrite(nth_fd, "0", 1, 0);
 	for (i = 0; self->configured && i < NR_KNOBS; i++) {
 		knob_path(path, sizeof(path), knobs[i].file);
-		EXPECT_EQ(0, file_write(path, self->saved[i]));
+		EXPECT_EQ(0, kipc_write_file(path, self->saved[i]));
 	}
 	munlockall();
 

@@ -160,6 +160,19 @@ static inline long long kipc_proc(const char *table, const char *node,
 	return kipc_proc_get(table, node, col, &v) ? LLONG_MIN : v;
 }
 
+/* Write @text to the file at @path (sysfs, debugfs, cgroupfs): 0 or -1. */
+static inline int kipc_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
 /* In a child: become an unprivileged user with no capabilities. */
 static inline int kipc_drop_privileges(void)
 {

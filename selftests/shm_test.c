@@ -404,18 +404,6 @@ TEST_F(seg, readonly_attach_store_faults)
 	EXPECT_EQ(0, seg_detach(p, variant->kipc));
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 /* The "shmem" line of @cg's memory.stat, in bytes, or -1. */
 static long long cg_shmem(const char *cg)
 {
@@ -452,7 +440,7 @@ TEST_F(seg, pages_charged_to_toucher_memory_cgroup)
 	mkdir(CG_ROOT, 0755);
 	if (mount("none", CG_ROOT, "cgroup2", 0, NULL) && errno != EBUSY)
 		SKIP(return, "cannot mount cgroup2: %s", strerror(errno));
-	if (write_file(CG_ROOT "/cgroup.subtree_control", "+memory")) {
+	if (kipc_write_file(CG_ROOT "/cgroup.subtree_control", "+memory")) {
 		umount(CG_ROOT);
 		SKIP(return, "no memory controller");
 	}
@@ -466,7 +454,7 @@ TEST_F(seg, pages_charged_to_toucher_memory_cgroup)
 		snprintf(pid_text, sizeof(pid_text), "%d", getpid());
 		snprintf(cg + strlen(cg), sizeof(cg) - strlen(cg),
 			 "/cgroup.procs");
-		if (write_file(cg, pid_text))
+		if (kipc_write_file(cg, pid_text))
 			_exit(1);
 		fill(p, SEG_SIZE, 1);
 		_exit(0);
