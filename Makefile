@@ -104,11 +104,16 @@ fuzz: all
 # The debug kernel (KASAN, lockdep, kmemleak, UBSAN, fault injection) is
 # built once into ~/.cache/kipc; kipc.ko is rebuilt against it, and again
 # against KVER by the next plain `make`.
+# KASAN and lockdep under TCG run the tests about ten times slower: each
+# test program gets DEBUG_TEST_TIMEOUT seconds, the whole VM DEBUG_VM_TIMEOUT.
+DEBUG_TEST_TIMEOUT ?= 1800
+DEBUG_VM_TIMEOUT ?= 7200
 check-debug: selftests user
 	@kdir=$$(scripts/debug-kernel.sh) && \
 	$(MAKE) -C $$kdir M=$(CURDIR)/kmod W=1 modules && \
+	KIPC_ENV="KIPC_TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) $(KIPC_ENV)" \
 	scripts/qemu-run.sh --kver debug --kernel $$kdir/arch/x86/boot/bzImage \
-		--timeout $(VM_TIMEOUT) --job check --tests "$(T)"
+		--timeout $(DEBUG_VM_TIMEOUT) --job check --tests "$(T)"
 
 # Fault injection on the debug kernel: fault_test fails each allocation of
 # each kipc operation in turn (fail-nth), then stress_test runs for
