@@ -8,6 +8,8 @@
 
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
 #include <linux/kipc.h>
@@ -135,6 +137,18 @@ unsigned int kipc_notify_count(struct kipc_notify_list *nl);
 /* procfs.c */
 int kipc_proc_init(struct kipc_node_set *sets, unsigned int nr_sets);
 void kipc_proc_exit(void);
+
+/*
+ * Wake @task, a waiter granted its units or handed its message, and drop
+ * the reference its waker took: the waiter may have returned already (it
+ * does not need the lock to see its grant), so only the reference keeps
+ * @task valid. Waking it then is a harmless spurious wake-up.
+ */
+static inline void kipc_wake_put(struct task_struct *task)
+{
+	wake_up_process(task);
+	put_task_struct(task);
+}
 
 /* Fetch a node's embedding struct from an open file. */
 #define kipc_file_node(file, type, member) \

@@ -553,21 +553,10 @@ static void kipc_msgq_wake_receiver(struct kipc_msgq *q,
 	q->nr_receivers--;
 	/* Pairs with smp_load_acquire() in kipc_msgq_wait_msg(). */
 	smp_store_release(&r->msg, m);
-	if (later) {
+	if (later)
 		*later = task;
-		return;
-	}
-	wake_up_process(task);
-	put_task_struct(task);
-}
-
-/* Wake the consumer a hand-off chose, now that @lock is dropped. */
-static void kipc_msgq_wake_later(struct task_struct *task)
-{
-	if (task) {
-		wake_up_process(task);
-		put_task_struct(task);
-	}
+	else
+		kipc_wake_put(task);
 }
 
 /*
@@ -577,7 +566,7 @@ static void kipc_msgq_wake_later(struct task_struct *task)
  * gets E2BIG and the search goes on, as in ipc/msg.c pipelined_send().
  * Returns true if a consumer took @m (the caller's reference goes with it);
  * the consumer is then in *@later (a reference), for the caller to wake
- * with kipc_msgq_wake_later() once @q->lock is dropped, as ipc/msg.c does
+ * with kipc_wake_put() once @q->lock is dropped, as ipc/msg.c does
  * with its wake_q: the woken task does not find the lock held.
  */
 static bool kipc_msgq_hand_off(struct kipc_msgq *q, struct kipc_msgq_msg *m,
@@ -821,7 +810,8 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 	}
 	waiters = kipc_msgq_waiters(q);
 	spin_unlock(&q->lock);
-	kipc_msgq_wake_later(later);
+	if (later)
+		kipc_wake_put(later);
 
 	if (queued)
 		kipc_msgq_wake_readers(q, waiters);
@@ -939,7 +929,8 @@ static long kipc_msgq_recv_taken(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv,
 		kipc_msgq_insert(q, m);
 	waiters = kipc_msgq_waiters(q);
 	spin_unlock(&q->lock);
-	kipc_msgq_wake_later(later);
+	if (later)
+		kipc_wake_put(later);
 	if (queued)
 		kipc_msgq_wake_readers(q, waiters);
 	return ret;

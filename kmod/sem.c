@@ -194,27 +194,19 @@ static void kipc_sem_serve(struct kipc_sem *sem, struct kipc_sem_wake *wk)
 		task = get_task_struct(w->task);
 		/* From here on @w may be gone: pairs with kipc_sem_wait(). */
 		smp_store_release(&w->granted, true);
-		if (!wk->first) {
+		if (!wk->first)
 			wk->first = task;
-		} else {
-			wake_up_process(task);
-			put_task_struct(task);
-		}
+		else
+			kipc_wake_put(task);
 	}
 	wk->ready = kipc_sem_ready(sem);
 }
 
-/*
- * After @sem->lock is dropped. The granted task may already have run on
- * (it saw @granted on a spurious wake-up); waking it again is harmless,
- * every sleep allows for spurious wake-ups.
- */
+/* After @sem->lock is dropped. */
 static void kipc_sem_wake(struct kipc_sem *sem, struct kipc_sem_wake *wk)
 {
-	if (wk->first) {
-		wake_up_process(wk->first);
-		put_task_struct(wk->first);
-	}
+	if (wk->first)
+		kipc_wake_put(wk->first);
 	if (wk->ready)
 		wake_up_interruptible_poll(&sem->poll_wait,
 					   EPOLLIN | EPOLLRDNORM);
