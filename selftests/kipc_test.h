@@ -241,6 +241,87 @@ static inline int kipc_read_result(int note, int ms, void *buf, size_t len)
 /* Has the child's operation finished within @ms? Fills *@r if so. */
 #define kipc_op_done(note, ms, r) kipc_read_result(note, ms, r, sizeof((r)[0]))
 
+/*
+ * Helper processes of the running test, which its fixture teardown kills
+ * and reaps with kipc_reap_kids(). Each test binary has its own list; in
+ * one that forks no helpers only these static inline functions refer to
+ * it, so neither gcc nor clang warns about it.
+ */
+#define KIPC_MAX_KIDS 16
+static pid_t kipc_kids[KIPC_MAX_KIDS];
+static int kipc_nr_kids;
+
+/* Put child @pid on the list: 0, or -1 if it is full (@pid is killed). */
+static inline int kipc_keep_kid(pid_t pid)
+{
+	if (kipc_nr_kids == KIPC_MAX_KIDS) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	kipc_kids[kipc_nr_kids++] = pid;
+	return 0;
+}
+
+/* Take @pid off the list, once the test has reaped it itself. */
+static inline void kipc_forget_kid(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < kipc_nr_kids; i++)
+		if (kipc_kids[i] == pid)
+			kipc_kids[i] = kipc_kids[--kipc_nr_kids];
+}
+
+/* For the teardown: kill and reap every child still on the list. */
+static inline void kipc_reap_kids(void)
+{
+	while (kipc_nr_kids) {
+		kill(kipc_kids[--kipc_nr_kids], SIGKILL);
+		waitpid(kipc_kids[kipc_nr_kids], NULL, 0);
+	}
+}
+
+/*
+ * Run the statements after @note in a helper from kipc_fork_kid(), put on
+ * the list. They fill `r`, a zeroed `struct op_result`, which the child
+ * sends back on a pipe whose read end is stored in @note (see
+ * kipc_op_done()). struct op_result is the test's own, not one from here:
+ * what a child reports differs (msg_test's carries the received message),
+ * and only CHILD_OP() below needs fields of it, .ret and .err.
+ */
+#define KIPC_CHILD(note, ...)                                 \
+	do {                                                  \
+		int __p[2];                                   \
+		pid_t __pid;                                  \
+		ASSERT_EQ(0, pipe(__p));                      \
+		__pid = kipc_fork_kid();                      \
+		ASSERT_GE(__pid, 0);                          \
+		if (__pid == 0) {                             \
+			struct op_result r;                   \
+			memset(&r, 0, sizeof(r));             \
+			close(__p[0]);                        \
+			__VA_ARGS__;                          \
+			if (write(__p[1], &r, sizeof(r)) < 0) \
+				_exit(1);                     \
+			_exit(0);                             \
+		}                                             \
+		close(__p[1]);                                \
+		ASSERT_EQ(0, kipc_keep_kid(__pid));           \
+		(note) = __p[0];                              \
+	} while (0)
+
+/*
+ * Run @expr in a helper, which sends back its value and errno (.ret and
+ * .err of the test's struct op_result) on @note; its pid in @pid. @expr
+ * runs where the child's `r` hides any `r` of the test: it must not use one.
+ */
+#define CHILD_OP(pid, note, expr)                                \
+	do {                                                     \
+		KIPC_CHILD(note, r.ret = (expr); r.err = errno); \
+		(pid) = kipc_kids[kipc_nr_kids - 1];             \
+	} while (0)
+
 /* Block @sig, so that it stays pending for kipc_take_signal(). */
 static inline void kipc_block_signal(int sig)
 {

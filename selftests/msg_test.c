@@ -38,42 +38,12 @@ struct op_result {
 	char text[TEXT_MAX];
 };
 
-/* Children of the running test, killed and reaped by its teardown. */
-static pid_t kids[16];
-static int nr_kids;
-
-static void reap_kids(void)
-{
-	while (nr_kids) {
-		kill(kids[--nr_kids], SIGKILL);
-		waitpid(kids[nr_kids], NULL, 0);
-	}
-}
-
 /*
  * Run the statements after @note in a child, which fills `struct op_result
- * r` and sends it back on a pipe whose read end is stored in @note.
+ * r` and sends it back on a pipe whose read end is stored in @note. The
+ * child of the test's first CHILD() is kipc_kids[0].
  */
-#define CHILD(note, ...)                                      \
-	do {                                                  \
-		int __p[2];                                   \
-		pid_t __pid;                                  \
-		ASSERT_EQ(0, pipe(__p));                      \
-		__pid = fork();                               \
-		ASSERT_GE(__pid, 0);                          \
-		if (__pid == 0) {                             \
-			struct op_result r;                   \
-			memset(&r, 0, sizeof(r));             \
-			close(__p[0]);                        \
-			__VA_ARGS__;                          \
-			if (write(__p[1], &r, sizeof(r)) < 0) \
-				_exit(1);                     \
-			_exit(0);                             \
-		}                                             \
-		kids[nr_kids++] = __pid;                      \
-		close(__p[1]);                                \
-		(note) = __p[0];                              \
-	} while (0)
+#define CHILD(note, ...) KIPC_CHILD(note, __VA_ARGS__)
 
 static int set_limits(int fd, unsigned long long qbytes,
 		      unsigned long long msgmax)
@@ -191,7 +161,7 @@ FIXTURE_TEARDOWN(msg)
 {
 	int fd;
 
-	reap_kids();
+	kipc_reap_kids();
 	if (self->fd >= 0)
 		close(self->fd);
 	if (!kipc_loaded())
@@ -494,9 +464,9 @@ TEST_F(msg, sender_pid_is_reported)
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	ASSERT_EQ(0, r.ret);
 	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), 0, &m));
-	EXPECT_EQ((__u32)kids[0], m.pid);
+	EXPECT_EQ((__u32)kipc_kids[0], m.pid);
 	info = qinfo(self->fd);
-	EXPECT_EQ((__u32)kids[0], info.lspid);
+	EXPECT_EQ((__u32)kipc_kids[0], info.lspid);
 	EXPECT_EQ((__u32)getpid(), info.lrpid);
 }
 
@@ -1390,7 +1360,7 @@ TEST_F(msg, recv_blocks_until_matching_send)
 	EXPECT_EQ(4ULL, r.m.size);
 	EXPECT_EQ(0, memcmp(r.text, "five", 4));
 	EXPECT_EQ((__u32)getpid(), r.m.pid);
-	EXPECT_EQ((__u32)kids[0], qinfo(self->fd).lrpid);
+	EXPECT_EQ((__u32)kipc_kids[0], qinfo(self->fd).lrpid);
 	EXPECT_EQ(1ULL, qinfo(self->fd).received - self->start.received);
 }
 
@@ -1536,7 +1506,7 @@ TEST_F(msg, requeued_message_keeps_its_place)
 	CHILD(note, r.ret = kipc_msg_recv(fd, 3, bad, 8, 0, &r.m);
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, outrank(kids[0]));
+	ASSERT_EQ(0, outrank(kipc_kids[0]));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "1st", 3, 0));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "2nd", 3, 0));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "oth", 3, 0));
@@ -1567,13 +1537,13 @@ TEST_F(msg, killed_receiver_gives_handed_message_back)
 
 	CHILD(note, r.ret = kipc_msg_recv(fd, 3, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, outrank(kids[0]));
+	ASSERT_EQ(0, outrank(kipc_kids[0]));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "kept", 4, 0));
 	/* Handed over, not queued. */
 	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
-	ASSERT_EQ(0, kill(kids[0], SIGKILL));
-	ASSERT_EQ(kids[0], waitpid(kids[0], NULL, 0));
-	nr_kids = 0;
+	ASSERT_EQ(0, kill(kipc_kids[0], SIGKILL));
+	ASSERT_EQ(kipc_kids[0], waitpid(kipc_kids[0], NULL, 0));
+	kipc_forget_kid(kipc_kids[0]);
 	close(note);
 	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
 	EXPECT_EQ(0ULL, qinfo(self->fd).received - self->start.received);
@@ -1660,7 +1630,7 @@ TEST_F(msg, recv_signal_eintr)
 	      r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m);
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
+	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EINTR, r.err);
@@ -1677,7 +1647,7 @@ TEST_F(msg, recv_timed_signal_eintr)
 				  60000000000ULL, &r.m);
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
+	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(EINTR, r.err);
 }
@@ -1691,9 +1661,9 @@ TEST_F(msg, recv_survives_stop_and_continue)
 	CHILD(note, r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m);
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, kill(kids[0], SIGSTOP));
+	ASSERT_EQ(0, kill(kipc_kids[0], SIGSTOP));
 	ASSERT_EQ(0, wait_col("rwait", 0));
-	ASSERT_EQ(0, kill(kids[0], SIGCONT));
+	ASSERT_EQ(0, kill(kipc_kids[0], SIGCONT));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1709,7 +1679,7 @@ TEST_F(msg, read_signal_eintr_without_restart)
 	CHILD(note, handle(SIGUSR1, 0); r.ret = read(fd, r.text, TEXT_MAX);
 	      r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
+	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EINTR, r.err);
@@ -1726,7 +1696,7 @@ TEST_F(msg, read_signal_restarts_with_sa_restart)
 	CHILD(note, handle_with(SIGUSR1, note_signal, SA_RESTART);
 	      r.ret = read(fd, r.text, TEXT_MAX); r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
+	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
 	/* The handler ran, so the read was interrupted; it waits again. */
 	ASSERT_EQ(1, read(hp[0], &c, 1));
 	ASSERT_EQ(0, wait_col("rwait", 1));
@@ -1786,7 +1756,7 @@ TEST_F(msg, send_signal_eintr)
 	CHILD(note, handle(SIGUSR1, SA_RESTART);
 	      r.ret = kipc_msg_send(fd, 1, NULL, 0, 0); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
-	ASSERT_EQ(0, kill(kids[0], SIGUSR1));
+	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EINTR, r.err);
@@ -1909,7 +1879,7 @@ TEST_F(msg, sender_wakeup_passed_on_when_space_taken)
 	ASSERT_EQ(0, wait_col("swait", 1));
 	CHILD(ns, r.ret = kipc_msg_send(fd, 4, big, 10, 0));
 	ASSERT_EQ(0, wait_col("swait", 2));
-	ASSERT_EQ(0, outrank(kids[0]));
+	ASSERT_EQ(0, outrank(kipc_kids[0]));
 	ASSERT_EQ(0, kipc_msg_recv(self->fd, 2, big, sizeof(big), 0, NULL));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 5, big, 50, KIPC_NOWAIT));
 	ASSERT_EQ(1, kipc_op_done(ns, 10000, &rs));

@@ -25,44 +25,6 @@ struct op_result {
 	int err;
 };
 
-/* Children of the running test, killed and reaped by its teardown. */
-static pid_t kids[16];
-static int nr_kids;
-
-static void reap_kids(void)
-{
-	while (nr_kids) {
-		kill(kids[--nr_kids], SIGKILL);
-		waitpid(kids[nr_kids], NULL, 0);
-	}
-}
-
-/*
- * Run @expr in a child process, which sends back its value and errno on a
- * pipe whose read end is stored in @note. Teardown reaps the child.
- */
-#define CHILD_OP(pid, note, expr)                                 \
-	do {                                                      \
-		int __p[2];                                       \
-		pid_t __pid;                                      \
-		ASSERT_EQ(0, pipe(__p));                          \
-		__pid = fork();                                   \
-		ASSERT_GE(__pid, 0);                              \
-		kids[nr_kids++] = __pid;                          \
-		if (__pid == 0) {                                 \
-			struct op_result __r;                     \
-			close(__p[0]);                            \
-			__r.ret = (expr);                         \
-			__r.err = errno;                          \
-			if (write(__p[1], &__r, sizeof(__r)) < 0) \
-				_exit(1);                         \
-			_exit(0);                                 \
-		}                                                 \
-		close(__p[1]);                                    \
-		(note) = __p[0];                                  \
-		(pid) = __pid;                                    \
-	} while (0)
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -161,7 +123,7 @@ FIXTURE_TEARDOWN(pipe)
 {
 	int fd;
 
-	reap_kids();
+	kipc_reap_kids();
 	if (self->rd >= 0)
 		close(self->rd);
 	if (self->wr >= 0)
@@ -997,7 +959,7 @@ FIXTURE_TEARDOWN(kipc_pipe)
 {
 	__u32 size = DEFAULT_SIZE;
 
-	reap_kids();
+	kipc_reap_kids();
 	EXPECT_EQ(0, ioctl(self->fd, KIPC_PIPE_SET_SIZE, &size));
 	close(self->fd);
 }

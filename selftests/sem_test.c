@@ -41,53 +41,6 @@ struct op_result {
 	int err;
 };
 
-/* Children of the running test, killed and reaped by its teardown. */
-static pid_t kids[16];
-static int nr_kids;
-
-static void reap_kids(void)
-{
-	while (nr_kids) {
-		kill(kids[--nr_kids], SIGKILL);
-		waitpid(kids[nr_kids], NULL, 0);
-	}
-}
-
-static void forget_kid(pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < nr_kids; i++)
-		if (kids[i] == pid)
-			kids[i] = kids[--nr_kids];
-}
-
-/*
- * Run @expr in a child process, which sends back its value and errno on a
- * pipe whose read end is stored in @note. Teardown reaps the child.
- */
-#define CHILD_OP(pid, note, expr)                                 \
-	do {                                                      \
-		int __p[2];                                       \
-		pid_t __pid;                                      \
-		ASSERT_EQ(0, pipe(__p));                          \
-		__pid = kipc_fork_kid();                          \
-		ASSERT_GE(__pid, 0);                              \
-		if (__pid == 0) {                                 \
-			struct op_result __r;                     \
-			close(__p[0]);                            \
-			__r.ret = (expr);                         \
-			__r.err = errno;                          \
-			if (write(__p[1], &__r, sizeof(__r)) < 0) \
-				_exit(1);                         \
-			_exit(0);                                 \
-		}                                                 \
-		kids[nr_kids++] = __pid;                          \
-		close(__p[1]);                                    \
-		(note) = __p[0];                                  \
-		(pid) = __pid;                                    \
-	} while (0)
-
 /*
  * Exit status of @pid, or -1 if it did not exit normally. Not
  * kipc_wait_exit(): only a reaped @pid leaves the teardown's list.
@@ -98,7 +51,7 @@ static int wait_exit(pid_t pid)
 
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
-	forget_kid(pid);
+	kipc_forget_kid(pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -269,7 +222,7 @@ static pid_t spawn_holder(struct __test_metadata *_metadata,
 	}
 	close(ready[1]);
 	if (pid > 0)
-		kids[nr_kids++] = pid;
+		ASSERT_EQ(0, kipc_keep_kid(pid));
 	EXPECT_EQ(1, read(ready[0], &c, 1));
 	close(ready[0]);
 	return pid;
@@ -363,7 +316,7 @@ FIXTURE_SETUP(both)
 
 FIXTURE_TEARDOWN(both)
 {
-	reap_kids();
+	kipc_reap_kids();
 	if (variant->kipc) {
 		EXPECT_EQ(0, wait_waiters(&self->b, 0));
 		EXPECT_EQ(0, sem_setval(self->b.fd, self->saved));
@@ -735,7 +688,7 @@ TEST_F_TIMEOUT(both, mutex_guards_shared_counter, 280)
 			}
 			_exit(0);
 		}
-		kids[nr_kids++] = pid[i];
+		ASSERT_EQ(0, kipc_keep_kid(pid[i]));
 	}
 	for (i = 0; i < WORKERS; i++)
 		EXPECT_EQ(0, wait_exit(pid[i]));
@@ -770,7 +723,7 @@ static void producer_consumer(struct __test_metadata *_metadata,
 		ASSERT_GE(cons, 0);
 		if (cons == 0)
 			_exit(be_p(b, 1, 0, 0) ? 1 : strcmp(buf, msg) ? 2 : 0);
-		kids[nr_kids++] = cons;
+		ASSERT_EQ(0, kipc_keep_kid(cons));
 		/* It waits, and has not seen anything. */
 		ASSERT_EQ(0, wait_waiters(b, 1));
 	}
@@ -780,7 +733,7 @@ static void producer_consumer(struct __test_metadata *_metadata,
 		memcpy(buf, msg, sizeof(msg));
 		_exit(be_v(b, 1) ? 1 : 0);
 	}
-	kids[nr_kids++] = prod;
+	ASSERT_EQ(0, kipc_keep_kid(prod));
 	EXPECT_EQ(0, wait_exit(prod));
 	if (!consumer_first) {
 		EXPECT_EQ(1, be_value(b));
@@ -788,7 +741,7 @@ static void producer_consumer(struct __test_metadata *_metadata,
 		ASSERT_GE(cons, 0);
 		if (cons == 0)
 			_exit(be_p(b, 1, 0, 0) ? 1 : strcmp(buf, msg) ? 2 : 0);
-		kids[nr_kids++] = cons;
+		ASSERT_EQ(0, kipc_keep_kid(cons));
 	}
 	EXPECT_EQ(0, wait_exit(cons));
 	EXPECT_EQ(0, be_value(b));
@@ -827,7 +780,7 @@ FIXTURE_TEARDOWN(sem)
 {
 	struct backend b = { .kipc = true, .fd = self->fd };
 
-	reap_kids();
+	kipc_reap_kids();
 	EXPECT_EQ(0, wait_waiters(&b, 0));
 	EXPECT_EQ(0, sem_setval(self->fd, self->saved));
 	close(self->fd);
@@ -1151,7 +1104,7 @@ TEST_F_TIMEOUT(sem, units_conserved_under_timeouts_and_kill, 60)
 			}
 			_exit(fd < 0 ? 3 : 0);
 		}
-		kids[nr_kids++] = pid[i];
+		ASSERT_EQ(0, kipc_keep_kid(pid[i]));
 	}
 	usleep(1000000);
 	kill(pid[0], SIGKILL);
@@ -1282,7 +1235,7 @@ TEST_F(sem, poll_woken_by_v)
 			_exit(2);
 		_exit(sem_v(self->fd, 1) ? 1 : 0);
 	}
-	kids[nr_kids++] = pid;
+	ASSERT_EQ(0, kipc_keep_kid(pid));
 	EXPECT_EQ(POLLIN, poll_events(self->fd, 10000) & POLLIN);
 	EXPECT_EQ(0, wait_exit(pid));
 }
@@ -1304,7 +1257,7 @@ TEST_F(sem, epoll_woken_by_v)
 			_exit(2);
 		_exit(sem_v(self->fd, 1) ? 1 : 0);
 	}
-	kids[nr_kids++] = pid;
+	ASSERT_EQ(0, kipc_keep_kid(pid));
 	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, 10000));
 	EXPECT_TRUE(!!(ev.events & EPOLLIN));
 	EXPECT_EQ(0, wait_exit(pid));
@@ -1423,7 +1376,7 @@ TEST_F(sem, undo_of_waited_p_given_back)
 
 		_exit(fd < 0 || sem_p(fd, 2, KIPC_SEM_UNDO, 0) ? 1 : 0);
 	}
-	kids[nr_kids++] = pid;
+	ASSERT_EQ(0, kipc_keep_kid(pid));
 	ASSERT_EQ(0, wait_waiters(&b, 1));
 	ASSERT_EQ(0, sem_v(self->fd, 2));
 	EXPECT_EQ(0, wait_exit(pid));
