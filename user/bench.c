@@ -1422,7 +1422,8 @@ static uint64_t shm_sum(const uint64_t *p, size_t len)
 
 /*
  * One fresh, unpopulated segment of @size: kipc's is shrunk to a page and
- * grown back, System V's and the memfd are new. Timed (@t, ns): map and
+ * grown back (and shrunk again at the end), System V's and the memfd are
+ * new. Timed (@t, ns): map and
  * write one byte per page (first touch), then @n passes of memset, then
  * @n passes of reading every word; the sum checks what was read.
  */
@@ -1499,6 +1500,10 @@ out:
 		else
 			munmap(p, size);
 	}
+	/* Free the pages now, as the other sides do: see shm_run(). */
+	sz = page_size;
+	if (kind == K_KIPC_SHM && fd >= 0)
+		ioctl(fd, KIPC_SHM_SET_SIZE, &sz);
 	if (fd >= 0)
 		close(fd);
 	obj_del(slot);
@@ -1506,12 +1511,13 @@ out:
 }
 
 /*
- * A run is two segments, one after the other. The read rate of a fresh
- * 64 MiB segment alternates between two levels (about 3,800 and 5,200
- * MiB/s under TCG) from one segment to the next, whatever the mechanism
- * (most likely the layout of the pages the allocator hands back). One
- * segment per run made a side's median depend on how many of its runs
- * fell on the fast turn; two per run see one of each.
+ * A run is two segments, one after the other, each freed before the next
+ * is made. How fast a segment reads depends on the physical order of its
+ * pages (under TCG, ascending 5,000 MiB/s and more, descending 3,600), and
+ * the page allocator hands freed pages back in reverse, so that order
+ * flips from one segment to the next whatever the mechanism. Two per run
+ * see one of each, and every side, kipc's too, frees its segment at the
+ * same point of its run.
  */
 static int shm_run(struct bench_group *g, struct bench_side *s, long n,
 		   double *val, double *secs)
