@@ -1423,9 +1423,9 @@ static uint64_t shm_sum(const uint64_t *p, size_t len)
 /*
  * One fresh, unpopulated segment of @size: kipc's is shrunk to a page and
  * grown back (and shrunk again at the end), System V's and the memfd are
- * new. Timed (@t, ns): map and
- * write one byte per page (first touch), then @n passes of memset, then
- * @n passes of reading every word; the sum checks what was read.
+ * new. Timed, and added to @t in ns: map and write one byte per page
+ * (first touch), then @n passes of memset, then @n passes of reading every
+ * word; the sum checks what was read.
  */
 static int shm_once(enum bench_kind kind, size_t size, long n, uint64_t t[3])
 {
@@ -1513,7 +1513,7 @@ out:
 /*
  * A run is two segments, one after the other, each freed before the next
  * is made. How fast a segment reads depends on the physical order of its
- * pages (under TCG, ascending 5,000 MiB/s and more, descending 3,600), and
+ * pages (under TCG 4,300-5,300 MiB/s ascending, 2,300-3,900 descending), and
  * the page allocator hands freed pages back in reverse, so that order
  * flips from one segment to the next whatever the mechanism. Two per run
  * see one of each, and every side, kipc's too, frees its segment at the
@@ -1934,10 +1934,10 @@ static void group_run(struct bench_group *g)
 	}
 	/*
 	 * Run r starts with side r mod nsides (A B C, B C A, C A B, ...): a
-	 * side's place in the turn is then no bias. It was one: 64 MiB
-	 * segments read up to 40% faster or slower by place alone, System V
-	 * and memfd (both shmem) alike, depending on which pages the sides
-	 * before had just freed.
+	 * side's place in the turn is then no bias. It was one: a 64 MiB
+	 * segment read up to 40% faster or slower by place alone, System V
+	 * and memfd (both shmem) alike, by the order of the pages the side
+	 * before had just freed (see shm_run()).
 	 */
 	for (r = 0; r < opt.reps; r++) {
 		for (j = 0; j < g->nsides; j++) {
