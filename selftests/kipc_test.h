@@ -283,12 +283,13 @@ static inline void kipc_reap_kids(void)
 }
 
 /*
- * Run the statements after @note in a helper from kipc_fork_kid(), put on
- * the list. They fill `r`, a zeroed `struct op_result`, which the child
- * sends back on a pipe whose read end is stored in @note (see
- * kipc_op_done()). struct op_result is the test's own, not one from here:
- * what a child reports differs (msg_test's carries the received message),
- * and only CHILD_OP() below needs fields of it, .ret and .err.
+ * Run the statements after @note in a helper from kipc_fork_kid(), put at
+ * the end of the list (a test's first helper is kipc_kids[0]). They fill
+ * `r`, a zeroed `struct op_result`, which the child sends back on a pipe
+ * whose read end is stored in @note (see kipc_op_done()). struct op_result
+ * is the test's own, not one from here: what a child reports differs
+ * (msg_test's carries the received message), and only KIPC_CHILD_OP()
+ * below needs fields of it, .ret and .err.
  */
 #define KIPC_CHILD(note, ...)                                 \
 	do {                                                  \
@@ -316,7 +317,7 @@ static inline void kipc_reap_kids(void)
  * .err of the test's struct op_result) on @note; its pid in @pid. @expr
  * runs where the child's `r` hides any `r` of the test: it must not use one.
  */
-#define CHILD_OP(pid, note, expr)                                \
+#define KIPC_CHILD_OP(pid, note, expr)                           \
 	do {                                                     \
 		KIPC_CHILD(note, r.ret = (expr); r.err = errno); \
 		(pid) = kipc_kids[kipc_nr_kids - 1];             \

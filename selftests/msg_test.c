@@ -38,13 +38,6 @@ struct op_result {
 	char text[TEXT_MAX];
 };
 
-/*
- * Run the statements after @note in a child, which fills `struct op_result
- * r` and sends it back on a pipe whose read end is stored in @note. The
- * child of the test's first CHILD() is kipc_kids[0].
- */
-#define CHILD(note, ...) KIPC_CHILD(note, __VA_ARGS__)
-
 static int set_limits(int fd, unsigned long long qbytes,
 		      unsigned long long msgmax)
 {
@@ -460,7 +453,8 @@ TEST_F(msg, sender_pid_is_reported)
 	int note, fd = self->fd;
 	char buf[8];
 
-	CHILD(note, r.ret = kipc_msg_send(fd, 1, "x", 1, 0); r.err = errno);
+	KIPC_CHILD(note, r.ret = kipc_msg_send(fd, 1, "x", 1, 0);
+		   r.err = errno);
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	ASSERT_EQ(0, r.ret);
 	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), 0, &m));
@@ -513,7 +507,7 @@ TEST_F(msg, pids_are_in_the_callers_namespace)
 	int note, fd = self->fd;
 
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "p", 1, 0));
-	CHILD(note, pidns_round_trip(fd, &r));
+	KIPC_CHILD(note, pidns_round_trip(fd, &r));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	ASSERT_LT(0, r.ret);
 	/* It was pid 1 in its namespace, where our pid does not exist. */
@@ -674,16 +668,17 @@ TEST_F(msg, set_limits_raise_as_root)
 }
 
 /* Run @expr as user nobody (on an fd opened as root); its errno or 0. */
-#define AS_NOBODY(expr)                                                     \
-	({                                                                  \
-		struct op_result __r;                                       \
-		int __note;                                                 \
-		CHILD(__note, r.ret = kipc_drop_privileges() ? -2 : (expr); \
-		      r.err = errno);                                       \
-		ASSERT_EQ(1, kipc_op_done(__note, 10000, &__r));            \
-		close(__note);                                              \
-		ASSERT_NE(-2, __r.ret);                                     \
-		__r.ret ? __r.err : 0;                                      \
+#define AS_NOBODY(expr)                                                  \
+	({                                                               \
+		struct op_result __r;                                    \
+		int __note;                                              \
+		KIPC_CHILD(__note,                                       \
+			   r.ret = kipc_drop_privileges() ? -2 : (expr); \
+			   r.err = errno);                               \
+		ASSERT_EQ(1, kipc_op_done(__note, 10000, &__r));         \
+		close(__note);                                           \
+		ASSERT_NE(-2, __r.ret);                                  \
+		__r.ret ? __r.err : 0;                                   \
 	})
 
 TEST_F(msg, unprivileged_raise_qbytes_eperm)
@@ -1253,7 +1248,8 @@ TEST_F(msg, epoll_wakes_on_arrival)
 	ASSERT_GE(ep, 0);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
 	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
-	CHILD(note, usleep(50000); r.ret = kipc_msg_send(fd, 1, "x", 1, 0));
+	KIPC_CHILD(note, usleep(50000);
+		   r.ret = kipc_msg_send(fd, 1, "x", 1, 0));
 	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 10000));
 	EXPECT_NE(0U, ev.events & EPOLLIN);
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1274,8 +1270,8 @@ TEST_F(msg, epoll_wakes_on_space)
 	ASSERT_GE(ep, 0);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
 	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
-	CHILD(note, usleep(50000);
-	      r.ret = kipc_msg_recv(fd, 0, NULL, 0, 0, NULL));
+	KIPC_CHILD(note, usleep(50000);
+		   r.ret = kipc_msg_recv(fd, 0, NULL, 0, 0, NULL));
 	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 10000));
 	EXPECT_NE(0U, ev.events & EPOLLOUT);
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1343,8 +1339,9 @@ TEST_F(msg, recv_blocks_until_matching_send)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = kipc_msg_recv(fd, 5, r.text, TEXT_MAX, 0, &r.m);
-	      r.err = errno);
+	KIPC_CHILD(note,
+		   r.ret = kipc_msg_recv(fd, 5, r.text, TEXT_MAX, 0, &r.m);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "three", 5, 0));
 	/* Not a match: queued, and the receiver is still waiting. */
@@ -1370,7 +1367,8 @@ TEST_F(msg, recv_blocked_selectors_match_as_msgrcv)
 	int note, fd = self->fd;
 
 	/* Lowest type <= 4: a type-6 message does not wake it, type 4 does. */
-	CHILD(note, r.ret = kipc_msg_recv(fd, -4, r.text, TEXT_MAX, 0, &r.m));
+	KIPC_CHILD(note,
+		   r.ret = kipc_msg_recv(fd, -4, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 6, "x", 1, 0));
 	EXPECT_EQ(1, proc_col("rwait"));
@@ -1380,8 +1378,8 @@ TEST_F(msg, recv_blocked_selectors_match_as_msgrcv)
 	close(note);
 
 	/* EXCEPT 6: the queued type 6 does not satisfy it, type 2 does. */
-	CHILD(note, r.ret = kipc_msg_recv(fd, 6, r.text, TEXT_MAX,
-					  KIPC_MSG_EXCEPT, &r.m));
+	KIPC_CHILD(note, r.ret = kipc_msg_recv(fd, 6, r.text, TEXT_MAX,
+					       KIPC_MSG_EXCEPT, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 6, "x", 1, 0));
 	EXPECT_EQ(1, proc_col("rwait"));
@@ -1397,9 +1395,9 @@ TEST_F(msg, one_message_wakes_one_receiver_in_order)
 	struct op_result r1, r2;
 	int n1, n2, fd = self->fd;
 
-	CHILD(n1, r.ret = kipc_msg_recv(fd, 7, r.text, TEXT_MAX, 0, &r.m));
+	KIPC_CHILD(n1, r.ret = kipc_msg_recv(fd, 7, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	CHILD(n2, r.ret = kipc_msg_recv(fd, 7, r.text, TEXT_MAX, 0, &r.m));
+	KIPC_CHILD(n2, r.ret = kipc_msg_recv(fd, 7, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 2));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 7, "1", 1, 0));
 	EXPECT_EQ(1, proc_col("rwait"));
@@ -1418,8 +1416,8 @@ TEST_F(msg, blocked_recv_too_small_e2big_message_queued)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = kipc_msg_recv(fd, 0, r.text, 4, 0, &r.m);
-	      r.err = errno);
+	KIPC_CHILD(note, r.ret = kipc_msg_recv(fd, 0, r.text, 4, 0, &r.m);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcdefgh", 8, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1435,10 +1433,10 @@ TEST_F(msg, blocked_e2big_passes_message_to_next_waiter)
 	struct op_result r1, r2;
 	int n1, n2, fd = self->fd;
 
-	CHILD(n1, r.ret = kipc_msg_recv(fd, 1, r.text, 4, 0, &r.m);
-	      r.err = errno);
+	KIPC_CHILD(n1, r.ret = kipc_msg_recv(fd, 1, r.text, 4, 0, &r.m);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	CHILD(n2, r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m));
+	KIPC_CHILD(n2, r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 2));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcdefgh", 8, 0));
 	ASSERT_EQ(1, kipc_op_done(n1, 10000, &r1));
@@ -1454,8 +1452,8 @@ TEST_F(msg, blocked_recv_noerror_truncates)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note,
-	      r.ret = kipc_msg_recv(fd, 0, r.text, 4, KIPC_MSG_NOERROR, &r.m));
+	KIPC_CHILD(note, r.ret = kipc_msg_recv(fd, 0, r.text, 4,
+					       KIPC_MSG_NOERROR, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcdefgh", 8, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1474,8 +1472,8 @@ TEST_F(msg, blocked_recv_bad_buffer_efault_requeues)
 	int note, fd = self->fd;
 
 	ASSERT_NE(NULL, bad);
-	CHILD(note, r.ret = kipc_msg_recv(fd, 3, bad, 8, 0, &r.m);
-	      r.err = errno);
+	KIPC_CHILD(note, r.ret = kipc_msg_recv(fd, 3, bad, 8, 0, &r.m);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "back", 4, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1503,8 +1501,8 @@ TEST_F(msg, requeued_message_keeps_its_place)
 	int note, fd = self->fd;
 
 	ASSERT_NE(NULL, bad);
-	CHILD(note, r.ret = kipc_msg_recv(fd, 3, bad, 8, 0, &r.m);
-	      r.err = errno);
+	KIPC_CHILD(note, r.ret = kipc_msg_recv(fd, 3, bad, 8, 0, &r.m);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, outrank(kipc_kids[0]));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "1st", 3, 0));
@@ -1535,7 +1533,8 @@ TEST_F(msg, killed_receiver_gives_handed_message_back)
 	char buf[8] = "";
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = kipc_msg_recv(fd, 3, r.text, TEXT_MAX, 0, &r.m));
+	KIPC_CHILD(note,
+		   r.ret = kipc_msg_recv(fd, 3, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, outrank(kipc_kids[0]));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "kept", 4, 0));
@@ -1557,8 +1556,8 @@ TEST_F(msg, blocked_peek_sees_message_and_leaves_it)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = kipc_msg_recv(fd, 2, r.text, TEXT_MAX,
-					  KIPC_MSG_PEEK, &r.m));
+	KIPC_CHILD(note, r.ret = kipc_msg_recv(fd, 2, r.text, TEXT_MAX,
+					       KIPC_MSG_PEEK, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "peek", 4, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1574,10 +1573,10 @@ TEST_F(msg, blocked_peek_then_consumer_both_served)
 	struct op_result r1, r2;
 	int n1, n2, fd = self->fd;
 
-	CHILD(n1, r.ret = kipc_msg_recv(fd, 0, r.text, TEXT_MAX, KIPC_MSG_PEEK,
-					&r.m));
+	KIPC_CHILD(n1, r.ret = kipc_msg_recv(fd, 0, r.text, TEXT_MAX,
+					     KIPC_MSG_PEEK, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	CHILD(n2, r.ret = kipc_msg_recv(fd, 0, r.text, TEXT_MAX, 0, &r.m));
+	KIPC_CHILD(n2, r.ret = kipc_msg_recv(fd, 0, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 2));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "both", 4, 0));
 	ASSERT_EQ(1, kipc_op_done(n1, 10000, &r1));
@@ -1604,9 +1603,9 @@ TEST_F(msg, recv_timeout_not_reached_when_message_comes)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = kipc_msg_op(fd, KIPC_MSG_RECV, 1, r.text, TEXT_MAX,
-					0, UINT64_MAX, &r.m);
-	      r.err = errno);
+	KIPC_CHILD(note, r.ret = kipc_msg_op(fd, KIPC_MSG_RECV, 1, r.text,
+					     TEXT_MAX, 0, UINT64_MAX, &r.m);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1626,9 +1625,9 @@ TEST_F(msg, recv_signal_eintr)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, handle(SIGUSR1, SA_RESTART);
-	      r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m);
-	      r.err = errno);
+	KIPC_CHILD(note, handle(SIGUSR1, SA_RESTART);
+		   r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1642,10 +1641,10 @@ TEST_F(msg, recv_timed_signal_eintr)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, handle(SIGUSR1, SA_RESTART);
-	      r.ret = kipc_msg_op(fd, KIPC_MSG_RECV, 1, r.text, TEXT_MAX, 0,
-				  60000000000ULL, &r.m);
-	      r.err = errno);
+	KIPC_CHILD(note, handle(SIGUSR1, SA_RESTART);
+		   r.ret = kipc_msg_op(fd, KIPC_MSG_RECV, 1, r.text, TEXT_MAX,
+				       0, 60000000000ULL, &r.m);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1658,8 +1657,9 @@ TEST_F(msg, recv_survives_stop_and_continue)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m);
-	      r.err = errno);
+	KIPC_CHILD(note,
+		   r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kill(kipc_kids[0], SIGSTOP));
 	ASSERT_EQ(0, wait_col("rwait", 0));
@@ -1676,8 +1676,8 @@ TEST_F(msg, read_signal_eintr_without_restart)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, handle(SIGUSR1, 0); r.ret = read(fd, r.text, TEXT_MAX);
-	      r.err = errno);
+	KIPC_CHILD(note, handle(SIGUSR1, 0); r.ret = read(fd, r.text, TEXT_MAX);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1693,8 +1693,8 @@ TEST_F(msg, read_signal_restarts_with_sa_restart)
 
 	ASSERT_EQ(0, pipe(hp));
 	sig_note = hp[1];
-	CHILD(note, handle_with(SIGUSR1, note_signal, SA_RESTART);
-	      r.ret = read(fd, r.text, TEXT_MAX); r.err = errno);
+	KIPC_CHILD(note, handle_with(SIGUSR1, note_signal, SA_RESTART);
+		   r.ret = read(fd, r.text, TEXT_MAX); r.err = errno);
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
 	/* The handler ran, so the read was interrupted; it waits again. */
@@ -1725,7 +1725,8 @@ TEST_F(msg, send_blocks_until_space)
 	int note, fd = self->fd;
 
 	fill_by_count(_metadata, self->fd, 1);
-	CHILD(note, r.ret = kipc_msg_send(fd, 2, "x", 0, 0); r.err = errno);
+	KIPC_CHILD(note, r.ret = kipc_msg_send(fd, 2, "x", 0, 0);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, kipc_msg_recv(self->fd, 1, NULL, 0, 0, NULL));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1753,8 +1754,8 @@ TEST_F(msg, send_signal_eintr)
 	int note, fd = self->fd;
 
 	fill_by_count(_metadata, self->fd, 1);
-	CHILD(note, handle(SIGUSR1, SA_RESTART);
-	      r.ret = kipc_msg_send(fd, 1, NULL, 0, 0); r.err = errno);
+	KIPC_CHILD(note, handle(SIGUSR1, SA_RESTART);
+		   r.ret = kipc_msg_send(fd, 1, NULL, 0, 0); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1770,7 +1771,7 @@ TEST_F(msg, write_blocks_until_space)
 	int note, fd = self->fd;
 
 	fill_by_count(_metadata, self->fd, 1);
-	CHILD(note, r.ret = write(fd, &mtype, 8); r.err = errno);
+	KIPC_CHILD(note, r.ret = write(fd, &mtype, 8); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, NULL, 0, 0, NULL));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1784,9 +1785,10 @@ TEST_F(msg, flush_wakes_senders_not_receivers)
 	int ns, nr, fd = self->fd;
 
 	fill_by_count(_metadata, self->fd, 1);
-	CHILD(nr, r.ret = kipc_msg_recv(fd, 99, r.text, TEXT_MAX, 0, &r.m));
+	KIPC_CHILD(nr,
+		   r.ret = kipc_msg_recv(fd, 99, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
-	CHILD(ns, r.ret = kipc_msg_send(fd, 2, "s", 1, 0); r.err = errno);
+	KIPC_CHILD(ns, r.ret = kipc_msg_send(fd, 2, "s", 1, 0); r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));
 	ASSERT_EQ(1, kipc_op_done(ns, 10000, &rs));
@@ -1806,7 +1808,8 @@ TEST_F(msg, raising_limits_wakes_senders)
 	int note, fd = self->fd;
 
 	fill_by_count(_metadata, self->fd, 1);
-	CHILD(note, r.ret = kipc_msg_send(fd, 1, NULL, 0, 0); r.err = errno);
+	KIPC_CHILD(note, r.ret = kipc_msg_send(fd, 1, NULL, 0, 0);
+		   r.err = errno);
 	ASSERT_EQ(0, wait_col("swait", 1));
 	ASSERT_EQ(0, set_limits(self->fd, 2, DEF_MSGMAX));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1821,9 +1824,9 @@ TEST_F(msg, freed_space_wakes_one_sender)
 	int n1, n2, fd = self->fd;
 
 	fill_by_count(_metadata, self->fd, 1);
-	CHILD(n1, r.ret = kipc_msg_send(fd, 2, NULL, 0, 0));
+	KIPC_CHILD(n1, r.ret = kipc_msg_send(fd, 2, NULL, 0, 0));
 	ASSERT_EQ(0, wait_col("swait", 1));
-	CHILD(n2, r.ret = kipc_msg_send(fd, 3, NULL, 0, 0));
+	KIPC_CHILD(n2, r.ret = kipc_msg_send(fd, 3, NULL, 0, 0));
 	ASSERT_EQ(0, wait_col("swait", 2));
 	ASSERT_EQ(0, kipc_msg_recv(self->fd, 1, NULL, 0, 0, NULL));
 	ASSERT_EQ(1, kipc_op_done(n1, 10000, &r1));
@@ -1845,9 +1848,9 @@ TEST_F(msg, small_sender_passes_big_waiting_sender)
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX, 0));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX - 100, 0));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, big, 100, 0));
-	CHILD(nb, r.ret = kipc_msg_send(fd, 3, big, 1000, 0));
+	KIPC_CHILD(nb, r.ret = kipc_msg_send(fd, 3, big, 1000, 0));
 	ASSERT_EQ(0, wait_col("swait", 1));
-	CHILD(ns, r.ret = kipc_msg_send(fd, 4, big, 10, 0));
+	KIPC_CHILD(ns, r.ret = kipc_msg_send(fd, 4, big, 10, 0));
 	ASSERT_EQ(0, wait_col("swait", 2));
 	/* 100 bytes free: the second sender fits, the first does not. */
 	ASSERT_EQ(0, kipc_msg_recv(self->fd, 2, big, sizeof(big), 0, NULL));
@@ -1875,9 +1878,9 @@ TEST_F(msg, sender_wakeup_passed_on_when_space_taken)
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX, 0));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, big, DEF_MSGMAX - 100, 0));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, big, 100, 0));
-	CHILD(nb, r.ret = kipc_msg_send(fd, 3, big, 100, 0));
+	KIPC_CHILD(nb, r.ret = kipc_msg_send(fd, 3, big, 100, 0));
 	ASSERT_EQ(0, wait_col("swait", 1));
-	CHILD(ns, r.ret = kipc_msg_send(fd, 4, big, 10, 0));
+	KIPC_CHILD(ns, r.ret = kipc_msg_send(fd, 4, big, 10, 0));
 	ASSERT_EQ(0, wait_col("swait", 2));
 	ASSERT_EQ(0, outrank(kipc_kids[0]));
 	ASSERT_EQ(0, kipc_msg_recv(self->fd, 2, big, sizeof(big), 0, NULL));
@@ -1895,7 +1898,8 @@ TEST_F(msg, module_cannot_go_while_a_receiver_waits)
 	struct op_result r;
 	int note, fd = self->fd;
 
-	CHILD(note, r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m));
+	KIPC_CHILD(note,
+		   r.ret = kipc_msg_recv(fd, 1, r.text, TEXT_MAX, 0, &r.m));
 	ASSERT_EQ(0, wait_col("rwait", 1));
 	close(self->fd);
 	self->fd = -1;

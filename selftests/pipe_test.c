@@ -175,7 +175,7 @@ TEST_F(pipe, open_rdonly_blocks_until_writer)
 	int note, fd;
 	pid_t pid;
 
-	CHILD_OP(pid, note, open(self->path, O_RDONLY));
+	KIPC_CHILD_OP(pid, note, open(self->path, O_RDONLY));
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	fd = open(self->path, O_WRONLY);
 	ASSERT_GE(fd, 0);
@@ -191,7 +191,7 @@ TEST_F(pipe, open_wronly_blocks_until_reader)
 	int note, fd;
 	pid_t pid;
 
-	CHILD_OP(pid, note, open(self->path, O_WRONLY));
+	KIPC_CHILD_OP(pid, note, open(self->path, O_WRONLY));
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	fd = open(self->path, O_RDONLY);
 	ASSERT_GE(fd, 0);
@@ -268,7 +268,8 @@ TEST_F(pipe, read_blocks_until_data)
 	pid_t pid;
 
 	open_pair(_metadata, self);
-	CHILD_OP(pid, note, read(self->rd, &c, 1) == 1 && c == 'z' ? 1 : -1);
+	KIPC_CHILD_OP(pid, note,
+		      read(self->rd, &c, 1) == 1 && c == 'z' ? 1 : -1);
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	ASSERT_EQ(1, write(self->wr, "z", 1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -284,7 +285,7 @@ TEST_F(pipe, read_blocked_wakes_on_last_writer_close)
 	pid_t pid;
 
 	open_pair(_metadata, self);
-	CHILD_OP(pid, note, (close(self->wr), read(self->rd, &c, 1)));
+	KIPC_CHILD_OP(pid, note, (close(self->wr), read(self->rd, &c, 1)));
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	close(self->wr);
 	self->wr = -1;
@@ -394,7 +395,7 @@ TEST_F(pipe, write_blocks_while_full)
 
 	open_pair(_metadata, self);
 	fill(self->wr);
-	CHILD_OP(pid, note, write(self->wr, "y", 1));
+	KIPC_CHILD_OP(pid, note, write(self->wr, "y", 1));
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	ASSERT_EQ(sizeof(buf), read(self->rd, buf, sizeof(buf)));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -410,9 +411,9 @@ TEST_F(pipe, blocked_writer_gets_epipe_when_reader_goes)
 
 	open_pair(_metadata, self);
 	fill(self->wr);
-	CHILD_OP(pid, note,
-		 (close(self->rd), signal(SIGPIPE, SIG_IGN),
-		  write(self->wr, "y", 1)));
+	KIPC_CHILD_OP(pid, note,
+		      (close(self->rd), signal(SIGPIPE, SIG_IGN),
+		       write(self->wr, "y", 1)));
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	close(self->rd);
 	self->rd = -1;
@@ -531,7 +532,7 @@ TEST_F(pipe, poll_wakes_blocked_poller)
 
 	open_pair(_metadata, self);
 	p = (struct pollfd){ .fd = self->rd, .events = POLLIN };
-	CHILD_OP(pid, note, poll(&p, 1, 20000) == 1 ? p.revents : -1);
+	KIPC_CHILD_OP(pid, note, poll(&p, 1, 20000) == 1 ? p.revents : -1);
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	ASSERT_EQ(1, write(self->wr, "x", 1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -718,10 +719,10 @@ TEST_F(pipe, set_size_above_max_unprivileged_eperm)
 	pid_t pid;
 
 	open_pair(_metadata, self);
-	CHILD_OP(pid, note,
-		 kipc_drop_privileges() ?
-			 -2 :
-			 set_size(variant->kipc, self->rd, 2 << 20));
+	KIPC_CHILD_OP(pid, note,
+		      kipc_drop_privileges() ?
+			      -2 :
+			      set_size(variant->kipc, self->rd, 2 << 20));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EPERM, r.err);
@@ -1021,9 +1022,9 @@ TEST_F(kipc_pipe, small_writer_passes_blocked_atomic_writer)
 	pid_t pid_big, pid_small;
 
 	fill(self->fd);
-	CHILD_OP(pid_big, note_big, write(self->fd, buf, sizeof(buf)));
+	KIPC_CHILD_OP(pid_big, note_big, write(self->fd, buf, sizeof(buf)));
 	EXPECT_EQ(0, kipc_op_done(note_big, 200, &big));
-	CHILD_OP(pid_small, note_small, write(self->fd, "s", 1));
+	KIPC_CHILD_OP(pid_small, note_small, write(self->fd, "s", 1));
 	EXPECT_EQ(0, kipc_op_done(note_small, 200, &small));
 	ASSERT_EQ(100, read(self->fd, buf, 100));
 	ASSERT_EQ(1, kipc_op_done(note_small, 10000, &small));
@@ -1079,8 +1080,8 @@ TEST(unprivileged_open_eacces)
 	pid_t pid;
 
 	KIPC_REQUIRE_MODULE();
-	CHILD_OP(pid, note,
-		 kipc_drop_privileges() ? -2 : kipc_open(NODE, O_RDWR));
+	KIPC_CHILD_OP(pid, note,
+		      kipc_drop_privileges() ? -2 : kipc_open(NODE, O_RDWR));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EACCES, r.err);

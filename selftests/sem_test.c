@@ -379,7 +379,7 @@ TEST_F(both, p_blocks_until_v)
 	pid_t pid;
 
 	ASSERT_EQ(0, be_setval(&self->b, 0));
-	CHILD_OP(pid, note, be_p(&self->b, 1, 0, 0));
+	KIPC_CHILD_OP(pid, note, be_p(&self->b, 1, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
 	EXPECT_EQ(0, kipc_op_done(note, 50, &r));
 	ASSERT_EQ(0, be_v(&self->b, 1));
@@ -397,9 +397,9 @@ TEST_F(both, waiters_counts_blocked_p)
 
 	ASSERT_EQ(0, be_setval(&self->b, 0));
 	EXPECT_EQ(0, be_waiters(&self->b));
-	CHILD_OP(p1, note1, be_p(&self->b, 1, 0, 0));
+	KIPC_CHILD_OP(p1, note1, be_p(&self->b, 1, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
-	CHILD_OP(p2, note2, be_p(&self->b, 2, 0, 0));
+	KIPC_CHILD_OP(p2, note2, be_p(&self->b, 2, 0, 0));
 	EXPECT_EQ(0, wait_waiters(&self->b, 2));
 	kill(p1, SIGKILL);
 	EXPECT_EQ(-1, wait_exit(p1));
@@ -417,7 +417,7 @@ TEST_F(both, v_wakes_every_waiter_that_fits)
 
 	ASSERT_EQ(0, be_setval(&self->b, 0));
 	for (i = 0; i < 3; i++)
-		CHILD_OP(pid[i], note[i], be_p(&self->b, 1, 0, 0));
+		KIPC_CHILD_OP(pid[i], note[i], be_p(&self->b, 1, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&self->b, 3));
 	ASSERT_EQ(0, be_v(&self->b, 3));
 	for (i = 0; i < 3; i++) {
@@ -448,7 +448,7 @@ TEST_F(both, timed_p_succeeds_when_v_comes_in_time)
 	pid_t pid;
 
 	ASSERT_EQ(0, be_setval(&self->b, 0));
-	CHILD_OP(pid, note, be_p(&self->b, 1, 0, 60000 * MS));
+	KIPC_CHILD_OP(pid, note, be_p(&self->b, 1, 0, 60000 * MS));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
 	ASSERT_EQ(0, be_v(&self->b, 1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -464,7 +464,7 @@ TEST_F(both, signal_interrupts_p_despite_sa_restart)
 	pid_t pid;
 
 	ASSERT_EQ(0, be_setval(&self->b, 0));
-	CHILD_OP(pid, note, p_with_restarting_handler(&self->b, 0));
+	KIPC_CHILD_OP(pid, note, p_with_restarting_handler(&self->b, 0));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
 	ASSERT_EQ(0, kill(pid, SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -481,7 +481,8 @@ TEST_F(both, signal_interrupts_timed_p)
 	pid_t pid;
 
 	ASSERT_EQ(0, be_setval(&self->b, 0));
-	CHILD_OP(pid, note, p_with_restarting_handler(&self->b, 60000 * MS));
+	KIPC_CHILD_OP(pid, note,
+		      p_with_restarting_handler(&self->b, 60000 * MS));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
 	ASSERT_EQ(0, kill(pid, SIGUSR1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -495,7 +496,7 @@ TEST_F(both, killed_waiter_leaves_queue)
 	pid_t pid;
 
 	ASSERT_EQ(0, be_setval(&self->b, 0));
-	CHILD_OP(pid, note, be_p(&self->b, 1, 0, 0));
+	KIPC_CHILD_OP(pid, note, be_p(&self->b, 1, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
 	kill(pid, SIGKILL);
 	EXPECT_EQ(-1, wait_exit(pid));
@@ -529,7 +530,7 @@ TEST_F(both, lpid_of_granted_waiter)
 	pid_t pid;
 
 	ASSERT_EQ(0, be_setval(&self->b, 0));
-	CHILD_OP(pid, note, be_p(&self->b, 1, 0, 0));
+	KIPC_CHILD_OP(pid, note, be_p(&self->b, 1, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
 	ASSERT_EQ(0, be_v(&self->b, 1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -562,8 +563,8 @@ TEST_F(both, undo_holder_killed_others_continue)
 	ASSERT_GT(holder, 0);
 	EXPECT_EQ(0, be_value(&self->b));
 	for (i = 0; i < 2; i++)
-		CHILD_OP(pid[i], note[i],
-			 be_p(&self->b, 1, 0, 0) || be_v(&self->b, 1));
+		KIPC_CHILD_OP(pid[i], note[i],
+			      be_p(&self->b, 1, 0, 0) || be_v(&self->b, 1));
 	ASSERT_EQ(0, wait_waiters(&self->b, 2));
 	kill(holder, SIGKILL);
 	EXPECT_EQ(-1, wait_exit(holder));
@@ -615,9 +616,9 @@ TEST_F(both, large_waiter_served_before_later_small_ones)
 	pid_t pb, ps;
 
 	ASSERT_EQ(0, be_setval(&self->b, 0));
-	CHILD_OP(pb, big, be_p(&self->b, 3, 0, 0));
+	KIPC_CHILD_OP(pb, big, be_p(&self->b, 3, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&self->b, 1));
-	CHILD_OP(ps, small, be_p(&self->b, 1, 0, 0));
+	KIPC_CHILD_OP(ps, small, be_p(&self->b, 1, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&self->b, 2));
 
 	ASSERT_EQ(0, be_v(&self->b, 1));
@@ -947,7 +948,7 @@ TEST_F(sem, nowait_p_does_not_overtake_queue)
 	pid_t pid;
 
 	ASSERT_EQ(0, sem_setval(self->fd, 2));
-	CHILD_OP(pid, note, sem_p(self->fd, 3, 0, 0));
+	KIPC_CHILD_OP(pid, note, sem_p(self->fd, 3, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&b, 1));
 	EXPECT_EQ(-1, sem_p(self->fd, 1, KIPC_NOWAIT, 0));
 	EXPECT_EQ(EAGAIN, errno);
@@ -964,9 +965,9 @@ TEST_F(sem, blocking_p_queues_behind_waiter)
 	pid_t pb, ps;
 
 	ASSERT_EQ(0, sem_setval(self->fd, 2));
-	CHILD_OP(pb, big, sem_p(self->fd, 3, 0, 0));
+	KIPC_CHILD_OP(pb, big, sem_p(self->fd, 3, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&b, 1));
-	CHILD_OP(ps, small, sem_p(self->fd, 1, 0, 0));
+	KIPC_CHILD_OP(ps, small, sem_p(self->fd, 1, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&b, 2));
 	EXPECT_EQ(2, sem_value(self->fd));
 	ASSERT_EQ(0, sem_v(self->fd, 2));
@@ -987,9 +988,9 @@ TEST_F(sem, head_timing_out_serves_next)
 	pid_t pb, ps;
 
 	ASSERT_EQ(0, sem_setval(self->fd, 2));
-	CHILD_OP(pb, big, sem_p(self->fd, 3, 0, 3000 * MS));
+	KIPC_CHILD_OP(pb, big, sem_p(self->fd, 3, 0, 3000 * MS));
 	ASSERT_EQ(0, wait_waiters(&b, 1));
-	CHILD_OP(ps, small, sem_p(self->fd, 1, 0, 0));
+	KIPC_CHILD_OP(ps, small, sem_p(self->fd, 1, 0, 0));
 	/* Both queued: the small one waits behind the big one. */
 	ASSERT_EQ(0, wait_waiters(&b, 2));
 	EXPECT_EQ(0, kipc_op_done(small, 0, &r));
@@ -1011,9 +1012,9 @@ TEST_F(sem, head_killed_serves_next)
 	pid_t pb, ps;
 
 	ASSERT_EQ(0, sem_setval(self->fd, 2));
-	CHILD_OP(pb, big, sem_p(self->fd, 3, 0, 0));
+	KIPC_CHILD_OP(pb, big, sem_p(self->fd, 3, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&b, 1));
-	CHILD_OP(ps, small, sem_p(self->fd, 1, 0, 0));
+	KIPC_CHILD_OP(ps, small, sem_p(self->fd, 1, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&b, 2));
 	kill(pb, SIGKILL);
 	EXPECT_EQ(-1, wait_exit(pb));
@@ -1032,7 +1033,7 @@ TEST_F(sem, setval_serves_waiters)
 	pid_t pid;
 
 	ASSERT_EQ(0, sem_setval(self->fd, 0));
-	CHILD_OP(pid, note, sem_p(self->fd, 2, 0, 0));
+	KIPC_CHILD_OP(pid, note, sem_p(self->fd, 2, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&b, 1));
 	ASSERT_EQ(0, sem_setval(self->fd, 5));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
@@ -1050,7 +1051,7 @@ TEST_F(sem, huge_timeout_waits)
 	pid_t pid;
 
 	ASSERT_EQ(0, sem_setval(self->fd, 0));
-	CHILD_OP(pid, note, sem_p(self->fd, 1, 0, UINT64_MAX));
+	KIPC_CHILD_OP(pid, note, sem_p(self->fd, 1, 0, UINT64_MAX));
 	ASSERT_EQ(0, wait_waiters(&b, 1));
 	EXPECT_EQ(0, kipc_op_done(note, 100, &r));
 	ASSERT_EQ(0, sem_v(self->fd, 1));
@@ -1212,7 +1213,7 @@ TEST_F(sem, poll_not_readable_while_queue_waits)
 	pid_t pid;
 
 	ASSERT_EQ(0, sem_setval(self->fd, 2));
-	CHILD_OP(pid, note, sem_p(self->fd, 3, 0, 0));
+	KIPC_CHILD_OP(pid, note, sem_p(self->fd, 3, 0, 0));
 	ASSERT_EQ(0, wait_waiters(&b, 1));
 	EXPECT_EQ(0, poll_events(self->fd, 0));
 	kill(pid, SIGKILL);
