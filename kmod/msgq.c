@@ -71,6 +71,10 @@
  * their own errors, EAGAIN and ENOMSG): a file opened non-blocking for an
  * event loop never blocks, whichever call it uses.
  *
+ * Vectors. KIPC_MSG_SENDV and KIPC_MSG_RECVV take an array of struct
+ * kipc_msg and run the single-message ioctl on each entry, the ones after
+ * the first without waiting, so that one system call moves many messages.
+ *
  * Access. Receiving needs a file open for reading, sending, flushing and
  * KIPC_MSG_SET_LIMITS one open for writing (EBADF otherwise, as read(2)
  * and write(2) say); KIPC_MSG_GETINFO any. /proc/kipc/msg adds two columns
@@ -1003,8 +1007,9 @@ static bool kipc_msgq_nonblock(struct file *file)
 	return file->f_flags & O_NONBLOCK;
 }
 
+/* KIPC_MSG_SEND, or one entry of KIPC_MSG_SENDV (@nowait after the first). */
 static long kipc_msgq_ioctl_send(struct kipc_msgq *q, struct file *file,
-				 struct kipc_msg __user *uarg)
+				 struct kipc_msg __user *uarg, bool nowait)
 {
 	struct kipc_msgq_snd snd;
 	struct kipc_msg k;
@@ -1019,14 +1024,16 @@ static long kipc_msgq_ioctl_send(struct kipc_msgq *q, struct file *file,
 	snd.mtype = k.mtype;
 	snd.text = u64_to_user_ptr(k.text);
 	snd.size = k.size;
-	snd.nowait = (k.flags & KIPC_NOWAIT) || kipc_msgq_nonblock(file);
+	snd.nowait = nowait || (k.flags & KIPC_NOWAIT) ||
+		     kipc_msgq_nonblock(file);
 	snd.expires = kipc_msgq_deadline(&expires, k.timeout_ns);
 	snd.intr_err = snd.expires ? -EINTR : -ERESTARTNOHAND;
 	return kipc_msgq_send(q, &snd);
 }
 
+/* KIPC_MSG_RECV, or one entry of KIPC_MSG_RECVV (@nowait after the first). */
 static long kipc_msgq_ioctl_recv(struct kipc_msgq *q, struct file *file,
-				 struct kipc_msg __user *uarg)
+				 struct kipc_msg __user *uarg, bool nowait)
 {
 	struct kipc_msgq_rcv rcv = { .uarg = uarg };
 	struct kipc_msg *k = &rcv.karg;
@@ -1045,11 +1052,47 @@ static long kipc_msgq_ioctl_recv(struct kipc_msgq *q, struct file *file,
 	rcv.cap = k->size;
 	rcv.noerror = k->flags & KIPC_MSG_NOERROR;
 	rcv.peek = k->flags & KIPC_MSG_PEEK;
-	rcv.nowait = (k->flags & KIPC_NOWAIT) || kipc_msgq_nonblock(file);
+	rcv.nowait = nowait || (k->flags & KIPC_NOWAIT) ||
+		     kipc_msgq_nonblock(file);
 	rcv.expires = kipc_msgq_deadline(&expires, k->timeout_ns);
 	rcv.intr_err = rcv.expires ? -EINTR : -ERESTARTNOHAND;
 	ret = kipc_msgq_recv(q, &rcv);
 	return ret < 0 ? ret : 0;
+}
+
+/*
+ * KIPC_MSG_SENDV and KIPC_MSG_RECVV: one entry after the other through the
+ * single-message paths, so every entry has their checks, errors and
+ * put-back on a failed copy; only the first may wait, as recvmmsg(2) with
+ * MSG_WAITFORONE. What a vector saves is the system call and the VFS and
+ * LSM ioctl path per message (see Documentation/userspace-api/kipc-bench.rst).
+ * An entry that fails after the first ends the call with the count done:
+ * its message was not sent or is still queued, so the next call reports it.
+ */
+static long kipc_msgq_ioctl_vec(struct kipc_msgq *q, struct file *file,
+				const struct kipc_msg_vec __user *uvec,
+				bool send)
+{
+	struct kipc_msg __user *msgs;
+	struct kipc_msg_vec vec;
+	long ret = 0;
+	u32 i;
+
+	if (copy_from_user(&vec, uvec, sizeof(vec)))
+		return -EFAULT;
+	if (!vec.count || vec.count > KIPC_MSG_VEC_MAX || vec.flags)
+		return -EINVAL;
+	msgs = u64_to_user_ptr(vec.msgs);
+	for (i = 0; i < vec.count; i++) {
+		if (send)
+			ret = kipc_msgq_ioctl_send(q, file, &msgs[i], i > 0);
+		else
+			ret = kipc_msgq_ioctl_recv(q, file, &msgs[i], i > 0);
+		if (ret)
+			break;
+		cond_resched();
+	}
+	return i ?: ret;
 }
 
 static long kipc_msgq_getinfo(struct kipc_msgq *q,
@@ -1139,9 +1182,13 @@ static long kipc_msgq_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case KIPC_MSG_SEND:
-		return kipc_msgq_ioctl_send(q, file, argp);
+		return kipc_msgq_ioctl_send(q, file, argp, false);
 	case KIPC_MSG_RECV:
-		return kipc_msgq_ioctl_recv(q, file, argp);
+		return kipc_msgq_ioctl_recv(q, file, argp, false);
+	case KIPC_MSG_SENDV:
+		return kipc_msgq_ioctl_vec(q, file, argp, true);
+	case KIPC_MSG_RECVV:
+		return kipc_msgq_ioctl_vec(q, file, argp, false);
 	case KIPC_MSG_GETINFO:
 		return kipc_msgq_getinfo(q, argp);
 	case KIPC_MSG_SET_LIMITS:
@@ -1276,6 +1323,7 @@ static int kipc_msgq_check_params(void)
 	BUILD_BUG_ON(sizeof(struct kipc_msg) != 40);
 	BUILD_BUG_ON(sizeof(struct kipc_msg_info) != 72);
 	BUILD_BUG_ON(sizeof(struct kipc_msg_limits) != 16);
+	BUILD_BUG_ON(sizeof(struct kipc_msg_vec) != 16);
 
 	if (kipc_param_msgmax < 1 ||
 	    kipc_param_msgmax > KIPC_MSGQ_MSGMAX_LIMIT) {

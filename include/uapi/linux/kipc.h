@@ -104,11 +104,36 @@ struct kipc_msg_limits {
 	__u64 msgmax;
 };
 
+/* Most entries one KIPC_MSG_SENDV or KIPC_MSG_RECVV takes (as UIO_MAXIOV). */
+#define KIPC_MSG_VEC_MAX 1024
+
+/**
+ * struct kipc_msg_vec - KIPC_MSG_SENDV and KIPC_MSG_RECVV argument
+ * @msgs: user pointer to an array of @count struct kipc_msg, each an
+ *	argument as KIPC_MSG_SEND or KIPC_MSG_RECV takes it (and, for
+ *	receive, updates it)
+ * @count: entries in @msgs, 1..KIPC_MSG_VEC_MAX
+ * @flags: must be 0
+ *
+ * The entries are sent or received in order, each as its own ioctl would,
+ * except that only the first may wait: the others act as if KIPC_NOWAIT
+ * were set. The call stops at the first entry that fails, which is left
+ * as that one ioctl leaves it (nothing sent; its message still queued).
+ * Returns the number of entries done, or -1 and the first entry's error.
+ */
+struct kipc_msg_vec {
+	__u64 msgs;
+	__u32 count;
+	__u32 flags;
+};
+
 #define KIPC_MSG_SEND _IOW(KIPC_IOC_MAGIC, 0x10, struct kipc_msg)
 #define KIPC_MSG_RECV _IOWR(KIPC_IOC_MAGIC, 0x11, struct kipc_msg)
 #define KIPC_MSG_GETINFO _IOR(KIPC_IOC_MAGIC, 0x12, struct kipc_msg_info)
 #define KIPC_MSG_SET_LIMITS _IOW(KIPC_IOC_MAGIC, 0x13, struct kipc_msg_limits)
 #define KIPC_MSG_FLUSH _IO(KIPC_IOC_MAGIC, 0x14)
+#define KIPC_MSG_SENDV _IOW(KIPC_IOC_MAGIC, 0x15, struct kipc_msg_vec)
+#define KIPC_MSG_RECVV _IOW(KIPC_IOC_MAGIC, 0x16, struct kipc_msg_vec)
 
 /* ------------------------------------------------------- shared memory */
 
