@@ -360,7 +360,8 @@ test_bench_quick_prints_every_row() {
 	expect_rc 0
 	expect_no_err
 	for row in "pipe0 4 KiB writes" "pipe0 64 KiB writes" \
-		"msg0 64 B messages" "sem0/1 round trip" "shm0 4 MiB write" \
+		"msg0 64 B messages" "msg0 64 B, 32 per call" \
+		"sem0/1 round trip" "shm0 4 MiB write" \
 		"shm0 4 MiB read" "shm0 4 MiB 1st touch" "msg0 notify latency" \
 		"pipe0 notify latency"; do
 		grep -q "^$row" "$tmp/out" || fail "no row '$row'"

@@ -74,6 +74,7 @@
 #define BENCH_GROUPS_MAX 16
 #define BENCH_OBJS_MAX 8
 #define BENCH_MSG_SIZE 64 /* workloads 2 and 3, and the mq message size */
+#define BENCH_MSG_VEC 32 /* messages per KIPC_MSG_SENDV/RECVV call */
 #define BENCH_SETUP_TIMEOUT_MS 30000
 #define BENCH_RUN_TIMEOUT_S 120
 #define BENCH_MIB (1024.0 * 1024.0)
@@ -127,6 +128,7 @@ enum bench_kind {
 	K_PIPE,
 	K_FIFO,
 	K_KIPC_MSG,
+	K_KIPC_MSGV,
 	K_SYSV_MSG,
 	K_POSIX_MQ,
 	K_KIPC_SEM,
@@ -944,7 +946,7 @@ struct bench_kmsg {
 
 /**
  * struct msg_arg - a message rate run
- * @kind: K_KIPC_MSG, K_SYSV_MSG or K_POSIX_MQ
+ * @kind: K_KIPC_MSG, K_KIPC_MSGV, K_SYSV_MSG or K_POSIX_MQ
  * @id: System V queue
  * @mq: POSIX queue
  * @n: messages
@@ -963,6 +965,33 @@ static struct {
 	int mq_slot;
 } msgw = { .sv_slot = -1, .mq_slot = -1 };
 
+/*
+ * K_KIPC_MSGV: up to BENCH_MSG_VEC messages a call, of the same 64 bytes.
+ * The first entry of a call waits, as a one-message call would; the call
+ * returns how many it moved.
+ */
+static int msg_vec_role(int fd, int role, long n)
+{
+	static char text[BENCH_MSG_SIZE];
+	struct kipc_msg m[BENCH_MSG_VEC];
+	struct kipc_msg_vec v = { .msgs = (uintptr_t)m };
+	long i, k;
+	int r;
+
+	memset(text, 'm', sizeof(text));
+	for (i = 0; i < n; i += r) {
+		v.count = n - i < BENCH_MSG_VEC ? n - i : BENCH_MSG_VEC;
+		for (k = 0; k < v.count; k++)
+			m[k] = (struct kipc_msg){ .mtype = role ? 0 : 1,
+						  .text = (uintptr_t)text,
+						  .size = BENCH_MSG_SIZE };
+		r = ioctl(fd, role ? KIPC_MSG_RECVV : KIPC_MSG_SENDV, &v);
+		if (r < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 /* Role 0 sends, role 1 receives and stops the clock; all blocking. */
 static int msg_role(void *data, int role)
 {
@@ -975,13 +1004,15 @@ static int msg_role(void *data, int role)
 
 	memset(sm.mtext, 'm', sizeof(sm.mtext));
 	memset(km.mtext, 'm', sizeof(km.mtext));
-	if (a->kind == K_KIPC_MSG) {
+	if (a->kind == K_KIPC_MSG || a->kind == K_KIPC_MSGV) {
 		fd = node_open("msg0", O_RDWR);
 		if (fd < 0)
 			return fd;
 	}
 	ret = duo_start();
-	for (i = 0; !ret && i < a->n; i++) {
+	if (!ret && a->kind == K_KIPC_MSGV)
+		ret = msg_vec_role(fd, role, a->n);
+	for (i = 0; !ret && a->kind != K_KIPC_MSGV && i < a->n; i++) {
 		switch (a->kind) {
 		case K_KIPC_MSG:
 			r = role ? read(fd, &km, sizeof(km)) :
@@ -1066,6 +1097,8 @@ static void msg_setup(struct bench_group *g)
 	qbytes = msg_queues_new(0, NULL, &msgw.sv_id, &msgw.sv_slot, err);
 	g->side[0].err = err[0];
 	g->side[1].err = err[1];
+	if (g->nsides < 3)
+		return;
 	ret = posix_mq_new(qbytes / BENCH_MSG_SIZE, &msgw.mq, &msgw.mq_slot);
 	if (ret)
 		g->side[2].err = -ret;
@@ -1834,6 +1867,15 @@ static void groups_init(void)
 	side_add(g, "kipc msg0", K_KIPC_MSG, 0);
 	side_add(g, "SysV msgsnd", K_SYSV_MSG, 1.2);
 	side_add(g, "POSIX mq_send", K_POSIX_MQ, 0);
+
+	/* System V has no vector: the same one-per-call msgsnd/msgrcv. */
+	g = group_add(W_MSG, msg_run, m_msg, 1, 0, opt.quick ? 100 : 1000);
+	snprintf(g->label, sizeof(g->label), "msg0 %d B, %d per call",
+		 BENCH_MSG_SIZE, BENCH_MSG_VEC);
+	g->setup = msg_setup;
+	g->teardown = msg_teardown;
+	side_add(g, "kipc msg0 vector", K_KIPC_MSGV, 0);
+	side_add(g, "SysV msgsnd", K_SYSV_MSG, 1.2);
 
 	typed.max = backlogs[2] / q;
 	for (i = 0; i < 3; i++) {
