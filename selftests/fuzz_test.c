@@ -36,6 +36,8 @@ static const unsigned long cmds[] = {
 	KIPC_MSG_GETINFO,
 	KIPC_MSG_SET_LIMITS,
 	KIPC_MSG_FLUSH,
+	KIPC_MSG_SENDV,
+	KIPC_MSG_RECVV,
 	KIPC_SHM_GET_SIZE,
 	KIPC_SHM_SET_SIZE,
 	KIPC_SHM_GETINFO,
@@ -147,6 +149,52 @@ static uint32_t rnd_flags(void)
 	}
 }
 
+/* A plausible argument of KIPC_MSG_SEND or KIPC_MSG_RECV. */
+static void fill_msg(struct kipc_msg *m)
+{
+	m->mtype = rnd() % 3 ? (int64_t)(rnd() % 8) - 3 : (int64_t)rnd_value();
+	m->text = (uintptr_t)rnd_ptr();
+	m->size = rnd() % 3 ? rnd() % 256 : rnd_value();
+	m->timeout_ns = rnd() % 2 ? 0 : rnd() % 20000000;
+	m->flags = rnd_flags();
+	m->pid = rnd() % 4 ? 0 : (uint32_t)rnd();
+}
+
+/*
+ * Entries of a KIPC_MSG_SENDV or KIPC_MSG_RECVV: up to VEC_FILLED plausible
+ * ones in the upper half of buf (fill_arg() puts its structs in the lower
+ * half), then whatever is there. A count past them reads that, and a
+ * large one runs into the guard page.
+ */
+#define VEC_FILLED 8
+
+static void fill_vec(struct kipc_msg_vec *v)
+{
+	char *m = buf + BUF_SIZE / 2 + 8 * (rnd() % 512);
+	struct kipc_msg e;
+	uint32_t i;
+
+	if (rnd() % 16 == 0)
+		m += 1 + rnd() % 7; /* unaligned */
+	switch (rnd() % 8) {
+	case 0:
+		v->count = (uint32_t)rnd_value();
+		break;
+	case 1:
+		v->count = KIPC_MSG_VEC_MAX + rnd() % 3 - 1;
+		break;
+	default:
+		v->count = 1 + rnd() % VEC_FILLED;
+		break;
+	}
+	for (i = 0; i < v->count && i < VEC_FILLED; i++) {
+		fill_msg(&e);
+		memcpy(m + i * sizeof(e), &e, sizeof(e));
+	}
+	v->msgs = rnd() % 8 ? (uintptr_t)m : (uintptr_t)rnd_ptr();
+	v->flags = rnd() % 8 ? 0 : rnd_flags();
+}
+
 /* Fill @p with a plausible struct for @cmd, then maybe spoil it. */
 static void fill_arg(unsigned long cmd, void *p)
 {
@@ -159,18 +207,13 @@ static void fill_arg(unsigned long cmd, void *p)
 	}
 	switch (cmd) {
 	case KIPC_MSG_SEND:
-	case KIPC_MSG_RECV: {
-		struct kipc_msg *m = p;
-
-		m->mtype = rnd() % 3 ? (int64_t)(rnd() % 8) - 3 :
-				       (int64_t)rnd_value();
-		m->text = (uintptr_t)rnd_ptr();
-		m->size = rnd() % 3 ? rnd() % 256 : rnd_value();
-		m->timeout_ns = rnd() % 2 ? 0 : rnd() % 20000000;
-		m->flags = rnd_flags();
-		m->pid = rnd() % 4 ? 0 : (uint32_t)rnd();
+	case KIPC_MSG_RECV:
+		fill_msg(p);
 		break;
-	}
+	case KIPC_MSG_SENDV:
+	case KIPC_MSG_RECVV:
+		fill_vec(p);
+		break;
 	case KIPC_SEM_P:
 	case KIPC_SEM_V: {
 		struct kipc_sem_op *op = p;
@@ -264,6 +307,7 @@ static void one_op(int fd)
 		if (rnd() % 6 == 0) {
 			arg = rnd_ptr();
 		} else {
+			/* The lower half of buf: fill_vec() uses the upper. */
 			arg = buf + 512 * (rnd() % 64);
 			fill_arg(cmd, arg);
 		}

@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 
@@ -1889,6 +1890,1092 @@ TEST_F(msg, sender_wakeup_passed_on_when_space_taken)
 	EXPECT_EQ(0, rs.ret);
 	EXPECT_EQ(0, kipc_op_done(nb, 0, &rb));
 	EXPECT_EQ(0, wait_col("swait", 1));
+}
+
+/* ------------------------------------------------------------- vectors */
+
+/* One entry of a vector, with the arguments of kipc_msg_op(). */
+static struct kipc_msg vent(long long type, const void *text,
+			    unsigned long long size, unsigned int flags)
+{
+	return (struct kipc_msg){
+		.mtype = type,
+		.text = (uintptr_t)text,
+		.size = size,
+		.flags = flags,
+	};
+}
+
+/* KIPC_MSG_SENDV or KIPC_MSG_RECVV (@cmd) of the @count entries at @msgs. */
+static int msg_vec(int fd, unsigned long cmd, struct kipc_msg *msgs,
+		   unsigned int count)
+{
+	struct kipc_msg_vec v = { .msgs = (uintptr_t)msgs, .count = count };
+
+	return ioctl(fd, cmd, &v);
+}
+
+/*
+ * Hang guard for a call that must not wait: a SIGALRM in 10 s, with a
+ * handler so that it breaks a wait instead of killing the test. After the
+ * call, no_wait_done() says whether it came back before the alarm.
+ */
+static void no_wait_arm(void)
+{
+	handle(SIGALRM, 0);
+	alarm(10);
+}
+
+static int no_wait_done(void)
+{
+	return alarm(0) != 0;
+}
+
+/*
+ * Two pages; the @n entries of @v copied so that the first @before of them
+ * end the first page (read-write) and the rest start the second, which
+ * then gets @prot. Returns the first entry, or NULL. Free with
+ * free_entries().
+ */
+static struct kipc_msg *entries_across_pages(const struct kipc_msg *v, int n,
+					     int before, int prot)
+{
+	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct kipc_msg *e;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	e = (struct kipc_msg *)(p + 4096) - before;
+	memcpy(e, v, n * sizeof(*v));
+	if (mprotect(p + 4096, 4096, prot)) {
+		munmap(p, 8192);
+		return NULL;
+	}
+	return e;
+}
+
+static void free_entries(struct kipc_msg *e)
+{
+	munmap((void *)((uintptr_t)e & ~4095UL), 8192);
+}
+
+TEST_F(msg, sendv_queues_all_in_order)
+{
+	static const char *const text[] = { "one", "two2", "three", "4",
+					    "fiver" };
+	static const long long types[] = { 3, 1, 3, 2, 7 };
+	unsigned long long bytes = 0;
+	struct kipc_msg_info info;
+	struct kipc_msg v[5], m;
+	char buf[TEXT_MAX];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		v[i] = vent(types[i], text[i], strlen(text[i]), 0);
+		bytes += strlen(text[i]);
+	}
+	EXPECT_EQ(5, msg_vec(self->fd, KIPC_MSG_SENDV, v, 5));
+	info = qinfo(self->fd);
+	EXPECT_EQ(5ULL, info.qnum);
+	EXPECT_EQ(bytes, info.cbytes);
+	EXPECT_EQ(5ULL, info.sent - self->start.sent);
+	EXPECT_EQ((__u32)getpid(), info.lspid);
+	for (i = 0; i < 5; i++) {
+		memset(buf, 0, sizeof(buf));
+		ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf),
+					   KIPC_NOWAIT, &m));
+		EXPECT_EQ(types[i], m.mtype);
+		EXPECT_EQ(strlen(text[i]), m.size);
+		EXPECT_STREQ(text[i], buf);
+		EXPECT_EQ((__u32)getpid(), m.pid);
+	}
+}
+
+/*
+ * Entries after the first do not wait, whatever they say: 3..7 have no
+ * KIPC_NOWAIT, and some a long timeout. Those not reached are not written.
+ */
+TEST_F(msg, recvv_takes_what_is_queued)
+{
+	static const char *const text[] = { "first", "2nd", "third!" };
+	struct kipc_msg v[8], want[8];
+	struct kipc_msg_info info;
+	char bufs[8][TEXT_MAX];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, kipc_msg_send(self->fd, 10 + i, text[i],
+					   strlen(text[i]), 0));
+	memset(bufs, '#', sizeof(bufs));
+	for (i = 0; i < 8; i++) {
+		v[i] = vent(0, bufs[i], TEXT_MAX, 0);
+		v[i].timeout_ns = i % 2 ? 60000000000ULL : 0;
+		v[i].pid = 0xdeadbeef; /* ignored on input */
+	}
+	memcpy(want, v, sizeof(v));
+	no_wait_arm();
+	EXPECT_EQ(3, msg_vec(self->fd, KIPC_MSG_RECVV, v, 8));
+	EXPECT_TRUE(no_wait_done());
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(10 + i, v[i].mtype);
+		EXPECT_EQ(strlen(text[i]), v[i].size);
+		EXPECT_EQ((__u32)getpid(), v[i].pid);
+		EXPECT_EQ(0, memcmp(bufs[i], text[i], strlen(text[i])));
+		EXPECT_EQ('#', bufs[i][strlen(text[i])]);
+	}
+	for (i = 3; i < 8; i++) {
+		EXPECT_EQ(0, memcmp(&want[i], &v[i], sizeof(v[i])));
+		EXPECT_EQ('#', bufs[i][0]);
+	}
+	info = qinfo(self->fd);
+	EXPECT_EQ(0ULL, info.qnum);
+	EXPECT_EQ(3ULL, info.received - self->start.received);
+	EXPECT_EQ((__u32)getpid(), info.lrpid);
+}
+
+TEST_F(msg, recvv_first_entry_waits)
+{
+	char bufs[4][TEXT_MAX] = { "" };
+	struct op_result r;
+	struct kipc_msg v[4];
+	int i, note, fd = self->fd;
+
+	for (i = 0; i < 4; i++)
+		v[i] = vent(0, bufs[i], TEXT_MAX, 0);
+	KIPC_CHILD(note, r.ret = wait_col("rwait", 1) ?:
+					 kipc_msg_send(fd, 4, "late", 4, 0);
+		   r.err = errno);
+	EXPECT_EQ(1, msg_vec(self->fd, KIPC_MSG_RECVV, v, 4));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
+	EXPECT_EQ(0, r.ret);
+	EXPECT_EQ(4, v[0].mtype);
+	EXPECT_EQ(4ULL, v[0].size);
+	EXPECT_EQ((__u32)kipc_kids[0], v[0].pid);
+	EXPECT_EQ(0, memcmp(bufs[0], "late", 4));
+	EXPECT_EQ(0, v[1].mtype);
+	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
+}
+
+/*
+ * In the child: once @pid waits in a receive, outrank it and send two
+ * messages, so that it runs only when both are there: the first handed to
+ * it, the second queued.
+ */
+static long send_two_ahead_of(int fd, pid_t pid)
+{
+	if (wait_col("rwait", 1) || outrank(pid))
+		return -1;
+	return kipc_msg_send(fd, 1, "A", 1, 0) ?:
+						 kipc_msg_send(fd, 2, "B", 1, 0);
+}
+
+/* Once the first entry has waited, the others take what is there. */
+TEST_F(msg, recvv_after_wait_takes_what_arrived)
+{
+	char bufs[4][TEXT_MAX] = { "" };
+	struct op_result r;
+	struct kipc_msg v[4];
+	pid_t me = getpid();
+	int i, note, fd = self->fd;
+
+	for (i = 0; i < 4; i++)
+		v[i] = vent(0, bufs[i], TEXT_MAX, 0);
+	KIPC_CHILD(note, r.ret = send_two_ahead_of(fd, me); r.err = errno);
+	EXPECT_EQ(2, msg_vec(self->fd, KIPC_MSG_RECVV, v, 4));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
+	ASSERT_EQ(0, r.ret);
+	EXPECT_EQ(1, v[0].mtype);
+	EXPECT_EQ('A', bufs[0][0]);
+	EXPECT_EQ(2, v[1].mtype);
+	EXPECT_EQ('B', bufs[1][0]);
+	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
+}
+
+TEST_F(msg, recvv_empty_nowait_enomsg)
+{
+	char bufs[2][TEXT_MAX];
+	struct kipc_msg v[2], want[2];
+
+	v[0] = vent(0, bufs[0], TEXT_MAX, KIPC_NOWAIT);
+	v[1] = vent(0, bufs[1], TEXT_MAX, KIPC_NOWAIT);
+	memcpy(want, v, sizeof(v));
+	EXPECT_EQ(-1, msg_vec(self->fd, KIPC_MSG_RECVV, v, 2));
+	EXPECT_EQ(ENOMSG, errno);
+	EXPECT_EQ(0, memcmp(want, v, sizeof(v)));
+}
+
+TEST_F(msg, recvv_first_timeout_etimedout)
+{
+	struct kipc_msg v[2];
+	char bufs[2][TEXT_MAX];
+
+	v[0] = vent(0, bufs[0], TEXT_MAX, 0);
+	v[0].timeout_ns = 20000000;
+	v[1] = vent(0, bufs[1], TEXT_MAX, 0);
+	EXPECT_EQ(-1, msg_vec(self->fd, KIPC_MSG_RECVV, v, 2));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(0, proc_col("rwait"));
+}
+
+/* O_NONBLOCK is KIPC_NOWAIT for the first entry too. */
+TEST_F(msg, recvv_nonblock_file_enomsg)
+{
+	int fd = kipc_open(NODE, O_RDWR | O_NONBLOCK);
+	struct kipc_msg v[2];
+	char bufs[2][TEXT_MAX];
+
+	ASSERT_GE(fd, 0);
+	v[0] = vent(0, bufs[0], TEXT_MAX, 0);
+	v[1] = vent(0, bufs[1], TEXT_MAX, 0);
+	no_wait_arm();
+	EXPECT_EQ(-1, msg_vec(fd, KIPC_MSG_RECVV, v, 2));
+	EXPECT_EQ(ENOMSG, errno);
+	EXPECT_TRUE(no_wait_done());
+	close(fd);
+}
+
+TEST_F(msg, recvv_entries_use_their_own_selectors)
+{
+	static const long long sel[] = { 2, 2, -3, 0 };
+	static const long long want_type[] = { 2, 2, 1, 3 };
+	static const char want_text[] = "bdac";
+	char bufs[4][TEXT_MAX] = { "" };
+	struct kipc_msg v[4];
+	int i;
+
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "b", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "c", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "d", 1, 0));
+	for (i = 0; i < 4; i++)
+		v[i] = vent(sel[i], bufs[i], TEXT_MAX, 0);
+	EXPECT_EQ(4, msg_vec(self->fd, KIPC_MSG_RECVV, v, 4));
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(want_type[i], v[i].mtype);
+		EXPECT_EQ(want_text[i], bufs[i][0]);
+	}
+	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
+}
+
+TEST_F(msg, recvv_except_entry_as_msgrcv)
+{
+	char bufs[2][TEXT_MAX] = { "" };
+	struct kipc_msg v[2];
+
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "b", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 5, "c", 1, 0));
+	v[0] = vent(1, bufs[0], TEXT_MAX, KIPC_MSG_EXCEPT);
+	v[1] = vent(0, bufs[1], TEXT_MAX, 0);
+	EXPECT_EQ(2, msg_vec(self->fd, KIPC_MSG_RECVV, v, 2));
+	EXPECT_EQ(5, v[0].mtype);
+	EXPECT_EQ(1, v[1].mtype);
+	EXPECT_EQ('a', bufs[1][0]);
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+}
+
+TEST_F(msg, recvv_peek_entry_leaves_it_for_the_next)
+{
+	char bufs[2][TEXT_MAX] = { "" };
+	struct kipc_msg_info info;
+	struct kipc_msg v[2];
+
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 6, "pk", 2, 0));
+	v[0] = vent(0, bufs[0], TEXT_MAX, KIPC_MSG_PEEK);
+	v[1] = vent(6, bufs[1], TEXT_MAX, 0);
+	EXPECT_EQ(2, msg_vec(self->fd, KIPC_MSG_RECVV, v, 2));
+	EXPECT_EQ(6, v[0].mtype);
+	EXPECT_EQ(0, memcmp(bufs[0], "pk", 2));
+	EXPECT_EQ(6, v[1].mtype);
+	EXPECT_EQ(0, memcmp(bufs[1], "pk", 2));
+	info = qinfo(self->fd);
+	EXPECT_EQ(0ULL, info.qnum);
+	EXPECT_EQ(1ULL, info.received - self->start.received);
+}
+
+TEST_F(msg, recvv_noerror_entry_truncates)
+{
+	char bufs[2][TEXT_MAX] = { "" };
+	struct kipc_msg v[2];
+
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "abcdefgh", 8, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "ijklmnop", 8, 0));
+	v[0] = vent(0, bufs[0], TEXT_MAX, 0);
+	v[1] = vent(0, bufs[1], 3, KIPC_MSG_NOERROR);
+	EXPECT_EQ(2, msg_vec(self->fd, KIPC_MSG_RECVV, v, 2));
+	EXPECT_EQ(8ULL, v[0].size);
+	EXPECT_EQ(3ULL, v[1].size);
+	EXPECT_EQ(0, memcmp(bufs[1], "ijk", 3));
+	EXPECT_EQ(0, bufs[1][3]);
+	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
+}
+
+/* An entry that matches nothing ends the call: later ones are not tried. */
+TEST_F(msg, recvv_stops_at_first_unmatched_entry)
+{
+	char bufs[3][TEXT_MAX] = { "" };
+	struct kipc_msg v[3], want;
+
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "b", 1, 0));
+	v[0] = vent(1, bufs[0], TEXT_MAX, 0);
+	v[1] = vent(2, bufs[1], TEXT_MAX, 0);
+	v[2] = vent(1, bufs[2], TEXT_MAX, 0);
+	want = v[2];
+	EXPECT_EQ(1, msg_vec(self->fd, KIPC_MSG_RECVV, v, 3));
+	EXPECT_EQ('a', bufs[0][0]);
+	EXPECT_EQ(0, memcmp(&want, &v[2], sizeof(want)));
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+}
+
+TEST_F(msg, recvv_stops_at_invalid_entry)
+{
+	char bufs[3][TEXT_MAX] = { "" };
+	struct kipc_msg v[3];
+
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "b", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "c", 1, 0));
+	v[0] = vent(0, bufs[0], TEXT_MAX, 0);
+	v[1] = vent(0, bufs[1], TEXT_MAX, 1U << 31);
+	v[2] = vent(0, bufs[2], TEXT_MAX, 0);
+	EXPECT_EQ(1, msg_vec(self->fd, KIPC_MSG_RECVV, v, 3));
+	EXPECT_EQ(2ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(0, bufs[2][0]);
+}
+
+TEST_F(msg, recvv_stops_at_e2big_and_keeps_it)
+{
+	static const char big[] = "0123456789abcdefghij";
+	char bufs[3][TEXT_MAX] = { "" }, buf[TEXT_MAX] = "";
+	struct kipc_msg_info info;
+	struct kipc_msg v[3], m;
+
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "s1", 2, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, big, 20, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "s3", 2, 0));
+	v[0] = vent(0, bufs[0], TEXT_MAX, 0);
+	v[1] = vent(0, bufs[1], 4, 0);
+	v[2] = vent(0, bufs[2], TEXT_MAX, 0);
+	EXPECT_EQ(1, msg_vec(self->fd, KIPC_MSG_RECVV, v, 3));
+	EXPECT_EQ(1, v[0].mtype);
+	/* Entry 1 is left as given: selector 0, capacity 4. */
+	EXPECT_EQ(0, v[1].mtype);
+	EXPECT_EQ(4ULL, v[1].size);
+	EXPECT_EQ(0, bufs[2][0]);
+	info = qinfo(self->fd);
+	EXPECT_EQ(2ULL, info.qnum);
+	EXPECT_EQ(22ULL, info.cbytes);
+	EXPECT_EQ(1ULL, info.received - self->start.received);
+	/* The big one is still first. */
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT,
+				   &m));
+	EXPECT_EQ(2, m.mtype);
+	EXPECT_EQ(20ULL, m.size);
+	EXPECT_EQ(0, memcmp(buf, big, 20));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT,
+				   &m));
+	EXPECT_EQ(3, m.mtype);
+}
+
+/* The message that faulted goes back in its place: before "c". */
+TEST_F(msg, recvv_bad_text_efault_keeps_message)
+{
+	char bufs[3][TEXT_MAX] = { "" }, buf[TEXT_MAX] = "";
+	void *bad = bad_page();
+	struct kipc_msg_info info;
+	struct kipc_msg v[3], m;
+
+	ASSERT_NE(NULL, bad);
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "b", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "c", 1, 0));
+	v[0] = vent(0, bufs[0], TEXT_MAX, 0);
+	v[1] = vent(0, bad, TEXT_MAX, 0);
+	v[2] = vent(0, bufs[2], TEXT_MAX, 0);
+	EXPECT_EQ(1, msg_vec(self->fd, KIPC_MSG_RECVV, v, 3));
+	EXPECT_EQ('a', bufs[0][0]);
+	EXPECT_EQ(0, bufs[2][0]);
+	info = qinfo(self->fd);
+	EXPECT_EQ(2ULL, info.qnum);
+	EXPECT_EQ(1ULL, info.received - self->start.received);
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT,
+				   &m));
+	EXPECT_EQ(2, m.mtype);
+	EXPECT_EQ('b', buf[0]);
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT,
+				   &m));
+	EXPECT_EQ(3, m.mtype);
+	munmap(bad, 4096);
+}
+
+TEST_F(msg, recvv_first_bad_text_efault)
+{
+	char bufs[2][TEXT_MAX] = { "" }, buf[TEXT_MAX] = "";
+	void *bad = bad_page();
+	struct kipc_msg v[2];
+
+	ASSERT_NE(NULL, bad);
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "b", 1, 0));
+	v[0] = vent(0, bad, TEXT_MAX, 0);
+	v[1] = vent(0, bufs[1], TEXT_MAX, 0);
+	EXPECT_EQ(-1, msg_vec(self->fd, KIPC_MSG_RECVV, v, 2));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, bufs[1][0]);
+	EXPECT_EQ(2ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(0ULL, qinfo(self->fd).received - self->start.received);
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT,
+				   NULL));
+	EXPECT_EQ('a', buf[0]);
+	munmap(bad, 4096);
+}
+
+/* Entry 1 can be read but not written back: its message stays, in place. */
+TEST_F(msg, recvv_readonly_entry_efault_keeps_message)
+{
+	char bufs[3][TEXT_MAX] = { "" }, buf[TEXT_MAX] = "";
+	struct kipc_msg v[3], *e;
+	struct kipc_msg_info info;
+	int i;
+
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "b", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "c", 1, 0));
+	for (i = 0; i < 3; i++)
+		v[i] = vent(0, bufs[i], TEXT_MAX, 0);
+	e = entries_across_pages(v, 3, 1, PROT_READ);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(1, msg_vec(self->fd, KIPC_MSG_RECVV, e, 3));
+	EXPECT_EQ(1, e[0].mtype);
+	EXPECT_EQ(0, e[1].mtype);
+	info = qinfo(self->fd);
+	EXPECT_EQ(2ULL, info.qnum);
+	EXPECT_EQ(1ULL, info.received - self->start.received);
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf), KIPC_NOWAIT,
+				   NULL));
+	EXPECT_EQ('b', buf[0]);
+	free_entries(e);
+}
+
+TEST_F(msg, recvv_first_readonly_entry_efault)
+{
+	char buf[TEXT_MAX] = "";
+	struct kipc_msg v, *e;
+
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	v = vent(0, buf, TEXT_MAX, 0);
+	e = entries_across_pages(&v, 1, 0, PROT_READ);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(-1, msg_vec(self->fd, KIPC_MSG_RECVV, e, 1));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(0ULL, qinfo(self->fd).received - self->start.received);
+	free_entries(e);
+}
+
+/* The array runs into an unreadable page after entry 0. */
+TEST_F(msg, recvv_entries_into_bad_page_stop_there)
+{
+	char bufs[2][TEXT_MAX] = { "" };
+	struct kipc_msg v[2], *e;
+
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "b", 1, 0));
+	v[0] = vent(0, bufs[0], TEXT_MAX, 0);
+	v[1] = vent(0, bufs[1], TEXT_MAX, 0);
+	e = entries_across_pages(v, 2, 1, PROT_NONE);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(1, msg_vec(self->fd, KIPC_MSG_RECVV, e, 2));
+	EXPECT_EQ(1, e[0].mtype);
+	EXPECT_EQ(0, bufs[1][0]);
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+	free_entries(e);
+}
+
+TEST_F(msg, sendv_entries_into_bad_page_stop_there)
+{
+	struct kipc_msg v[2], *e;
+
+	v[0] = vent(1, "a", 1, 0);
+	v[1] = vent(2, "b", 1, 0);
+	e = entries_across_pages(v, 2, 1, PROT_NONE);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(1, msg_vec(self->fd, KIPC_MSG_SENDV, e, 2));
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(1ULL, qinfo(self->fd).sent - self->start.sent);
+	free_entries(e);
+}
+
+TEST_F(msg, sendv_stops_at_invalid_entry)
+{
+	static const long long types[] = { 1, 2, 0, 4, 5 };
+	struct kipc_msg v[5];
+	int i;
+
+	for (i = 0; i < 5; i++)
+		v[i] = vent(types[i], "x", 1, 0);
+	EXPECT_EQ(2, msg_vec(self->fd, KIPC_MSG_SENDV, v, 5));
+	EXPECT_EQ(2ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(2ULL, qinfo(self->fd).sent - self->start.sent);
+	EXPECT_EQ(-1, kipc_msg_recv(self->fd, 4, NULL, 0,
+				    KIPC_NOWAIT | KIPC_MSG_NOERROR, NULL));
+	EXPECT_EQ(ENOMSG, errno);
+}
+
+TEST_F(msg, sendv_stops_at_bad_text_efault)
+{
+	void *bad = bad_page();
+	struct kipc_msg_info info;
+	struct kipc_msg v[4];
+
+	ASSERT_NE(NULL, bad);
+	v[0] = vent(1, "ab", 2, 0);
+	v[1] = vent(2, "cde", 3, 0);
+	v[2] = vent(3, bad, 3, 0);
+	v[3] = vent(4, "f", 1, 0);
+	EXPECT_EQ(2, msg_vec(self->fd, KIPC_MSG_SENDV, v, 4));
+	info = qinfo(self->fd);
+	EXPECT_EQ(2ULL, info.qnum);
+	EXPECT_EQ(5ULL, info.cbytes);
+	EXPECT_EQ(2ULL, info.sent - self->start.sent);
+	munmap(bad, 4096);
+}
+
+TEST_F(msg, sendv_first_entry_invalid_einval)
+{
+	struct kipc_msg v[2];
+
+	v[0] = vent(0, "x", 1, 0);
+	v[1] = vent(1, "y", 1, 0);
+	EXPECT_EQ(-1, msg_vec(self->fd, KIPC_MSG_SENDV, v, 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(0ULL, qinfo(self->fd).sent - self->start.sent);
+}
+
+TEST_F(msg, sendv_first_bad_text_efault)
+{
+	struct kipc_msg v[2];
+	void *bad = bad_page();
+
+	ASSERT_NE(NULL, bad);
+	v[0] = vent(1, bad, 4, 0);
+	v[1] = vent(1, "y", 1, 0);
+	EXPECT_EQ(-1, msg_vec(self->fd, KIPC_MSG_SENDV, v, 2));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
+	munmap(bad, 4096);
+}
+
+/* Room for two: the third entry finds the queue full and ends the call. */
+TEST_F(msg, sendv_later_entries_do_not_wait_when_full)
+{
+	struct kipc_msg v[4];
+	int i;
+
+	ASSERT_EQ(0, set_limits(self->fd, 2, DEF_MSGMAX));
+	for (i = 0; i < 4; i++) {
+		v[i] = vent(1 + i, "x", 1, 0);
+		v[i].timeout_ns = i % 2 ? 60000000000ULL : 0;
+	}
+	no_wait_arm();
+	EXPECT_EQ(2, msg_vec(self->fd, KIPC_MSG_SENDV, v, 4));
+	EXPECT_TRUE(no_wait_done());
+	EXPECT_EQ(2ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(0, kipc_msg_recv(self->fd, 2, NULL, 0,
+				   KIPC_NOWAIT | KIPC_MSG_NOERROR, NULL));
+	EXPECT_EQ(0, proc_col("swait"));
+}
+
+TEST_F(msg, sendv_full_nowait_eagain)
+{
+	struct kipc_msg v[2];
+
+	fill_by_count(_metadata, self->fd, 1);
+	v[0] = vent(2, NULL, 0, KIPC_NOWAIT);
+	v[1] = vent(2, NULL, 0, KIPC_NOWAIT);
+	EXPECT_EQ(-1, msg_vec(self->fd, KIPC_MSG_SENDV, v, 2));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+}
+
+TEST_F(msg, sendv_first_timeout_etimedout)
+{
+	struct kipc_msg v[2];
+
+	fill_by_count(_metadata, self->fd, 1);
+	v[0] = vent(2, NULL, 0, 0);
+	v[0].timeout_ns = 20000000;
+	v[1] = vent(2, NULL, 0, 0);
+	EXPECT_EQ(-1, msg_vec(self->fd, KIPC_MSG_SENDV, v, 2));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(0, proc_col("swait"));
+}
+
+TEST_F(msg, sendv_nonblock_file_full_eagain)
+{
+	int fd = kipc_open(NODE, O_RDWR | O_NONBLOCK);
+	struct kipc_msg v[2];
+
+	ASSERT_GE(fd, 0);
+	fill_by_count(_metadata, self->fd, 1);
+	v[0] = vent(2, NULL, 0, 0);
+	v[1] = vent(2, NULL, 0, 0);
+	no_wait_arm();
+	EXPECT_EQ(-1, msg_vec(fd, KIPC_MSG_SENDV, v, 2));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_TRUE(no_wait_done());
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+	close(fd);
+}
+
+/* The first entry waits for room; the second finds it full again. */
+TEST_F(msg, sendv_first_entry_waits_for_space)
+{
+	struct op_result r;
+	struct kipc_msg v[2];
+	int note, fd = self->fd;
+
+	fill_by_count(_metadata, self->fd, 1);
+	v[0] = vent(2, NULL, 0, 0);
+	v[1] = vent(3, NULL, 0, 0);
+	KIPC_CHILD(note, r.ret = msg_vec(fd, KIPC_MSG_SENDV, v, 2);
+		   r.err = errno);
+	ASSERT_EQ(0, wait_col("swait", 1));
+	ASSERT_EQ(0, kipc_msg_recv(self->fd, 1, NULL, 0, 0, NULL));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
+	EXPECT_EQ(1, r.ret);
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(0, kipc_msg_recv(self->fd, 2, NULL, 0, KIPC_NOWAIT, NULL));
+}
+
+/* Each entry goes through the send path: a waiting receiver gets its own. */
+TEST_F(msg, sendv_hands_off_to_waiting_receiver)
+{
+	struct op_result r;
+	struct kipc_msg v[3];
+	int note, fd = self->fd;
+
+	KIPC_CHILD(note,
+		   r.ret = kipc_msg_recv(fd, 2, r.text, TEXT_MAX, 0, &r.m));
+	ASSERT_EQ(0, wait_col("rwait", 1));
+	v[0] = vent(1, "one", 3, 0);
+	v[1] = vent(2, "two", 3, 0);
+	v[2] = vent(3, "three", 5, 0);
+	EXPECT_EQ(3, msg_vec(self->fd, KIPC_MSG_SENDV, v, 3));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
+	EXPECT_EQ(0, r.ret);
+	EXPECT_EQ(2, r.m.mtype);
+	EXPECT_EQ(0, memcmp(r.text, "two", 3));
+	EXPECT_EQ(2ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(3ULL, qinfo(self->fd).sent - self->start.sent);
+}
+
+TEST_F(msg, sendv_on_read_only_fd_ebadf)
+{
+	int fd = kipc_open(NODE, O_RDONLY);
+	struct kipc_msg v = vent(1, "x", 1, 0);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-1, msg_vec(fd, KIPC_MSG_SENDV, &v, 1));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
+	close(fd);
+}
+
+TEST_F(msg, recvv_on_write_only_fd_ebadf)
+{
+	int fd = kipc_open(NODE, O_WRONLY);
+	char buf[TEXT_MAX];
+	struct kipc_msg v = vent(0, buf, TEXT_MAX, KIPC_NOWAIT);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
+	EXPECT_EQ(-1, msg_vec(fd, KIPC_MSG_RECVV, &v, 1));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+	close(fd);
+}
+
+/* As recv_signal_eintr: the first entry's wait ends in EINTR. */
+TEST_F(msg, recvv_signal_eintr)
+{
+	char bufs[2][TEXT_MAX];
+	struct op_result r;
+	struct kipc_msg v[2];
+	int note, fd = self->fd;
+
+	v[0] = vent(1, bufs[0], TEXT_MAX, 0);
+	v[1] = vent(1, bufs[1], TEXT_MAX, 0);
+	KIPC_CHILD(note, handle(SIGUSR1, SA_RESTART);
+		   r.ret = msg_vec(fd, KIPC_MSG_RECVV, v, 2); r.err = errno);
+	ASSERT_EQ(0, wait_col("rwait", 1));
+	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
+	EXPECT_EQ(-1, r.ret);
+	EXPECT_EQ(EINTR, r.err);
+	EXPECT_EQ(0, proc_col("rwait"));
+}
+
+TEST_F(msg, sendv_signal_eintr)
+{
+	struct op_result r;
+	struct kipc_msg v[2];
+	int note, fd = self->fd;
+
+	fill_by_count(_metadata, self->fd, 1);
+	v[0] = vent(2, NULL, 0, 0);
+	v[1] = vent(3, NULL, 0, 0);
+	KIPC_CHILD(note, handle(SIGUSR1, SA_RESTART);
+		   r.ret = msg_vec(fd, KIPC_MSG_SENDV, v, 2); r.err = errno);
+	ASSERT_EQ(0, wait_col("swait", 1));
+	ASSERT_EQ(0, kill(kipc_kids[0], SIGUSR1));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
+	EXPECT_EQ(-1, r.ret);
+	EXPECT_EQ(EINTR, r.err);
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+}
+
+/* KIPC_MSG_VEC_MAX entries in one call each way, in order. */
+TEST_F(msg, sendv_max_count)
+{
+	static struct kipc_msg v[KIPC_MSG_VEC_MAX];
+	static char text[KIPC_MSG_VEC_MAX][8];
+	struct kipc_msg m;
+	char buf[8];
+	int i;
+
+	for (i = 0; i < KIPC_MSG_VEC_MAX; i++) {
+		snprintf(text[i], sizeof(text[i]), "%04d", i);
+		v[i] = vent(1 + i % 7, text[i], 4, 0);
+	}
+	EXPECT_EQ(KIPC_MSG_VEC_MAX,
+		  msg_vec(self->fd, KIPC_MSG_SENDV, v, KIPC_MSG_VEC_MAX));
+	EXPECT_EQ((unsigned long long)KIPC_MSG_VEC_MAX, qinfo(self->fd).qnum);
+	for (i = 0; i < KIPC_MSG_VEC_MAX; i++) {
+		ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf),
+					   KIPC_NOWAIT, &m));
+		ASSERT_EQ(1 + i % 7, m.mtype);
+		ASSERT_EQ(0, memcmp(buf, text[i], 4));
+	}
+}
+
+TEST_F(msg, recvv_max_count)
+{
+	static struct kipc_msg v[KIPC_MSG_VEC_MAX];
+	static char bufs[KIPC_MSG_VEC_MAX][8];
+	char text[8];
+	int i;
+
+	for (i = 0; i < KIPC_MSG_VEC_MAX; i++) {
+		snprintf(text, sizeof(text), "%04d", i);
+		ASSERT_EQ(0, kipc_msg_send(self->fd, 1 + i % 7, text, 4,
+					   KIPC_NOWAIT));
+		v[i] = vent(0, bufs[i], sizeof(bufs[i]), 0);
+	}
+	EXPECT_EQ(KIPC_MSG_VEC_MAX,
+		  msg_vec(self->fd, KIPC_MSG_RECVV, v, KIPC_MSG_VEC_MAX));
+	for (i = 0; i < KIPC_MSG_VEC_MAX; i++) {
+		snprintf(text, sizeof(text), "%04d", i);
+		ASSERT_EQ(1 + i % 7, v[i].mtype);
+		ASSERT_EQ(4ULL, v[i].size);
+		ASSERT_EQ(0, memcmp(bufs[i], text, 4));
+	}
+	EXPECT_EQ(0ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ((unsigned long long)KIPC_MSG_VEC_MAX,
+		  qinfo(self->fd).received - self->start.received);
+}
+
+/* One receive of vec_matches_sysv: selector, KIPC_MSG_* flags, capacity. */
+struct vec_rcv {
+	long long sel;
+	unsigned int flags;
+	unsigned long long cap;
+};
+
+struct sysv_buf {
+	long mtype;
+	char mtext[TEXT_MAX];
+};
+
+static int sysv_rcv_flags(unsigned int flags)
+{
+	return IPC_NOWAIT | (flags & KIPC_MSG_EXCEPT ? MSG_EXCEPT : 0) |
+	       (flags & KIPC_MSG_NOERROR ? MSG_NOERROR : 0);
+}
+
+/*
+ * The same sends and receives as vectors on msg0 and one at a time with
+ * msgsnd(2)/msgrcv(2) on a System V queue. Each vector starts where the
+ * last one stopped; it must stop where System V first fails, and then
+ * (started again at that entry) fail with System V's errno. Every message
+ * received must be System V's.
+ */
+TEST_F(msg, vec_matches_sysv_msgsnd_msgrcv)
+{
+	static const long long types[] = { 3, 1, 2, 1, 0, 3, 2, 5,
+					   1, 8, 2, 6, 4, 1, -4 };
+	static const struct vec_rcv rcv[] = {
+		{ -2, 0, TEXT_MAX },
+		{ 3, 0, TEXT_MAX },
+		{ 2, KIPC_MSG_EXCEPT, TEXT_MAX },
+		{ 0, 0, 2 },
+		{ 0, KIPC_MSG_NOERROR, 2 },
+		{ 7, 0, TEXT_MAX },
+		{ -10, 0, TEXT_MAX },
+		{ 5, KIPC_MSG_EXCEPT, 3 },
+		{ 6, 0, TEXT_MAX },
+		{ 2, 0, 1 },
+		{ 2, 0, TEXT_MAX },
+		{ -1, 0, TEXT_MAX },
+		{ 0, 0, TEXT_MAX },
+		{ 4, KIPC_MSG_EXCEPT, TEXT_MAX },
+	};
+	enum { NS = ARRAY_SIZE(types), NR = ARRAY_SIZE(rcv) };
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz";
+	char bufs[NR][TEXT_MAX];
+	struct kipc_msg sv[NS], rv[NR];
+	struct kipc_msg_info info;
+	struct msqid_ds ds;
+	struct sysv_buf sb;
+	int i, pos, ret, err, stops = 0, id;
+	bool must_fail;
+	long n;
+
+	id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	ASSERT_GE(id, 0);
+
+	for (i = 0; i < NS; i++)
+		sv[i] = vent(types[i], alpha + i, 1 + i % 5, 0);
+	for (pos = 0, must_fail = false; pos < NS;) {
+		ret = msg_vec(self->fd, KIPC_MSG_SENDV, &sv[pos], NS - pos);
+		err = errno;
+		if (must_fail)
+			EXPECT_EQ(-1, ret);
+		must_fail = false;
+		if (ret < 0) {
+			sb.mtype = types[pos];
+			memcpy(sb.mtext, alpha + pos, sv[pos].size);
+			EXPECT_EQ(-1,
+				  msgsnd(id, &sb, sv[pos].size, IPC_NOWAIT));
+			EXPECT_EQ(errno, err);
+			pos++;
+			continue;
+		}
+		for (i = pos; i < pos + ret; i++) {
+			sb.mtype = types[i];
+			memcpy(sb.mtext, alpha + i, sv[i].size);
+			EXPECT_EQ(0, msgsnd(id, &sb, sv[i].size, IPC_NOWAIT));
+		}
+		pos += ret;
+		if (pos < NS) {
+			must_fail = true;
+			stops++;
+		}
+	}
+	ASSERT_EQ(0, msgctl(id, IPC_STAT, &ds));
+	info = qinfo(self->fd);
+	EXPECT_EQ(ds.msg_qnum, info.qnum);
+	EXPECT_EQ(ds.__msg_cbytes, info.cbytes);
+
+	memset(bufs, 0, sizeof(bufs));
+	for (i = 0; i < NR; i++)
+		rv[i] = vent(rcv[i].sel, bufs[i], rcv[i].cap,
+			     rcv[i].flags | KIPC_NOWAIT);
+	for (pos = 0, must_fail = false; pos < NR;) {
+		ret = msg_vec(self->fd, KIPC_MSG_RECVV, &rv[pos], NR - pos);
+		err = errno;
+		if (must_fail)
+			EXPECT_EQ(-1, ret);
+		must_fail = false;
+		if (ret < 0) {
+			EXPECT_EQ(-1,
+				  msgrcv(id, &sb, rcv[pos].cap, rcv[pos].sel,
+					 sysv_rcv_flags(rcv[pos].flags)));
+			EXPECT_EQ(errno, err);
+			pos++;
+			continue;
+		}
+		for (i = pos; i < pos + ret; i++) {
+			n = msgrcv(id, &sb, rcv[i].cap, rcv[i].sel,
+				   sysv_rcv_flags(rcv[i].flags));
+			EXPECT_EQ((long)rv[i].size, n);
+			EXPECT_EQ(sb.mtype, rv[i].mtype);
+			if (n > 0)
+				EXPECT_EQ(0, memcmp(sb.mtext, bufs[i], n));
+		}
+		pos += ret;
+		if (pos < NR) {
+			must_fail = true;
+			stops++;
+		}
+	}
+	/* What is left is the same, in the same order. */
+	for (;;) {
+		n = msgrcv(id, &sb, TEXT_MAX, 0, IPC_NOWAIT);
+		rv[0] = vent(0, bufs[0], TEXT_MAX, KIPC_NOWAIT);
+		ret = msg_vec(self->fd, KIPC_MSG_RECVV, rv, 1);
+		if (n < 0) {
+			EXPECT_EQ(-1, ret);
+			break;
+		}
+		ASSERT_EQ(1, ret);
+		EXPECT_EQ(sb.mtype, rv[0].mtype);
+		EXPECT_EQ(n, (long)rv[0].size);
+	}
+	EXPECT_EQ(0, msgctl(id, IPC_RMID, NULL));
+	/* The sequence stops vectors midway, else it proves little. */
+	EXPECT_LE(4, stops);
+}
+
+/* ---------------------------------------- vector argument errors, both */
+
+FIXTURE(vec)
+{
+	int fd;
+	struct kipc_msg_info start;
+	struct kipc_msg *msgs;
+	char buf[TEXT_MAX];
+};
+
+FIXTURE_VARIANT(vec)
+{
+	unsigned long cmd;
+};
+
+/* clang-format off */
+FIXTURE_VARIANT_ADD(vec, sendv) {
+	.cmd = KIPC_MSG_SENDV,
+};
+
+FIXTURE_VARIANT_ADD(vec, recvv) {
+	.cmd = KIPC_MSG_RECVV,
+};
+
+/* clang-format on */
+
+/*
+ * One message queued, and KIPC_MSG_VEC_MAX + 1 valid entries for the
+ * command: a call that wrongly went ahead would send or receive.
+ */
+FIXTURE_SETUP(vec)
+{
+	int i;
+
+	self->fd = -1;
+	self->msgs = NULL;
+	KIPC_REQUIRE_MODULE();
+	self->fd = kipc_open(NODE, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));
+	ASSERT_EQ(0, set_limits(self->fd, DEF_QBYTES, DEF_MSGMAX));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "q", 1, 0));
+	self->msgs = calloc(KIPC_MSG_VEC_MAX + 1, sizeof(*self->msgs));
+	ASSERT_NE(NULL, self->msgs);
+	for (i = 0; i <= KIPC_MSG_VEC_MAX; i++)
+		self->msgs[i] =
+			variant->cmd == KIPC_MSG_SENDV ?
+				vent(2, "s", 1, KIPC_NOWAIT) :
+				vent(0, self->buf, TEXT_MAX, KIPC_NOWAIT);
+	self->start = qinfo(self->fd);
+}
+
+FIXTURE_TEARDOWN(vec)
+{
+	free(self->msgs);
+	if (self->fd < 0)
+		return;
+	EXPECT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));
+	EXPECT_EQ(0, set_limits(self->fd, DEF_QBYTES, DEF_MSGMAX));
+	close(self->fd);
+}
+
+/* Nothing was sent or received: the message from the setup is all. */
+static void vec_nothing_done(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(vec) * self)
+{
+	struct kipc_msg_info info = qinfo(self->fd);
+
+	EXPECT_EQ(1ULL, info.qnum);
+	EXPECT_EQ(self->start.sent, info.sent);
+	EXPECT_EQ(self->start.received, info.received);
+}
+
+static int vec_call(int fd, unsigned long cmd, struct kipc_msg *msgs,
+		    unsigned int count, unsigned int flags)
+{
+	struct kipc_msg_vec v = {
+		.msgs = (uintptr_t)msgs,
+		.count = count,
+		.flags = flags,
+	};
+
+	return ioctl(fd, cmd, &v);
+}
+
+TEST_F(vec, count_one_works)
+{
+	EXPECT_EQ(1, vec_call(self->fd, variant->cmd, self->msgs, 1, 0));
+	EXPECT_EQ(variant->cmd == KIPC_MSG_SENDV ? 2ULL : 0ULL,
+		  qinfo(self->fd).qnum);
+}
+
+TEST_F(vec, count_zero_einval)
+{
+	EXPECT_EQ(-1, vec_call(self->fd, variant->cmd, self->msgs, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	vec_nothing_done(_metadata, self);
+}
+
+TEST_F(vec, count_over_max_einval)
+{
+	EXPECT_EQ(-1, vec_call(self->fd, variant->cmd, self->msgs,
+			       KIPC_MSG_VEC_MAX + 1, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1,
+		  vec_call(self->fd, variant->cmd, self->msgs, UINT32_MAX, 0));
+	EXPECT_EQ(EINVAL, errno);
+	vec_nothing_done(_metadata, self);
+}
+
+TEST_F(vec, flags_einval)
+{
+	EXPECT_EQ(-1,
+		  vec_call(self->fd, variant->cmd, self->msgs, 1, KIPC_NOWAIT));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1,
+		  vec_call(self->fd, variant->cmd, self->msgs, 1, 1U << 31));
+	EXPECT_EQ(EINVAL, errno);
+	vec_nothing_done(_metadata, self);
+}
+
+TEST_F(vec, bad_pointer_efault)
+{
+	void *bad = bad_page();
+
+	ASSERT_NE(NULL, bad);
+	EXPECT_EQ(-1, ioctl(self->fd, variant->cmd, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, variant->cmd, bad));
+	EXPECT_EQ(EFAULT, errno);
+	vec_nothing_done(_metadata, self);
+	munmap(bad, 4096);
+}
+
+TEST_F(vec, msgs_bad_pointer_efault)
+{
+	void *bad = bad_page();
+
+	ASSERT_NE(NULL, bad);
+	EXPECT_EQ(-1, vec_call(self->fd, variant->cmd, NULL, 1, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, vec_call(self->fd, variant->cmd, bad, 2, 0));
+	EXPECT_EQ(EFAULT, errno);
+	vec_nothing_done(_metadata, self);
+	munmap(bad, 4096);
 }
 
 /* -------------------------------------------------------- module pinning */
