@@ -793,17 +793,10 @@ static void waiter(int note)
 	}
 }
 
-/* Wait until @count receivers wait on the queue. */
+/* Wait until @count receivers wait on the queue (at most ~20 s). */
 static int wait_receivers(int count)
 {
-	int i;
-
-	for (i = 0; i < 20000; i++) {
-		if (kipc_proc("msg", MSG, "rwait") == count)
-			return 0;
-		usleep(1000);
-	}
-	return -1;
+	return kipc_wait_until(kipc_proc("msg", MSG, "rwait") == count);
 }
 
 static enum outcome op_msg_handoff(struct __test_metadata *_metadata,

@@ -160,6 +160,24 @@ static inline long long kipc_proc(const char *table, const char *node,
 	return kipc_proc_get(table, node, col, &v) ? LLONG_MIN : v;
 }
 
+/*
+ * Poll @cond every millisecond for up to 20 s, a hang guard while another
+ * process gets somewhere (a waiter counted in /proc, say). 0 once @cond
+ * holds, -1 if it never did.
+ */
+#define kipc_wait_until(cond)                       \
+	({                                          \
+		int __i, __ret = -1;                \
+		for (__i = 0; __i < 20000; __i++) { \
+			if (cond) {                 \
+				__ret = 0;          \
+				break;              \
+			}                           \
+			usleep(1000);               \
+		}                                   \
+		__ret;                              \
+	})
+
 /* Write @text to the file at @path (sysfs, debugfs, cgroupfs): 0 or -1. */
 static inline int kipc_write_file(const char *path, const char *text)
 {

@@ -65,14 +65,7 @@ static long long proc_col(const char *col)
 /* Wait (bounded, as a hang guard) until column @col reads @want. */
 static int wait_col(const char *col, long long want)
 {
-	int i;
-
-	for (i = 0; i < 20000; i++) {
-		if (proc_col(col) == want)
-			return 0;
-		usleep(500);
-	}
-	return -1;
+	return kipc_wait_until(proc_col(col) == want);
 }
 
 static void on_signal(int sig)

@@ -631,8 +631,7 @@ TEST_F(msg_notify, handed_off_message_still_signals)
 			_exit(1);
 		_exit(m.mtype == 4 ? 0 : 1);
 	}
-	while (kipc_proc("msg", MSG_NODE, "rwait") != 1)
-		usleep(1000);
+	ASSERT_EQ(0, kipc_wait_until(kipc_proc("msg", MSG_NODE, "rwait") == 1));
 	ASSERT_EQ(0, kipc_msg_send(self->fd, 4, NULL, 0, KIPC_NOWAIT));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, status);

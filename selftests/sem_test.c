@@ -175,17 +175,10 @@ static int be_own(struct backend *b)
 	return 0;
 }
 
-/* Wait until @n tasks wait on the semaphore (at most ~10 s). */
+/* Wait until @n tasks wait on the semaphore (at most ~20 s). */
 static int wait_waiters(const struct backend *b, long long n)
 {
-	int i;
-
-	for (i = 0; i < 10000; i++) {
-		if (be_waiters(b) == n)
-			return 0;
-		usleep(1000);
-	}
-	return -1;
+	return kipc_wait_until(be_waiters(b) == n);
 }
 
 /* P after installing a SA_RESTART handler for SIGUSR1. */
