@@ -2897,50 +2897,39 @@ static void vec_nothing_done(struct __test_metadata *_metadata,
 	EXPECT_EQ(self->start.received, info.received);
 }
 
-static int vec_call(int fd, unsigned long cmd, struct kipc_msg *msgs,
-		    unsigned int count, unsigned int flags)
-{
-	struct kipc_msg_vec v = {
-		.msgs = (uintptr_t)msgs,
-		.count = count,
-		.flags = flags,
-	};
-
-	return ioctl(fd, cmd, &v);
-}
-
 TEST_F(vec, count_one_works)
 {
-	EXPECT_EQ(1, vec_call(self->fd, variant->cmd, self->msgs, 1, 0));
+	EXPECT_EQ(1, msg_vec(self->fd, variant->cmd, self->msgs, 1));
 	EXPECT_EQ(variant->cmd == KIPC_MSG_SENDV ? 2ULL : 0ULL,
 		  qinfo(self->fd).qnum);
 }
 
 TEST_F(vec, count_zero_einval)
 {
-	EXPECT_EQ(-1, vec_call(self->fd, variant->cmd, self->msgs, 0, 0));
+	EXPECT_EQ(-1, msg_vec(self->fd, variant->cmd, self->msgs, 0));
 	EXPECT_EQ(EINVAL, errno);
 	vec_nothing_done(_metadata, self);
 }
 
 TEST_F(vec, count_over_max_einval)
 {
-	EXPECT_EQ(-1, vec_call(self->fd, variant->cmd, self->msgs,
-			       KIPC_MSG_VEC_MAX + 1, 0));
+	EXPECT_EQ(-1, msg_vec(self->fd, variant->cmd, self->msgs,
+			      KIPC_MSG_VEC_MAX + 1));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1,
-		  vec_call(self->fd, variant->cmd, self->msgs, UINT32_MAX, 0));
+	EXPECT_EQ(-1, msg_vec(self->fd, variant->cmd, self->msgs, UINT32_MAX));
 	EXPECT_EQ(EINVAL, errno);
 	vec_nothing_done(_metadata, self);
 }
 
 TEST_F(vec, flags_einval)
 {
-	EXPECT_EQ(-1,
-		  vec_call(self->fd, variant->cmd, self->msgs, 1, KIPC_NOWAIT));
+	struct kipc_msg_vec v = { .msgs = (uintptr_t)self->msgs, .count = 1 };
+
+	v.flags = KIPC_NOWAIT;
+	EXPECT_EQ(-1, ioctl(self->fd, variant->cmd, &v));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1,
-		  vec_call(self->fd, variant->cmd, self->msgs, 1, 1U << 31));
+	v.flags = 1U << 31;
+	EXPECT_EQ(-1, ioctl(self->fd, variant->cmd, &v));
 	EXPECT_EQ(EINVAL, errno);
 	vec_nothing_done(_metadata, self);
 }
@@ -2963,9 +2952,9 @@ TEST_F(vec, msgs_bad_pointer_efault)
 	void *bad = bad_page();
 
 	ASSERT_NE(NULL, bad);
-	EXPECT_EQ(-1, vec_call(self->fd, variant->cmd, NULL, 1, 0));
+	EXPECT_EQ(-1, msg_vec(self->fd, variant->cmd, NULL, 1));
 	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, vec_call(self->fd, variant->cmd, bad, 2, 0));
+	EXPECT_EQ(-1, msg_vec(self->fd, variant->cmd, bad, 2));
 	EXPECT_EQ(EFAULT, errno);
 	vec_nothing_done(_metadata, self);
 	munmap(bad, 4096);
