@@ -27,7 +27,7 @@
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 
-#include "kipc.h"
+#include "internal.h"
 
 void kipc_notify_list_init(struct kipc_notify_list *nl)
 {

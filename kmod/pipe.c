@@ -39,7 +39,7 @@
 #include <linux/uio.h>
 #include <linux/wait.h>
 
-#include "kipc.h"
+#include "internal.h"
 
 /* Largest ring even with CAP_SYS_RESOURCE, as for F_SETPIPE_SZ. */
 #define KIPC_PIPE_SIZE_LIMIT BIT(31)

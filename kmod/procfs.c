@@ -10,7 +10,7 @@
 
 #include <linux/proc_fs.h>
 
-#include "kipc.h"
+#include "internal.h"
 
 static struct proc_dir_entry *kipc_proc_dir;
 

@@ -67,7 +67,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
-#include "kipc.h"
+#include "internal.h"
 
 /**
  * struct kipc_sem - one sem node

@@ -67,7 +67,7 @@
 #include <linux/spinlock.h>
 #include <linux/uio.h>
 
-#include "kipc.h"
+#include "internal.h"
 
 /* shmem's read_iter and write_begin/write_end exist only with tmpfs. */
 #if !IS_ENABLED(CONFIG_SHMEM) || !IS_ENABLED(CONFIG_TMPFS)

@@ -65,7 +65,7 @@
 
 #include <linux/kipc.h>
 
-#include "kipc.h"
+#include "cli.h"
 
 #define BENCH_DEV "/dev/kipc/"
 #define BENCH_REPS_MAX 99

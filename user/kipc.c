@@ -29,7 +29,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "kipc.h"
+#include "cli.h"
 
 const struct kipc_cmd *kipc_cur;
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kipc.h"
+#include "cli.h"
 
 static const struct kipc_cmd kipc_ls_cmd = {
 	.name = "ls",

@@ -15,7 +15,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "kipc.h"
+#include "cli.h"
 
 /* Read at most this much from stdin when the queue's msgmax is unknown. */
 #define KIPC_STDIN_FALLBACK (64UL << 20)

@@ -20,7 +20,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "kipc.h"
+#include "cli.h"
 
 static const struct kipc_cmd kipc_notify_cmd = {
 	.name = "notify",

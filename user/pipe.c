@@ -13,7 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "kipc.h"
+#include "cli.h"
 
 static const struct kipc_cmd kipc_pipe_cmd = {
 	.name = "pipe",

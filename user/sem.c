@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kipc.h"
+#include "cli.h"
 
 static const struct kipc_cmd kipc_sem_cmd = {
 	.name = "sem",

@@ -16,7 +16,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "kipc.h"
+#include "cli.h"
 
 #define KIPC_CHUNK 65536
 

@@ -3,8 +3,8 @@
  * kipc(1): the command-line tool for the kipc module. Shared helpers:
  * argument parsing, device lookup, and error reporting.
  */
-#ifndef _KIPC_TOOL_H
-#define _KIPC_TOOL_H
+#ifndef _KIPC_CLI_H
+#define _KIPC_CLI_H
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -116,4 +116,4 @@ int kipc_cmd_pipe(int argc, char **argv);
 int kipc_cmd_notify(int argc, char **argv);
 int kipc_cmd_bench(int argc, char **argv);
 
-#endif /* _KIPC_TOOL_H */
+#endif /* _KIPC_CLI_H */

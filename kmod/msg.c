@@ -28,7 +28,7 @@
  * lrpid, rtime).
  *
  * Blocking. A receiver that finds nothing registers a struct
- * kipc_msgq_receiver on @receivers, in arrival order, under @lock. A sender
+ * kipc_msg_receiver on @receivers, in arrival order, under @lock. A sender
  * hands its message straight to the first waiting receiver that matches
  * (pipelined send, as ipc/msg.c): the message never enters the queue, and
  * the woken receiver does not look at the queue again. This keeps the
@@ -111,7 +111,7 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
-#include "kipc.h"
+#include "internal.h"
 
 /* A message is one allocation: kvmalloc() refuses more than INT_MAX. */
 #define KIPC_MSGQ_MSGMAX_LIMIT INT_MAX
@@ -126,7 +126,7 @@
 	(KIPC_NOWAIT | KIPC_MSG_EXCEPT | KIPC_MSG_NOERROR | KIPC_MSG_PEEK)
 
 /* Selection modes, as SEARCH_* in ipc/msg.c. */
-enum kipc_msgq_mode {
+enum kipc_msg_mode {
 	KIPC_MSGQ_ANY,
 	KIPC_MSGQ_EQUAL,
 	KIPC_MSGQ_NOTEQUAL,
@@ -134,9 +134,9 @@ enum kipc_msgq_mode {
 };
 
 /**
- * struct kipc_msgq_msg - one message
- * @type_node: in &kipc_msgq.types while this is the head of its type
- * @seq_node: in &kipc_msgq.heads while this is the head of its type
+ * struct kipc_msg_msg - one message
+ * @type_node: in &kipc_msg_queue.types while this is the head of its type
+ * @seq_node: in &kipc_msg_queue.heads while this is the head of its type
  * @type_link: circular FIFO of the queued messages of this type, oldest
  *	first, no separate list head
  * @seq: arrival number, unique in the queue
@@ -147,11 +147,11 @@ enum kipc_msgq_mode {
  *	struct kipc_msgbuf for read() and write()
  * @text: the message text
  *
- * The links are guarded by &kipc_msgq.lock while queued; everything else
+ * The links are guarded by &kipc_msg_queue.lock while queued; everything else
  * is written before the message is published and then never changes, so
  * holders of a reference read it without the lock.
  */
-struct kipc_msgq_msg {
+struct kipc_msg_msg {
 	struct rb_node type_node;
 	struct rb_node seq_node;
 	struct list_head type_link;
@@ -164,7 +164,7 @@ struct kipc_msgq_msg {
 };
 
 /**
- * struct kipc_msgq - one message queue node
+ * struct kipc_msg_queue - one message queue node
  * @node: device node
  * @lock: guards every field below except the wait queues and fasync lists
  * @types: heads of the types queued, keyed by mtype (@lock)
@@ -184,13 +184,13 @@ struct kipc_msgq_msg {
  * @nr_receivers: entries on @receivers (@lock)
  * @nr_senders: senders waiting for space (@lock)
  * @wr_wait: senders waiting for space, exclusive, woken through
- *	kipc_msgq_sender_wake() with a &struct kipc_msgq_space key
+ *	kipc_msg_sender_wake() with a &struct kipc_msg_space key
  * @poll_wait: poll/epoll waiters, woken with the events that happened
  * @fasync_readers: O_ASYNC files open for reading, told POLL_IN on arrival
  * @fasync_writers: O_ASYNC files open for writing, told POLL_OUT on space
  * @notify: KIPC_NOTIFY registrations, signalled on every matching arrival
  */
-struct kipc_msgq {
+struct kipc_msg_queue {
 	struct kipc_node node;
 	/* Guards everything below but the wait queues and fasync lists. */
 	spinlock_t lock;
@@ -218,67 +218,67 @@ struct kipc_msgq {
 };
 
 /**
- * struct kipc_msgq_file - per open file state
+ * struct kipc_msg_file - per open file state
  * @q: the queue this file was opened on
  * @notifier: this file's KIPC_NOTIFY registration (@q->notify.lock)
  */
-struct kipc_msgq_file {
-	struct kipc_msgq *q;
+struct kipc_msg_file {
+	struct kipc_msg_queue *q;
 	struct kipc_notifier notifier;
 };
 
-static inline struct kipc_msgq *kipc_msgq_of(struct file *file)
+static inline struct kipc_msg_queue *kipc_msg_of(struct file *file)
 {
-	return ((struct kipc_msgq_file *)file->private_data)->q;
+	return ((struct kipc_msg_file *)file->private_data)->q;
 }
 
 /**
- * struct kipc_msgq_receiver - a receiver waiting for a message
- * @link: entry on &kipc_msgq.receivers (&kipc_msgq.lock)
+ * struct kipc_msg_receiver - a receiver waiting for a message
+ * @link: entry on &kipc_msg_queue.receivers (&kipc_msg_queue.lock)
  * @task: the waiting task
  * @mode: selection mode
  * @type: selection type (|selector| for KIPC_MSGQ_LESSEQUAL)
  * @maxsize: largest text it takes without E2BIG
  * @peek: KIPC_MSG_PEEK: takes a reference, leaves the message queued
  * @msg: NULL while waiting; then the message handed over (a reference)
- *	or ERR_PTR(-E2BIG). Set once under &kipc_msgq.lock with release
+ *	or ERR_PTR(-E2BIG). Set once under &kipc_msg_queue.lock with release
  *	semantics, after @link is removed; from then on the sender does not
  *	touch this record, so the receiver may read it without the lock.
  */
-struct kipc_msgq_receiver {
+struct kipc_msg_receiver {
 	struct list_head link;
 	struct task_struct *task;
-	enum kipc_msgq_mode mode;
+	enum kipc_msg_mode mode;
 	s64 type;
 	u64 maxsize;
 	bool peek;
-	struct kipc_msgq_msg *msg;
+	struct kipc_msg_msg *msg;
 };
 
 /**
- * struct kipc_msgq_sender - a sender waiting for space
- * @wq: entry on &kipc_msgq.wr_wait
+ * struct kipc_msg_sender - a sender waiting for space
+ * @wq: entry on &kipc_msg_queue.wr_wait
  * @size: text length of its message
  */
-struct kipc_msgq_sender {
+struct kipc_msg_sender {
 	struct wait_queue_entry wq;
 	u64 size;
 };
 
 /**
- * struct kipc_msgq_space - how full a queue is, the key of sender wake-ups
+ * struct kipc_msg_space - how full a queue is, the key of sender wake-ups
  * @qnum: messages queued
  * @cbytes: text bytes queued
  * @qbytes: capacity
  */
-struct kipc_msgq_space {
+struct kipc_msg_space {
 	u64 qnum;
 	u64 cbytes;
 	u64 qbytes;
 };
 
 /**
- * struct kipc_msgq_snd - one send request (ioctl or write())
+ * struct kipc_msg_snd - one send request (ioctl or write())
  * @mtype: message type (not for @framed)
  * @text: the caller's text; for @framed its struct kipc_msgbuf
  * @size: length of the text
@@ -287,7 +287,7 @@ struct kipc_msgq_space {
  * @expires: CLOCK_MONOTONIC deadline, or NULL to wait without one
  * @intr_err: what a signal gives
  */
-struct kipc_msgq_snd {
+struct kipc_msg_snd {
 	s64 mtype;
 	const void __user *text;
 	u64 size;
@@ -298,7 +298,7 @@ struct kipc_msgq_snd {
 };
 
 /**
- * struct kipc_msgq_rcv - one receive request (ioctl or read())
+ * struct kipc_msg_rcv - one receive request (ioctl or read())
  * @mode: selection mode
  * @type: selection type
  * @cap: capacity of the caller's text buffer
@@ -311,8 +311,8 @@ struct kipc_msgq_snd {
  * @karg: KIPC_MSG_RECV: its contents as passed in
  * @buf: read(): the caller's buffer, struct kipc_msgbuf framing
  */
-struct kipc_msgq_rcv {
-	enum kipc_msgq_mode mode;
+struct kipc_msg_rcv {
+	enum kipc_msg_mode mode;
 	s64 type;
 	u64 cap;
 	bool noerror;
@@ -325,29 +325,29 @@ struct kipc_msgq_rcv {
 	char __user *buf;
 };
 
-static bool kipc_msgq_fits(const struct kipc_msgq_space *sp, u64 size)
+static bool kipc_msg_fits(const struct kipc_msg_space *sp, u64 size)
 {
 	/* The System V rule: qbytes bounds both the bytes and the count. */
 	return sp->cbytes + size <= sp->qbytes && sp->qnum + 1 <= sp->qbytes;
 }
 
-static void kipc_msgq_space(const struct kipc_msgq *q,
-			    struct kipc_msgq_space *sp)
+static void kipc_msg_space(const struct kipc_msg_queue *q,
+			    struct kipc_msg_space *sp)
 {
 	sp->qnum = READ_ONCE(q->qnum);
 	sp->cbytes = READ_ONCE(q->cbytes);
 	sp->qbytes = READ_ONCE(q->qbytes);
 }
 
-static bool kipc_msgq_has_room(const struct kipc_msgq *q, u64 size)
+static bool kipc_msg_has_room(const struct kipc_msg_queue *q, u64 size)
 {
-	struct kipc_msgq_space sp;
+	struct kipc_msg_space sp;
 
-	kipc_msgq_space(q, &sp);
-	return kipc_msgq_fits(&sp, size);
+	kipc_msg_space(q, &sp);
+	return kipc_msg_fits(&sp, size);
 }
 
-static void kipc_msgq_put(struct kipc_msgq_msg *m)
+static void kipc_msg_put(struct kipc_msg_msg *m)
 {
 	if (refcount_dec_and_test(&m->ref)) {
 		put_pid(m->pid);
@@ -355,7 +355,7 @@ static void kipc_msgq_put(struct kipc_msgq_msg *m)
 	}
 }
 
-static void kipc_msgq_set_pid(struct pid **slot, struct pid *pid)
+static void kipc_msg_set_pid(struct pid **slot, struct pid *pid)
 {
 	if (*slot != pid) {
 		put_pid(*slot);
@@ -363,7 +363,7 @@ static void kipc_msgq_set_pid(struct pid **slot, struct pid *pid)
 	}
 }
 
-static bool kipc_msgq_match(enum kipc_msgq_mode mode, s64 type, s64 mtype)
+static bool kipc_msg_match(enum kipc_msg_mode mode, s64 type, s64 mtype)
 {
 	switch (mode) {
 	case KIPC_MSGQ_ANY:
@@ -379,7 +379,7 @@ static bool kipc_msgq_match(enum kipc_msgq_mode mode, s64 type, s64 mtype)
 }
 
 /* ipc/msg.c convert_mode(), without MSG_COPY. */
-static enum kipc_msgq_mode kipc_msgq_mode(s64 *type, bool except)
+static enum kipc_msg_mode kipc_msg_mode(s64 *type, bool except)
 {
 	if (*type == 0)
 		return KIPC_MSGQ_ANY;
@@ -391,43 +391,43 @@ static enum kipc_msgq_mode kipc_msgq_mode(s64 *type, bool except)
 	return except ? KIPC_MSGQ_NOTEQUAL : KIPC_MSGQ_EQUAL;
 }
 
-static inline struct kipc_msgq_msg *kipc_msgq_type_entry(struct rb_node *n)
+static inline struct kipc_msg_msg *kipc_msg_type_entry(struct rb_node *n)
 {
-	return n ? rb_entry(n, struct kipc_msgq_msg, type_node) : NULL;
+	return n ? rb_entry(n, struct kipc_msg_msg, type_node) : NULL;
 }
 
-static inline struct kipc_msgq_msg *kipc_msgq_seq_entry(struct rb_node *n)
+static inline struct kipc_msg_msg *kipc_msg_seq_entry(struct rb_node *n)
 {
-	return n ? rb_entry(n, struct kipc_msgq_msg, seq_node) : NULL;
+	return n ? rb_entry(n, struct kipc_msg_msg, seq_node) : NULL;
 }
 
-static int kipc_msgq_type_cmp(const void *key, const struct rb_node *n)
+static int kipc_msg_type_cmp(const void *key, const struct rb_node *n)
 {
 	s64 type = *(const s64 *)key;
-	s64 mtype = rb_entry(n, struct kipc_msgq_msg, type_node)->mtype;
+	s64 mtype = rb_entry(n, struct kipc_msg_msg, type_node)->mtype;
 
 	return type < mtype ? -1 : type > mtype;
 }
 
-static bool kipc_msgq_type_less(struct rb_node *a, const struct rb_node *b)
+static bool kipc_msg_type_less(struct rb_node *a, const struct rb_node *b)
 {
-	return rb_entry(a, struct kipc_msgq_msg, type_node)->mtype <
-	       rb_entry(b, struct kipc_msgq_msg, type_node)->mtype;
+	return rb_entry(a, struct kipc_msg_msg, type_node)->mtype <
+	       rb_entry(b, struct kipc_msg_msg, type_node)->mtype;
 }
 
-static bool kipc_msgq_seq_less(struct rb_node *a, const struct rb_node *b)
+static bool kipc_msg_seq_less(struct rb_node *a, const struct rb_node *b)
 {
-	return rb_entry(a, struct kipc_msgq_msg, seq_node)->seq <
-	       rb_entry(b, struct kipc_msgq_msg, seq_node)->seq;
+	return rb_entry(a, struct kipc_msg_msg, seq_node)->seq <
+	       rb_entry(b, struct kipc_msg_msg, seq_node)->seq;
 }
 
 /* The oldest message of type @type, or NULL: O(log T). */
-static struct kipc_msgq_msg *kipc_msgq_lookup(struct kipc_msgq *q, s64 type)
+static struct kipc_msg_msg *kipc_msg_lookup(struct kipc_msg_queue *q, s64 type)
 {
 	struct rb_node *n;
 
-	n = rb_find(&type, &q->types.rb_root, kipc_msgq_type_cmp);
-	return kipc_msgq_type_entry(n);
+	n = rb_find(&type, &q->types.rb_root, kipc_msg_type_cmp);
+	return kipc_msg_type_entry(n);
 }
 
 /*
@@ -435,25 +435,25 @@ static struct kipc_msgq_msg *kipc_msgq_lookup(struct kipc_msgq *q, s64 type)
  * of its type. Cost: O(log T) for KIPC_MSGQ_EQUAL, O(1) amortised for the
  * others (rb_next() in KIPC_MSGQ_NOTEQUAL), T being the types queued.
  */
-static struct kipc_msgq_msg *kipc_msgq_find(struct kipc_msgq *q,
-					    enum kipc_msgq_mode mode, s64 type)
+static struct kipc_msg_msg *kipc_msg_find(struct kipc_msg_queue *q,
+					    enum kipc_msg_mode mode, s64 type)
 {
-	struct kipc_msgq_msg *m;
+	struct kipc_msg_msg *m;
 
 	lockdep_assert_held(&q->lock);
 	switch (mode) {
 	case KIPC_MSGQ_ANY:
-		return kipc_msgq_seq_entry(rb_first_cached(&q->heads));
+		return kipc_msg_seq_entry(rb_first_cached(&q->heads));
 	case KIPC_MSGQ_EQUAL:
-		return kipc_msgq_lookup(q, type);
+		return kipc_msg_lookup(q, type);
 	case KIPC_MSGQ_NOTEQUAL:
 		/* One head per type: the first or second head qualifies. */
-		m = kipc_msgq_seq_entry(rb_first_cached(&q->heads));
+		m = kipc_msg_seq_entry(rb_first_cached(&q->heads));
 		if (m && m->mtype == type)
-			m = kipc_msgq_seq_entry(rb_next(&m->seq_node));
+			m = kipc_msg_seq_entry(rb_next(&m->seq_node));
 		return m;
 	case KIPC_MSGQ_LESSEQUAL:
-		m = kipc_msgq_type_entry(rb_first_cached(&q->types));
+		m = kipc_msg_type_entry(rb_first_cached(&q->types));
 		return m && m->mtype <= type ? m : NULL;
 	}
 	return NULL;
@@ -464,18 +464,18 @@ static struct kipc_msgq_msg *kipc_msgq_find(struct kipc_msgq *q,
  * to the tail of its type at once; a message put back after a failed copy
  * walks back only past the messages of its type that came after it.
  */
-static void kipc_msgq_insert(struct kipc_msgq *q, struct kipc_msgq_msg *m)
+static void kipc_msg_insert(struct kipc_msg_queue *q, struct kipc_msg_msg *m)
 {
-	struct kipc_msgq_msg *head, *pos;
+	struct kipc_msg_msg *head, *pos;
 
 	lockdep_assert_held(&q->lock);
-	head = kipc_msgq_lookup(q, m->mtype);
+	head = kipc_msg_lookup(q, m->mtype);
 	if (!head) {
 		INIT_LIST_HEAD(&m->type_link);
-		rb_add_cached(&m->type_node, &q->types, kipc_msgq_type_less);
-		rb_add_cached(&m->seq_node, &q->heads, kipc_msgq_seq_less);
+		rb_add_cached(&m->type_node, &q->types, kipc_msg_type_less);
+		rb_add_cached(&m->seq_node, &q->heads, kipc_msg_seq_less);
 	} else {
-		pos = list_last_entry(&head->type_link, struct kipc_msgq_msg,
+		pos = list_last_entry(&head->type_link, struct kipc_msg_msg,
 				      type_link);
 		while (pos != head && pos->seq > m->seq)
 			pos = list_prev_entry(pos, type_link);
@@ -486,7 +486,7 @@ static void kipc_msgq_insert(struct kipc_msgq *q, struct kipc_msgq_msg *m)
 					       &q->types);
 			rb_erase_cached(&head->seq_node, &q->heads);
 			rb_add_cached(&m->seq_node, &q->heads,
-				      kipc_msgq_seq_less);
+				      kipc_msg_seq_less);
 		} else {
 			list_add(&m->type_link, &pos->type_link);
 		}
@@ -496,9 +496,9 @@ static void kipc_msgq_insert(struct kipc_msgq *q, struct kipc_msgq_msg *m)
 }
 
 /* Unlink @m, the head of its type; the next of its type becomes head. */
-static void kipc_msgq_unlink(struct kipc_msgq *q, struct kipc_msgq_msg *m)
+static void kipc_msg_unlink(struct kipc_msg_queue *q, struct kipc_msg_msg *m)
 {
-	struct kipc_msgq_msg *next;
+	struct kipc_msg_msg *next;
 
 	lockdep_assert_held(&q->lock);
 	rb_erase_cached(&m->seq_node, &q->heads);
@@ -509,35 +509,35 @@ static void kipc_msgq_unlink(struct kipc_msgq *q, struct kipc_msgq_msg *m)
 		list_del(&m->type_link);
 		rb_replace_node_cached(&m->type_node, &next->type_node,
 				       &q->types);
-		rb_add_cached(&next->seq_node, &q->heads, kipc_msgq_seq_less);
+		rb_add_cached(&next->seq_node, &q->heads, kipc_msg_seq_less);
 	}
 	WRITE_ONCE(q->qnum, q->qnum - 1);
 	WRITE_ONCE(q->cbytes, q->cbytes - m->size);
 }
 
 /* Drop the reference of every message in @types, a detached type tree. */
-static void kipc_msgq_free_all(struct rb_root *types)
+static void kipc_msg_free_all(struct rb_root *types)
 {
-	struct kipc_msgq_msg *head, *tmp, *m;
+	struct kipc_msg_msg *head, *tmp, *m;
 
 	rbtree_postorder_for_each_entry_safe(head, tmp, types, type_node) {
 		while (!list_empty(&head->type_link)) {
 			m = list_first_entry(&head->type_link,
-					     struct kipc_msgq_msg, type_link);
+					     struct kipc_msg_msg, type_link);
 			list_del(&m->type_link);
-			kipc_msgq_put(m);
+			kipc_msg_put(m);
 		}
-		kipc_msgq_put(head);
+		kipc_msg_put(head);
 	}
 }
 
 /* Record a receive by @tgid (PEEK is not one). */
-static void kipc_msgq_count_recv(struct kipc_msgq *q, struct pid *tgid)
+static void kipc_msg_count_recv(struct kipc_msg_queue *q, struct pid *tgid)
 {
 	lockdep_assert_held(&q->lock);
 	q->received++;
 	q->rtime_ns = ktime_get_coarse_real_ns();
-	kipc_msgq_set_pid(&q->lrpid, tgid);
+	kipc_msg_set_pid(&q->lrpid, tgid);
 }
 
 /*
@@ -545,9 +545,9 @@ static void kipc_msgq_count_recv(struct kipc_msgq *q, struct pid *tgid)
  * Once @r->msg is set the receiver may return without @q->lock and its
  * record (on its stack) is gone, so @r is not touched after the store.
  */
-static void kipc_msgq_wake_receiver(struct kipc_msgq *q,
-				    struct kipc_msgq_receiver *r,
-				    struct kipc_msgq_msg *m,
+static void kipc_msg_wake_receiver(struct kipc_msg_queue *q,
+				    struct kipc_msg_receiver *r,
+				    struct kipc_msg_msg *m,
 				    struct task_struct **later)
 {
 	struct task_struct *task = get_task_struct(r->task);
@@ -555,7 +555,7 @@ static void kipc_msgq_wake_receiver(struct kipc_msgq *q,
 	lockdep_assert_held(&q->lock);
 	list_del(&r->link);
 	q->nr_receivers--;
-	/* Pairs with smp_load_acquire() in kipc_msgq_wait_msg(). */
+	/* Pairs with smp_load_acquire() in kipc_msg_wait_msg(). */
 	smp_store_release(&r->msg, m);
 	if (later)
 		*later = task;
@@ -573,52 +573,52 @@ static void kipc_msgq_wake_receiver(struct kipc_msgq *q,
  * with kipc_wake_put() once @q->lock is dropped, as ipc/msg.c does
  * with its wake_q: the woken task does not find the lock held.
  */
-static bool kipc_msgq_hand_off(struct kipc_msgq *q, struct kipc_msgq_msg *m,
+static bool kipc_msg_hand_off(struct kipc_msg_queue *q, struct kipc_msg_msg *m,
 			       struct task_struct **later)
 {
-	struct kipc_msgq_receiver *r, *tmp;
+	struct kipc_msg_receiver *r, *tmp;
 
 	lockdep_assert_held(&q->lock);
 	list_for_each_entry_safe(r, tmp, &q->receivers, link) {
-		if (!kipc_msgq_match(r->mode, r->type, m->mtype))
+		if (!kipc_msg_match(r->mode, r->type, m->mtype))
 			continue;
 		if (m->size > r->maxsize) {
-			kipc_msgq_wake_receiver(q, r, ERR_PTR(-E2BIG), NULL);
+			kipc_msg_wake_receiver(q, r, ERR_PTR(-E2BIG), NULL);
 			continue;
 		}
 		if (r->peek) {
 			refcount_inc(&m->ref);
-			kipc_msgq_wake_receiver(q, r, m, NULL);
+			kipc_msg_wake_receiver(q, r, m, NULL);
 			continue;
 		}
-		kipc_msgq_count_recv(q, task_tgid(r->task));
-		kipc_msgq_wake_receiver(q, r, m, later);
+		kipc_msg_count_recv(q, task_tgid(r->task));
+		kipc_msg_wake_receiver(q, r, m, later);
 		return true;
 	}
 	return false;
 }
 
-/* Who kipc_msgq_waiters() found waiting. */
+/* Who kipc_msg_waiters() found waiting. */
 #define KIPC_MSGQ_POLLERS 1
 #define KIPC_MSGQ_SENDERS 2
 
 /*
  * Under @q->lock, after a change: who may need a wake-up once the lock is
  * dropped. Pollers read the state under @q->lock after queueing themselves
- * (kipc_msgq_poll()) and senders count themselves in @nr_senders under it,
+ * (kipc_msg_poll()) and senders count themselves in @nr_senders under it,
  * so the lock orders each check against the change it follows and the
  * common case, nobody waiting, costs no memory barrier.
  */
-static unsigned int kipc_msgq_waiters(struct kipc_msgq *q)
+static unsigned int kipc_msg_waiters(struct kipc_msg_queue *q)
 {
 	lockdep_assert_held(&q->lock);
-	/* No barrier needed: @lock orders this against kipc_msgq_poll(). */
+	/* No barrier needed: @lock orders this against kipc_msg_poll(). */
 	return (waitqueue_active(&q->poll_wait) ? KIPC_MSGQ_POLLERS : 0) |
 	       (q->nr_senders ? KIPC_MSGQ_SENDERS : 0);
 }
 
 /* A message became available in the queue: tell poll and O_ASYNC readers. */
-static void kipc_msgq_wake_readers(struct kipc_msgq *q, unsigned int waiters)
+static void kipc_msg_wake_readers(struct kipc_msg_queue *q, unsigned int waiters)
 {
 	if (waiters & KIPC_MSGQ_POLLERS)
 		wake_up_interruptible_poll(&q->poll_wait,
@@ -631,34 +631,34 @@ static void kipc_msgq_wake_readers(struct kipc_msgq *q, unsigned int waiters)
  * passes over senders whose message does not fit, without counting them
  * against the one exclusive wake-up.
  */
-static int kipc_msgq_sender_wake(struct wait_queue_entry *wq, unsigned int mode,
+static int kipc_msg_sender_wake(struct wait_queue_entry *wq, unsigned int mode,
 				 int sync, void *key)
 {
-	struct kipc_msgq_sender *s =
-		container_of(wq, struct kipc_msgq_sender, wq);
+	struct kipc_msg_sender *s =
+		container_of(wq, struct kipc_msg_sender, wq);
 
-	if (key && !kipc_msgq_fits(key, s->size))
+	if (key && !kipc_msg_fits(key, s->size))
 		return 0;
 	return autoremove_wake_function(wq, mode, sync, key);
 }
 
 /* Wake the first blocked sender whose message fits now. Without @q->lock. */
-static void kipc_msgq_wake_senders(struct kipc_msgq *q)
+static void kipc_msg_wake_senders(struct kipc_msg_queue *q)
 {
-	struct kipc_msgq_space sp;
+	struct kipc_msg_space sp;
 
-	kipc_msgq_space(q, &sp);
+	kipc_msg_space(q, &sp);
 	/* A zero-length message is the smallest: if it does not fit, none does. */
-	if (kipc_msgq_fits(&sp, 0) && wq_has_sleeper(&q->wr_wait))
+	if (kipc_msg_fits(&sp, 0) && wq_has_sleeper(&q->wr_wait))
 		__wake_up(&q->wr_wait, TASK_INTERRUPTIBLE, 1, &sp);
 }
 
 /* Space was freed: blocked senders, poll and O_ASYNC writers. */
-static void kipc_msgq_space_freed(struct kipc_msgq *q, unsigned int waiters)
+static void kipc_msg_space_freed(struct kipc_msg_queue *q, unsigned int waiters)
 {
 	if (waiters & KIPC_MSGQ_SENDERS)
-		kipc_msgq_wake_senders(q);
-	if (kipc_msgq_has_room(q, 1)) {
+		kipc_msg_wake_senders(q);
+	if (kipc_msg_has_room(q, 1)) {
 		if (waiters & KIPC_MSGQ_POLLERS)
 			wake_up_interruptible_poll(&q->poll_wait,
 						   EPOLLOUT | EPOLLWRNORM);
@@ -670,7 +670,7 @@ static void kipc_msgq_space_freed(struct kipc_msgq *q, unsigned int waiters)
  * Sleep, in a state the caller has set, until woken or @expires passes.
  * Returns -ETIMEDOUT once the deadline has passed, else 0.
  */
-static int kipc_msgq_schedule(ktime_t *expires)
+static int kipc_msg_schedule(ktime_t *expires)
 {
 	if (!expires) {
 		schedule();
@@ -683,7 +683,7 @@ static int kipc_msgq_schedule(ktime_t *expires)
 }
 
 /* Deadline of a relative timeout; 0 means none. */
-static ktime_t *kipc_msgq_deadline(ktime_t *expires, u64 timeout_ns)
+static ktime_t *kipc_msg_deadline(ktime_t *expires, u64 timeout_ns)
 {
 	ktime_t rel = ns_to_ktime(min_t(u64, timeout_ns, KTIME_MAX));
 
@@ -698,20 +698,20 @@ static ktime_t *kipc_msgq_deadline(ktime_t *expires, u64 timeout_ns)
  * @snd->size fits. Returns 0 when it does; a signal or the timeout is an
  * error only while it still does not. Sets *@waited if it slept.
  */
-static int kipc_msgq_wait_space(struct kipc_msgq *q,
-				const struct kipc_msgq_snd *snd, bool *waited)
+static int kipc_msg_wait_space(struct kipc_msg_queue *q,
+				const struct kipc_msg_snd *snd, bool *waited)
 	__must_hold(&q->lock)
 {
-	struct kipc_msgq_sender s = { .size = snd->size };
-	struct kipc_msgq_space sp;
+	struct kipc_msg_sender s = { .size = snd->size };
+	struct kipc_msg_space sp;
 	int ret = 0;
 
 	lockdep_assert_held(&q->lock);
 	init_wait(&s.wq);
-	s.wq.func = kipc_msgq_sender_wake;
+	s.wq.func = kipc_msg_sender_wake;
 	for (;;) {
-		kipc_msgq_space(q, &sp);
-		if (kipc_msgq_fits(&sp, snd->size))
+		kipc_msg_space(q, &sp);
+		if (kipc_msg_fits(&sp, snd->size))
 			return 0;
 		if (ret)
 			return ret;
@@ -724,14 +724,14 @@ static int kipc_msgq_wait_space(struct kipc_msgq *q,
 		 * left may still fit a smaller message queued behind us.
 		 */
 		if (*waited)
-			kipc_msgq_wake_senders(q);
+			kipc_msg_wake_senders(q);
 		*waited = true;
 		prepare_to_wait_exclusive(&q->wr_wait, &s.wq,
 					  TASK_INTERRUPTIBLE);
 		if (signal_pending(current))
 			ret = snd->intr_err;
-		else if (!kipc_msgq_has_room(q, snd->size))
-			ret = kipc_msgq_schedule(snd->expires);
+		else if (!kipc_msg_has_room(q, snd->size))
+			ret = kipc_msg_schedule(snd->expires);
 		finish_wait(&q->wr_wait, &s.wq);
 		spin_lock(&q->lock);
 		q->nr_senders--;
@@ -743,8 +743,8 @@ static int kipc_msgq_wait_space(struct kipc_msgq *q,
  * copy; what failed is worked out only when it did, to give msgsnd(2)'s
  * answer: a bad type (EINVAL) is reported before a bad text (EFAULT).
  */
-static int kipc_msgq_copy_in(struct kipc_msgq_msg *m,
-			     const struct kipc_msgq_snd *snd)
+static int kipc_msg_copy_in(struct kipc_msg_msg *m,
+			     const struct kipc_msg_snd *snd)
 {
 	const struct kipc_msgbuf __user *mb = snd->text;
 
@@ -765,12 +765,12 @@ static int kipc_msgq_copy_in(struct kipc_msgq_msg *m,
  * Send as @snd says. Errors in the order of ipc/msg.c do_msgsnd(): EINVAL
  * (size, then type), EFAULT, then the wait for space.
  */
-static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
+static int kipc_msg_send(struct kipc_msg_queue *q, const struct kipc_msg_snd *snd)
 {
 	bool queued = false, waited = false;
 	struct task_struct *later = NULL;
 	unsigned int waiters;
-	struct kipc_msgq_msg *m;
+	struct kipc_msg_msg *m;
 	s64 mtype;
 	int ret;
 
@@ -784,7 +784,7 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!m)
 		return -ENOMEM;
-	ret = kipc_msgq_copy_in(m, snd);
+	ret = kipc_msg_copy_in(m, snd);
 	if (ret) {
 		kvfree(m);
 		return ret;
@@ -794,17 +794,17 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 	refcount_set(&m->ref, 1);
 
 	spin_lock(&q->lock);
-	ret = kipc_msgq_wait_space(q, snd, &waited);
+	ret = kipc_msg_wait_space(q, snd, &waited);
 	if (!ret) {
 		m->seq = q->next_seq++;
 		q->sent++;
 		q->stime_ns = ktime_get_coarse_real_ns();
-		kipc_msgq_set_pid(&q->lspid, m->pid);
+		kipc_msg_set_pid(&q->lspid, m->pid);
 		/* Once handed off, @m is the receiver's: it may be freed. */
 		mtype = m->mtype;
-		queued = !kipc_msgq_hand_off(q, m, &later);
+		queued = !kipc_msg_hand_off(q, m, &later);
 		if (queued)
-			kipc_msgq_insert(q, m);
+			kipc_msg_insert(q, m);
 		/*
 		 * Signal on arrival, handed off or queued, while @q->lock
 		 * keeps a woken registrant's receive behind this send. A
@@ -812,18 +812,18 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
 		 */
 		kipc_notify_arrival(&q->notify, mtype, (int)mtype);
 	}
-	waiters = kipc_msgq_waiters(q);
+	waiters = kipc_msg_waiters(q);
 	spin_unlock(&q->lock);
 	if (later)
 		kipc_wake_put(later);
 
 	if (queued)
-		kipc_msgq_wake_readers(q, waiters);
+		kipc_msg_wake_readers(q, waiters);
 	/* Pass the wake-up on: another sender may fit in what is left. */
 	if (waited)
-		kipc_msgq_wake_senders(q);
+		kipc_msg_wake_senders(q);
 	if (ret)
-		kipc_msgq_put(m);
+		kipc_msg_put(m);
 	return ret;
 }
 
@@ -832,8 +832,8 @@ static int kipc_msgq_send(struct kipc_msgq *q, const struct kipc_msgq_snd *snd)
  * KIPC_MSG_RECV the text, then mtype, size and pid in its argument; for
  * read() mtype and text in struct kipc_msgbuf framing.
  */
-static int kipc_msgq_copy_out(struct kipc_msgq_rcv *rcv,
-			      const struct kipc_msgq_msg *m, u64 n)
+static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
+			      const struct kipc_msg_msg *m, u64 n)
 {
 	struct kipc_msg *k = &rcv->karg;
 
@@ -852,8 +852,8 @@ static int kipc_msgq_copy_out(struct kipc_msgq_rcv *rcv,
 	return 0;
 }
 
-static u64 kipc_msgq_copy_len(const struct kipc_msgq_rcv *rcv,
-			      const struct kipc_msgq_msg *m)
+static u64 kipc_msg_copy_len(const struct kipc_msg_rcv *rcv,
+			      const struct kipc_msg_msg *m)
 {
 	return min_t(u64, m->size, rcv->cap);
 }
@@ -863,11 +863,11 @@ static u64 kipc_msgq_copy_len(const struct kipc_msgq_rcv *rcv,
  * the caller, which then dropped @q->lock). Returns the message (a
  * reference) or an ERR_PTR: E2BIG, a timeout or a signal.
  */
-static struct kipc_msgq_msg *kipc_msgq_wait_msg(struct kipc_msgq *q,
-						struct kipc_msgq_receiver *r,
-						struct kipc_msgq_rcv *rcv)
+static struct kipc_msg_msg *kipc_msg_wait_msg(struct kipc_msg_queue *q,
+						struct kipc_msg_receiver *r,
+						struct kipc_msg_rcv *rcv)
 {
-	struct kipc_msgq_msg *m;
+	struct kipc_msg_msg *m;
 	int ret = 0;
 
 	for (;;) {
@@ -878,13 +878,13 @@ static struct kipc_msgq_msg *kipc_msgq_wait_msg(struct kipc_msgq *q,
 			ret = rcv->intr_err;
 			break;
 		}
-		ret = kipc_msgq_schedule(rcv->expires);
+		ret = kipc_msg_schedule(rcv->expires);
 		if (ret)
 			break;
 	}
 	__set_current_state(TASK_RUNNING);
 
-	/* Pairs with smp_store_release() in kipc_msgq_wake_receiver(). */
+	/* Pairs with smp_store_release() in kipc_msg_wake_receiver(). */
 	m = smp_load_acquire(&r->msg);
 	if (m)
 		return m;
@@ -906,10 +906,10 @@ static struct kipc_msgq_msg *kipc_msgq_wait_msg(struct kipc_msgq *q,
  * would take the message with us, a consumed message goes back where it
  * was (or to the next waiter that wants it): nothing is lost.
  */
-static long kipc_msgq_recv_taken(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv,
-				 struct kipc_msgq_msg *m)
+static long kipc_msg_recv_taken(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv,
+				 struct kipc_msg_msg *m)
 {
-	u64 n = kipc_msgq_copy_len(rcv, m);
+	u64 n = kipc_msg_copy_len(rcv, m);
 	struct task_struct *later = NULL;
 	unsigned int waiters;
 	bool queued;
@@ -917,26 +917,26 @@ static long kipc_msgq_recv_taken(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv,
 
 	if (!rcv->peek && fatal_signal_pending(current))
 		ret = -EINTR;
-	else if (kipc_msgq_copy_out(rcv, m, n))
+	else if (kipc_msg_copy_out(rcv, m, n))
 		ret = -EFAULT;
 	else
 		ret = n;
 	if (ret >= 0 || rcv->peek) {
-		kipc_msgq_put(m);
+		kipc_msg_put(m);
 		return ret;
 	}
 	spin_lock(&q->lock);
 	/* Not received after all; lrpid and rtime keep the attempt, as msgrcv. */
 	q->received--;
-	queued = !kipc_msgq_hand_off(q, m, &later);
+	queued = !kipc_msg_hand_off(q, m, &later);
 	if (queued)
-		kipc_msgq_insert(q, m);
-	waiters = kipc_msgq_waiters(q);
+		kipc_msg_insert(q, m);
+	waiters = kipc_msg_waiters(q);
 	spin_unlock(&q->lock);
 	if (later)
 		kipc_wake_put(later);
 	if (queued)
-		kipc_msgq_wake_readers(q, waiters);
+		kipc_msg_wake_readers(q, waiters);
 	return ret;
 }
 
@@ -946,9 +946,9 @@ static long kipc_msgq_recv_taken(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv,
  * ENOMSG if none and not waiting, then the wait. Returns the text length
  * copied.
  */
-static long kipc_msgq_recv(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv)
+static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 {
-	struct kipc_msgq_receiver r = {
+	struct kipc_msg_receiver r = {
 		.task = current,
 		.mode = rcv->mode,
 		.type = rcv->type,
@@ -956,11 +956,11 @@ static long kipc_msgq_recv(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv)
 		.peek = rcv->peek,
 	};
 	unsigned int waiters;
-	struct kipc_msgq_msg *m;
+	struct kipc_msg_msg *m;
 	long ret;
 
 	spin_lock(&q->lock);
-	m = kipc_msgq_find(q, rcv->mode, rcv->type);
+	m = kipc_msg_find(q, rcv->mode, rcv->type);
 	if (m) {
 		if (m->size > rcv->cap && !rcv->noerror) {
 			ret = -E2BIG;
@@ -976,17 +976,17 @@ static long kipc_msgq_recv(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv)
 			 * handed-off message is: the copy is the longest part
 			 * of a receive, and senders need not wait for it.
 			 */
-			kipc_msgq_unlink(q, m);
-			kipc_msgq_count_recv(q, task_tgid(current));
+			kipc_msg_unlink(q, m);
+			kipc_msg_count_recv(q, task_tgid(current));
 			ret = 0;
 		}
-		waiters = kipc_msgq_waiters(q);
+		waiters = kipc_msg_waiters(q);
 		spin_unlock(&q->lock);
 		if (ret)
 			return ret;
 		if (!rcv->peek)
-			kipc_msgq_space_freed(q, waiters);
-		return kipc_msgq_recv_taken(q, rcv, m);
+			kipc_msg_space_freed(q, waiters);
+		return kipc_msg_recv_taken(q, rcv, m);
 	}
 	if (rcv->nowait) {
 		spin_unlock(&q->lock);
@@ -996,22 +996,22 @@ static long kipc_msgq_recv(struct kipc_msgq *q, struct kipc_msgq_rcv *rcv)
 	q->nr_receivers++;
 	spin_unlock(&q->lock);
 
-	m = kipc_msgq_wait_msg(q, &r, rcv);
+	m = kipc_msg_wait_msg(q, &r, rcv);
 	if (IS_ERR(m))
 		return PTR_ERR(m);
-	return kipc_msgq_recv_taken(q, rcv, m);
+	return kipc_msg_recv_taken(q, rcv, m);
 }
 
-static bool kipc_msgq_nonblock(struct file *file)
+static bool kipc_msg_nonblock(struct file *file)
 {
 	return file->f_flags & O_NONBLOCK;
 }
 
 /* KIPC_MSG_SEND, or one entry of KIPC_MSG_SENDV (@nowait after the first). */
-static long kipc_msgq_ioctl_send(struct kipc_msgq *q, struct file *file,
+static long kipc_msg_ioctl_send(struct kipc_msg_queue *q, struct file *file,
 				 struct kipc_msg __user *uarg, bool nowait)
 {
-	struct kipc_msgq_snd snd;
+	struct kipc_msg_snd snd;
 	struct kipc_msg k;
 	ktime_t expires;
 
@@ -1025,17 +1025,17 @@ static long kipc_msgq_ioctl_send(struct kipc_msgq *q, struct file *file,
 	snd.text = u64_to_user_ptr(k.text);
 	snd.size = k.size;
 	snd.nowait = nowait || (k.flags & KIPC_NOWAIT) ||
-		     kipc_msgq_nonblock(file);
-	snd.expires = kipc_msgq_deadline(&expires, k.timeout_ns);
+		     kipc_msg_nonblock(file);
+	snd.expires = kipc_msg_deadline(&expires, k.timeout_ns);
 	snd.intr_err = snd.expires ? -EINTR : -ERESTARTNOHAND;
-	return kipc_msgq_send(q, &snd);
+	return kipc_msg_send(q, &snd);
 }
 
 /* KIPC_MSG_RECV, or one entry of KIPC_MSG_RECVV (@nowait after the first). */
-static long kipc_msgq_ioctl_recv(struct kipc_msgq *q, struct file *file,
+static long kipc_msg_ioctl_recv(struct kipc_msg_queue *q, struct file *file,
 				 struct kipc_msg __user *uarg, bool nowait)
 {
-	struct kipc_msgq_rcv rcv = { .uarg = uarg };
+	struct kipc_msg_rcv rcv = { .uarg = uarg };
 	struct kipc_msg *k = &rcv.karg;
 	ktime_t expires;
 	long ret;
@@ -1048,15 +1048,15 @@ static long kipc_msgq_ioctl_recv(struct kipc_msgq *q, struct file *file,
 	if ((k->flags & ~KIPC_MSGQ_RECV_FLAGS) || k->size > S64_MAX)
 		return -EINVAL;
 	rcv.type = k->mtype;
-	rcv.mode = kipc_msgq_mode(&rcv.type, k->flags & KIPC_MSG_EXCEPT);
+	rcv.mode = kipc_msg_mode(&rcv.type, k->flags & KIPC_MSG_EXCEPT);
 	rcv.cap = k->size;
 	rcv.noerror = k->flags & KIPC_MSG_NOERROR;
 	rcv.peek = k->flags & KIPC_MSG_PEEK;
 	rcv.nowait = nowait || (k->flags & KIPC_NOWAIT) ||
-		     kipc_msgq_nonblock(file);
-	rcv.expires = kipc_msgq_deadline(&expires, k->timeout_ns);
+		     kipc_msg_nonblock(file);
+	rcv.expires = kipc_msg_deadline(&expires, k->timeout_ns);
 	rcv.intr_err = rcv.expires ? -EINTR : -ERESTARTNOHAND;
-	ret = kipc_msgq_recv(q, &rcv);
+	ret = kipc_msg_recv(q, &rcv);
 	return ret < 0 ? ret : 0;
 }
 
@@ -1069,7 +1069,7 @@ static long kipc_msgq_ioctl_recv(struct kipc_msgq *q, struct file *file,
  * An entry that fails after the first ends the call with the count done:
  * its message was not sent or is still queued, so the next call reports it.
  */
-static long kipc_msgq_ioctl_vec(struct kipc_msgq *q, struct file *file,
+static long kipc_msg_ioctl_vec(struct kipc_msg_queue *q, struct file *file,
 				const struct kipc_msg_vec __user *uvec,
 				bool send)
 {
@@ -1085,9 +1085,9 @@ static long kipc_msgq_ioctl_vec(struct kipc_msgq *q, struct file *file,
 	msgs = u64_to_user_ptr(vec.msgs);
 	for (i = 0; i < vec.count; i++) {
 		if (send)
-			ret = kipc_msgq_ioctl_send(q, file, &msgs[i], i > 0);
+			ret = kipc_msg_ioctl_send(q, file, &msgs[i], i > 0);
 		else
-			ret = kipc_msgq_ioctl_recv(q, file, &msgs[i], i > 0);
+			ret = kipc_msg_ioctl_recv(q, file, &msgs[i], i > 0);
 		if (ret)
 			break;
 		cond_resched();
@@ -1095,7 +1095,7 @@ static long kipc_msgq_ioctl_vec(struct kipc_msgq *q, struct file *file,
 	return i ?: ret;
 }
 
-static long kipc_msgq_getinfo(struct kipc_msgq *q,
+static long kipc_msg_getinfo(struct kipc_msg_queue *q,
 			      struct kipc_msg_info __user *uarg)
 {
 	struct kipc_msg_info info;
@@ -1122,7 +1122,7 @@ static long kipc_msgq_getinfo(struct kipc_msgq *q,
  * (not above the current value) needs CAP_SYS_RESOURCE. Lowering them
  * below what is queued drops nothing; senders wait until it fits.
  */
-static long kipc_msgq_set_limits(struct kipc_msgq *q, struct file *file,
+static long kipc_msg_set_limits(struct kipc_msg_queue *q, struct file *file,
 				 struct kipc_msg_limits __user *uarg)
 {
 	struct kipc_msg_limits lim;
@@ -1143,14 +1143,14 @@ static long kipc_msgq_set_limits(struct kipc_msgq *q, struct file *file,
 	spin_lock(&q->lock);
 	WRITE_ONCE(q->qbytes, lim.qbytes);
 	WRITE_ONCE(q->msgmax, lim.msgmax);
-	waiters = kipc_msgq_waiters(q);
+	waiters = kipc_msg_waiters(q);
 	spin_unlock(&q->lock);
-	kipc_msgq_space_freed(q, waiters);
+	kipc_msg_space_freed(q, waiters);
 	return 0;
 }
 
 /* Drop every queued message. Waiting receivers keep waiting. */
-static long kipc_msgq_flush(struct kipc_msgq *q, struct file *file)
+static long kipc_msg_flush(struct kipc_msg_queue *q, struct file *file)
 {
 	struct rb_root_cached types;
 	unsigned int waiters;
@@ -1164,37 +1164,37 @@ static long kipc_msgq_flush(struct kipc_msgq *q, struct file *file)
 	q->heads = RB_ROOT_CACHED;
 	WRITE_ONCE(q->qnum, 0);
 	WRITE_ONCE(q->cbytes, 0);
-	waiters = kipc_msgq_waiters(q);
+	waiters = kipc_msg_waiters(q);
 	spin_unlock(&q->lock);
 
 	/* Free outside the lock: there may be many. */
-	kipc_msgq_free_all(&types.rb_root);
-	kipc_msgq_space_freed(q, waiters);
+	kipc_msg_free_all(&types.rb_root);
+	kipc_msg_space_freed(q, waiters);
 	return 0;
 }
 
-static long kipc_msgq_ioctl(struct file *file, unsigned int cmd,
+static long kipc_msg_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
-	struct kipc_msgq_file *mf = file->private_data;
-	struct kipc_msgq *q = mf->q;
+	struct kipc_msg_file *mf = file->private_data;
+	struct kipc_msg_queue *q = mf->q;
 	void __user *argp = (void __user *)arg;
 
 	switch (cmd) {
 	case KIPC_MSG_SEND:
-		return kipc_msgq_ioctl_send(q, file, argp, false);
+		return kipc_msg_ioctl_send(q, file, argp, false);
 	case KIPC_MSG_RECV:
-		return kipc_msgq_ioctl_recv(q, file, argp, false);
+		return kipc_msg_ioctl_recv(q, file, argp, false);
 	case KIPC_MSG_SENDV:
-		return kipc_msgq_ioctl_vec(q, file, argp, true);
+		return kipc_msg_ioctl_vec(q, file, argp, true);
 	case KIPC_MSG_RECVV:
-		return kipc_msgq_ioctl_vec(q, file, argp, false);
+		return kipc_msg_ioctl_vec(q, file, argp, false);
 	case KIPC_MSG_GETINFO:
-		return kipc_msgq_getinfo(q, argp);
+		return kipc_msg_getinfo(q, argp);
 	case KIPC_MSG_SET_LIMITS:
-		return kipc_msgq_set_limits(q, file, argp);
+		return kipc_msg_set_limits(q, file, argp);
 	case KIPC_MSG_FLUSH:
-		return kipc_msgq_flush(q, file);
+		return kipc_msg_flush(q, file);
 	case KIPC_NOTIFY:
 		return kipc_notify_set(&q->notify, &mf->notifier, argp, true);
 	default:
@@ -1203,15 +1203,15 @@ static long kipc_msgq_ioctl(struct file *file, unsigned int cmd,
 }
 
 /* write(fd, struct kipc_msgbuf, 8 + len): send len bytes; returns count. */
-static ssize_t kipc_msgq_write(struct file *file, const char __user *buf,
+static ssize_t kipc_msg_write(struct file *file, const char __user *buf,
 			       size_t count, loff_t *ppos)
 {
-	struct kipc_msgq *q = kipc_msgq_of(file);
+	struct kipc_msg_queue *q = kipc_msg_of(file);
 	struct kipc_msgbuf __user *mb = (struct kipc_msgbuf __user *)buf;
-	struct kipc_msgq_snd snd = {
+	struct kipc_msg_snd snd = {
 		.text = mb,
 		.framed = true,
-		.nowait = kipc_msgq_nonblock(file),
+		.nowait = kipc_msg_nonblock(file),
 		.intr_err = -ERESTARTSYS,
 	};
 	s64 mtype;
@@ -1224,18 +1224,18 @@ static ssize_t kipc_msgq_write(struct file *file, const char __user *buf,
 	if (snd.size > READ_ONCE(q->msgmax) &&
 	    copy_from_user(&mtype, &mb->mtype, sizeof(mtype)))
 		return -EFAULT;
-	ret = kipc_msgq_send(q, &snd);
+	ret = kipc_msg_send(q, &snd);
 	return ret ?: count;
 }
 
 /* read(fd, buf, cap): the first message, as struct kipc_msgbuf; 8 + len. */
-static ssize_t kipc_msgq_read(struct file *file, char __user *buf, size_t count,
+static ssize_t kipc_msg_read(struct file *file, char __user *buf, size_t count,
 			      loff_t *ppos)
 {
-	struct kipc_msgq *q = kipc_msgq_of(file);
-	struct kipc_msgq_rcv rcv = {
+	struct kipc_msg_queue *q = kipc_msg_of(file);
+	struct kipc_msg_rcv rcv = {
 		.mode = KIPC_MSGQ_ANY,
-		.nowait = kipc_msgq_nonblock(file),
+		.nowait = kipc_msg_nonblock(file),
 		.intr_err = -ERESTARTSYS,
 		.buf = buf,
 	};
@@ -1244,31 +1244,31 @@ static ssize_t kipc_msgq_read(struct file *file, char __user *buf, size_t count,
 	if (count < sizeof(struct kipc_msgbuf))
 		return -EINVAL;
 	rcv.cap = count - sizeof(struct kipc_msgbuf);
-	ret = kipc_msgq_recv(q, &rcv);
+	ret = kipc_msg_recv(q, &rcv);
 	if (ret == -ENOMSG)
 		return -EAGAIN;
 	return ret < 0 ? ret : ret + sizeof(struct kipc_msgbuf);
 }
 
-static __poll_t kipc_msgq_poll(struct file *file, poll_table *wait)
+static __poll_t kipc_msg_poll(struct file *file, poll_table *wait)
 {
-	struct kipc_msgq *q = kipc_msgq_of(file);
+	struct kipc_msg_queue *q = kipc_msg_of(file);
 	__poll_t mask = 0;
 
 	poll_wait(file, &q->poll_wait, wait);
-	/* Read under @lock, after queueing: see kipc_msgq_waiters(). */
+	/* Read under @lock, after queueing: see kipc_msg_waiters(). */
 	spin_lock(&q->lock);
 	if ((file->f_mode & FMODE_READ) && q->qnum)
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if ((file->f_mode & FMODE_WRITE) && kipc_msgq_has_room(q, 1))
+	if ((file->f_mode & FMODE_WRITE) && kipc_msg_has_room(q, 1))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	spin_unlock(&q->lock);
 	return mask;
 }
 
-static int kipc_msgq_fasync(int fd, struct file *file, int on)
+static int kipc_msg_fasync(int fd, struct file *file, int on)
 {
-	struct kipc_msgq *q = kipc_msgq_of(file);
+	struct kipc_msg_queue *q = kipc_msg_of(file);
 	int ret = 0;
 
 	/* fasync_helper() locks for itself, and allocates: not under @lock. */
@@ -1282,41 +1282,41 @@ static int kipc_msgq_fasync(int fd, struct file *file, int on)
 	return ret < 0 ? ret : 0;
 }
 
-static int kipc_msgq_open(struct inode *inode, struct file *file)
+static int kipc_msg_open(struct inode *inode, struct file *file)
 {
-	struct kipc_msgq_file *mf = kzalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
+	struct kipc_msg_file *mf = kzalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
 
 	if (!mf)
 		return -ENOMEM;
-	mf->q = kipc_file_node(file, struct kipc_msgq, node);
+	mf->q = kipc_file_node(file, struct kipc_msg_queue, node);
 	INIT_LIST_HEAD(&mf->notifier.link);
 	file->private_data = mf;
 	return stream_open(inode, file);
 }
 
 /* fasync entries went in __fput() before this; only the notifier is left. */
-static int kipc_msgq_release(struct inode *inode, struct file *file)
+static int kipc_msg_release(struct inode *inode, struct file *file)
 {
-	struct kipc_msgq_file *mf = file->private_data;
+	struct kipc_msg_file *mf = file->private_data;
 
 	kipc_notify_clear(&mf->q->notify, &mf->notifier);
 	kfree(mf);
 	return 0;
 }
 
-static const struct file_operations kipc_msgq_fops = {
+static const struct file_operations kipc_msg_fops = {
 	.owner = THIS_MODULE,
-	.open = kipc_msgq_open,
-	.release = kipc_msgq_release,
-	.read = kipc_msgq_read,
-	.write = kipc_msgq_write,
-	.poll = kipc_msgq_poll,
-	.fasync = kipc_msgq_fasync,
-	.unlocked_ioctl = kipc_msgq_ioctl,
+	.open = kipc_msg_open,
+	.release = kipc_msg_release,
+	.read = kipc_msg_read,
+	.write = kipc_msg_write,
+	.poll = kipc_msg_poll,
+	.fasync = kipc_msg_fasync,
+	.unlocked_ioctl = kipc_msg_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-static int kipc_msgq_check_params(void)
+static int kipc_msg_check_params(void)
 {
 	/* The uapi structs have no holes and a fixed layout. */
 	BUILD_BUG_ON(sizeof(struct kipc_msgbuf) != 8);
@@ -1339,9 +1339,9 @@ static int kipc_msgq_check_params(void)
 	return 0;
 }
 
-static struct kipc_node *kipc_msgq_alloc(unsigned int index)
+static struct kipc_node *kipc_msg_alloc(unsigned int index)
 {
-	struct kipc_msgq *q = kzalloc(sizeof(*q), GFP_KERNEL);
+	struct kipc_msg_queue *q = kzalloc(sizeof(*q), GFP_KERNEL);
 
 	if (!q)
 		return NULL;
@@ -1358,19 +1358,19 @@ static struct kipc_node *kipc_msgq_alloc(unsigned int index)
 }
 
 /* Module exit: no file is open, so nobody waits and nothing is handed off. */
-static void kipc_msgq_free(struct kipc_node *node)
+static void kipc_msg_free(struct kipc_node *node)
 {
-	struct kipc_msgq *q = container_of(node, struct kipc_msgq, node);
+	struct kipc_msg_queue *q = container_of(node, struct kipc_msg_queue, node);
 
-	kipc_msgq_free_all(&q->types.rb_root);
+	kipc_msg_free_all(&q->types.rb_root);
 	put_pid(q->lspid);
 	put_pid(q->lrpid);
 	kfree(q);
 }
 
-static void kipc_msgq_proc_show(struct seq_file *m, struct kipc_node *node)
+static void kipc_msg_proc_show(struct seq_file *m, struct kipc_node *node)
 {
-	struct kipc_msgq *q = container_of(node, struct kipc_msgq, node);
+	struct kipc_msg_queue *q = container_of(node, struct kipc_msg_queue, node);
 
 	spin_lock(&q->lock);
 	seq_printf(m, "%s %llu %llu %llu %llu %d %d %llu %llu %u %u %u\n",
@@ -1384,9 +1384,9 @@ static void kipc_msgq_proc_show(struct seq_file *m, struct kipc_node *node)
 const struct kipc_kind kipc_msg_kind = {
 	.name = "msg",
 	.proc_header = KIPC_MSGQ_PROC_HEADER,
-	.fops = &kipc_msgq_fops,
-	.check_params = kipc_msgq_check_params,
-	.alloc = kipc_msgq_alloc,
-	.free = kipc_msgq_free,
-	.proc_show = kipc_msgq_proc_show,
+	.fops = &kipc_msg_fops,
+	.check_params = kipc_msg_check_params,
+	.alloc = kipc_msg_alloc,
+	.free = kipc_msg_free,
+	.proc_show = kipc_msg_proc_show,
 };

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kipc internal interface: how the mechanism files (pipe.c, msgq.c, shm.c,
+ * kipc internal interface: how the mechanism files (pipe.c, msg.c, shm.c,
  * sem.c) plug into the core (main.c) and /proc (procfs.c).
  */
-#ifndef _KIPC_H
-#define _KIPC_H
+#ifndef _KIPC_INTERNAL_H
+#define _KIPC_INTERNAL_H
 
 #include <linux/cdev.h>
 #include <linux/device.h>
@@ -154,4 +154,4 @@ static inline void kipc_wake_put(struct task_struct *task)
 #define kipc_file_node(file, type, member) \
 	container_of((file)->f_inode->i_cdev, type, member.cdev)
 
-#endif /* _KIPC_H */
+#endif /* _KIPC_INTERNAL_H */
