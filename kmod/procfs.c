@@ -3,9 +3,14 @@
  * /proc/kipc/{pipe,msg,shm,sem}: a header line of column names, then one row
  * per node, printed by the mechanism's ->proc_show.
  *
- * Locking: each ->proc_show takes its node's own lock to print a consistent
- * row. The directory is created after every node exists and removed before
- * any node is freed; proc_remove() waits for readers still inside ->show.
+ * Locking: the tables are readable by every user, so a ->proc_show must
+ * never wait for anything a user can hold up. A pipe's row is read without
+ * the pipe's lock (a mutex held across copies from user memory, which a
+ * userfaultfd or FUSE-backed buffer can stall for good), from lockless
+ * snapshots. msg, shm and sem take their node's spinlock, which is never
+ * held across a user copy or a sleep, to print a consistent row. The
+ * directory is created after every node exists and removed before any node
+ * is freed; proc_remove() waits for readers still inside ->show.
  */
 
 #include <linux/proc_fs.h>
