@@ -183,9 +183,9 @@ static int kipc_check_params(void)
 	unsigned int i;
 	int ret;
 
-	ret = kipc_check_count("pipes", pipes)	       ?:
+	ret = kipc_check_count("pipes", pipes)	      ?:
 		      kipc_check_count("msgqs", msgs) ?:
-		      kipc_check_count("shms", shms)   ?:
+		      kipc_check_count("shms", shms)  ?:
 		      kipc_check_count("sems", sems);
 	if (ret)
 		return ret;
@@ -267,3 +267,6 @@ module_exit(kipc_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("kipc developers");
 MODULE_DESCRIPTION("Classic IPC mechanisms as character devices");
+#ifdef KIPC_VERSION
+MODULE_VERSION(KIPC_VERSION);
+#endif

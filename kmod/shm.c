@@ -379,6 +379,8 @@ static const struct file_operations kipc_shm_fops = {
 
 static int kipc_shm_check_params(void)
 {
+	BUILD_BUG_ON(sizeof(struct kipc_shm_info) != 48);
+
 	if (kipc_param_shm_max < PAGE_SIZE ||
 	    kipc_param_shm_max > KIPC_SHM_LIMIT) {
 		pr_err("shm_max=%lu is out of range %lu..%llu\n",

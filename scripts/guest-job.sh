@@ -15,6 +15,9 @@
 # KIPC_STRESS_FAULTS=1). fault_test aims its own failures (fail-nth).
 set -u
 cd "$KIPC_ROOT" || exit 1
+# KIPC_TESTS, KIPC_KO_ARGS and the KIPC_ENV words, as qemu-run.sh wrote them.
+# shellcheck disable=SC1090
+. "$KIPC_CONF" || exit 1
 
 run_selftests() {
 	local t out rc pass fail skip limit status=0
@@ -89,10 +92,9 @@ run)
 	scripts/tour.sh
 	;;
 bench)
-	# KIPC_ENV="KIPC_BENCH_ARGS=--quick" passes options, ':' between them.
-	args=${KIPC_BENCH_ARGS:-}
+	# KIPC_ENV="KIPC_BENCH_ARGS='--quick --only pipe'" passes options.
 	# shellcheck disable=SC2086
-	user/kipc bench ${args//:/ } --svg /tmp/bench.svg || exit
+	user/kipc bench ${KIPC_BENCH_ARGS:-} --svg /tmp/bench.svg || exit
 	# The chart, for the host to cut out of the console log.
 	echo "KIPC-SVG-BEGIN"
 	cat /tmp/bench.svg

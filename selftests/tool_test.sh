@@ -763,10 +763,10 @@ test_msg_full_queue_refused() {
 msg_limits() {
 	python3 - "$1" "$2" <<-'EOF'
 		import fcntl, os, struct, sys
-		KIPC_MSG_SET_LIMITS = (1 << 30) | (16 << 16) | (0xB8 << 8) | 0x13
+		KIPC_MSG_SET_LIMITS = (1 << 30) | (32 << 16) | (0xB8 << 8) | 0x13
 		fd = os.open("/dev/kipc/msg0", os.O_RDWR)
 		fcntl.ioctl(fd, KIPC_MSG_SET_LIMITS,
-			    struct.pack("QQ", int(sys.argv[1]), int(sys.argv[2])))
+			    struct.pack("QQ16x", int(sys.argv[1]), int(sys.argv[2])))
 	EOF
 }
 

@@ -45,7 +45,8 @@ static const char kipc_main_usage[] =
 	"                            | write [--offset N] TEXT|-\n"
 	"  kipc pipe DEV size [BYTES]\n"
 	"  kipc notify DEV [--signal SIG] [--type N] [--count N]\n"
-	"  kipc bench [--quick] [--json] [--only WORKLOAD]... [--svg FILE]\n";
+	"  kipc bench [--quick] [--json] [--only WORKLOAD]... [--svg FILE]\n"
+	"  kipc --version\n";
 
 static const char kipc_main_help[] =
 	"\n"
@@ -433,6 +434,23 @@ static const struct {
 	{ "notify", kipc_cmd_notify }, { "bench", kipc_cmd_bench },
 };
 
+/* The tool's version, and the loaded module's (MODULE_VERSION) if any. */
+static int kipc_version(void)
+{
+	char buf[64] = "";
+	FILE *f;
+
+	printf("kipc %s\n", KIPC_VERSION);
+	f = fopen("/sys/module/kipc/version", "re");
+	if (f && fgets(buf, sizeof(buf), f))
+		printf("module %s", buf);
+	else
+		printf("module not loaded\n");
+	if (f)
+		fclose(f);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
@@ -443,6 +461,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help"))
 		kipc_help();
+	if (!strcmp(argv[1], "--version"))
+		return kipc_version();
 	for (i = 0; i < ARRAY_SIZE(kipc_cmds); i++)
 		if (!strcmp(argv[1], kipc_cmds[i].name))
 			return kipc_cmds[i].fn(argc - 1, argv + 1);

@@ -6,6 +6,10 @@
  * Every struct here uses fixed-width types only, user pointers travel as
  * __u64, unknown flag bits and non-zero reserved fields give EINVAL, and a
  * bad user pointer gives EFAULT. Unknown ioctls give ENOTTY.
+ *
+ * Structs that may grow carry reserved fields: in a struct the caller
+ * passes in they must be zero (else EINVAL), so that a later version can
+ * give them a meaning; in a struct the kernel fills they read as zero.
  */
 #ifndef _UAPI_LINUX_KIPC_H
 #define _UAPI_LINUX_KIPC_H
@@ -57,6 +61,7 @@ struct kipc_msgbuf {
  * @flags: KIPC_NOWAIT; recv also KIPC_MSG_EXCEPT, _NOERROR, _PEEK
  * @pid: recv out: the sender's pid (in the caller's pid namespace);
  *	must be 0 on send, ignored on recv input
+ * @reserved: must be 0
  */
 struct kipc_msg {
 	__s64 mtype;
@@ -65,6 +70,7 @@ struct kipc_msg {
 	__u64 timeout_ns;
 	__u32 flags;
 	__u32 pid;
+	__u64 reserved[2];
 };
 
 /**
@@ -80,6 +86,7 @@ struct kipc_msg {
  * @rtime_ns: CLOCK_REALTIME of the last receive in ns, as @stime_ns
  * @sent: messages sent since load
  * @received: messages received since load (PEEK does not count)
+ * @reserved: reads as 0
  */
 struct kipc_msg_info {
 	__u64 qnum;
@@ -92,16 +99,19 @@ struct kipc_msg_info {
 	__u64 rtime_ns;
 	__u64 sent;
 	__u64 received;
+	__u64 reserved[4];
 };
 
 /**
  * struct kipc_msg_limits - KIPC_MSG_SET_LIMITS argument
  * @qbytes: new queue capacity in bytes, >= 1
  * @msgmax: new largest message text, >= 1
+ * @reserved: must be 0
  */
 struct kipc_msg_limits {
 	__u64 qbytes;
 	__u64 msgmax;
+	__u64 reserved[2];
 };
 
 /* Most entries one KIPC_MSG_SENDV or KIPC_MSG_RECVV takes (as UIO_MAXIOV). */
@@ -114,6 +124,7 @@ struct kipc_msg_limits {
  *	receive, updates it)
  * @count: entries in @msgs, 1..KIPC_MSG_VEC_MAX
  * @flags: must be 0
+ * @reserved: must be 0
  *
  * The entries are sent or received in order, each as its own ioctl would,
  * except that only the first may wait: the others act as if KIPC_NOWAIT
@@ -125,6 +136,7 @@ struct kipc_msg_vec {
 	__u64 msgs;
 	__u32 count;
 	__u32 flags;
+	__u64 reserved[2];
 };
 
 #define KIPC_MSG_SEND _IOW(KIPC_IOC_MAGIC, 0x10, struct kipc_msg)
@@ -141,10 +153,12 @@ struct kipc_msg_vec {
  * struct kipc_shm_info - KIPC_SHM_GETINFO result
  * @size: segment size in bytes (a multiple of the page size)
  * @nattch: live mappings of the segment
+ * @reserved: reads as 0
  */
 struct kipc_shm_info {
 	__u64 size;
 	__u64 nattch;
+	__u64 reserved[4];
 };
 
 #define KIPC_SHM_GET_SIZE _IOR(KIPC_IOC_MAGIC, 0x20, __u64)
@@ -161,11 +175,13 @@ struct kipc_shm_info {
  * @count: units to take or give, >= 1
  * @flags: P: KIPC_NOWAIT, KIPC_SEM_UNDO; V: must be 0
  * @timeout_ns: P: 0 waits forever, else relative (ETIMEDOUT); V: must be 0
+ * @reserved: must be 0
  */
 struct kipc_sem_op {
 	__u32 count;
 	__u32 flags;
 	__u64 timeout_ns;
+	__u64 reserved[2];
 };
 
 /**
@@ -175,6 +191,7 @@ struct kipc_sem_op {
  * @lpid: pid of the last task that completed a P or V, 0 if none
  * @p_ops: completed P operations since load
  * @v_ops: completed V operations since load
+ * @reserved: reads as 0
  */
 struct kipc_sem_info {
 	__s64 value;
@@ -182,6 +199,7 @@ struct kipc_sem_info {
 	__u32 lpid;
 	__u64 p_ops;
 	__u64 v_ops;
+	__u64 reserved[4];
 };
 
 #define KIPC_SEM_P _IOW(KIPC_IOC_MAGIC, 0x30, struct kipc_sem_op)
@@ -199,11 +217,13 @@ struct kipc_sem_info {
  * @flags: KIPC_NOTIFY_ONESHOT
  * @mtype: msg nodes: 0 any type, > 0 that type, < 0 types <= |mtype|;
  *	must be 0 on pipe nodes
+ * @reserved: must be 0
  */
 struct kipc_notify {
 	__s32 signo;
 	__u32 flags;
 	__s64 mtype;
+	__u64 reserved[2];
 };
 
 #define KIPC_NOTIFY _IOW(KIPC_IOC_MAGIC, 0x40, struct kipc_notify)
