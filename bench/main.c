@@ -80,8 +80,8 @@ int ngroups;
 long page_size;
 
 struct bench_group *group_add(unsigned int workload, bench_run_fn run,
-				     const struct bench_metric *metric,
-				     int nmetrics, long param, long n_first)
+			      const struct bench_metric *metric, int nmetrics,
+			      long param, long n_first)
 {
 	struct bench_group *g = &groups[ngroups++];
 
@@ -96,7 +96,7 @@ struct bench_group *group_add(unsigned int workload, bench_run_fn run,
 }
 
 struct bench_side *side_add(struct bench_group *g, const char *name,
-				   enum bench_kind kind, double target)
+			    enum bench_kind kind, double target)
 {
 	struct bench_side *s = &g->side[g->nsides++];
 

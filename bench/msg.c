@@ -126,7 +126,7 @@ static int msg_role(void *data, int role)
  * else 16384.
  */
 unsigned long msg_queues_new(unsigned long qbytes, int *kfd, int *sv_id,
-				    int *sv_slot, int err[2])
+			     int *sv_slot, int err[2])
 {
 	struct msqid_ds ds;
 	int fd, ret;

@@ -125,7 +125,6 @@ static int pipe_run(struct bench_group *g, struct bench_side *s, long n,
 	return 0;
 }
 
-
 static const struct bench_metric m_pipe[] = { { NULL, "MiB/s", false } };
 
 void pipe_groups_add(void)

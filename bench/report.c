@@ -302,7 +302,6 @@ void print_json(FILE *f)
 	fprintf(f, "\n  ]\n}\n");
 }
 
-
 /* svg.py next to this program (/proc/self/exe), or NULL and errno set. */
 static const char *svg_script(void)
 {
@@ -337,7 +336,8 @@ int print_svg(const char *path)
 		return 1;
 	}
 	if (strcmp(path, "-"))
-		out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			   0666);
 	if (out < 0 || pipe2(fds, O_CLOEXEC)) {
 		fprintf(stderr, "kipc: bench: %s: %s\n", path, strerror(errno));
 		if (out > STDOUT_FILENO)
@@ -370,8 +370,7 @@ int print_svg(const char *path)
 	}
 	print_json(f);
 	fclose(f);
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
-	    WEXITSTATUS(st)) {
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		fprintf(stderr, "kipc: bench: %s: the chart failed\n", path);
 		return 1;
 	}

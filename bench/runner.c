@@ -39,7 +39,6 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-
 /* In a child: tell the parent setup is done, then wait for the start. */
 int duo_start(void)
 {

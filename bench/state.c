@@ -351,7 +351,6 @@ void bench_cleanup(void)
 		obj_del(i);
 }
 
-
 static void bench_on_signal(int sig)
 {
 	if (getpid() != bench_pid)
