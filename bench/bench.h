@@ -227,6 +227,7 @@ int obj_add(enum bench_obj_kind kind, int id, const char *name);
 void obj_del(int slot);
 int sysv_msg_new(int *slot);
 int posix_mq_new(long maxmsg, mqd_t *mq, int *slot);
+void posix_mq_del(mqd_t mq, int slot);
 int kpipe_set_size(__u32 size);
 void restore_pipe(void);
 int kmsg_open(void);

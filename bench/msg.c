@@ -181,9 +181,7 @@ static void msg_setup(struct bench_group *g)
 static void msg_teardown(struct bench_group *g)
 {
 	(void)g;
-	if (msgw.mq_slot >= 0)
-		mq_close(msgw.mq);
-	obj_del(msgw.mq_slot);
+	posix_mq_del(msgw.mq, msgw.mq_slot);
 	obj_del(msgw.sv_slot);
 	msgw.mq_slot = -1;
 	msgw.sv_slot = -1;

@@ -199,9 +199,7 @@ static void notify_setup(struct bench_group *g)
 static void notify_teardown(struct bench_group *g)
 {
 	(void)g;
-	if (notifyw.mq_slot >= 0)
-		mq_close(notifyw.mq);
-	obj_del(notifyw.mq_slot);
+	posix_mq_del(notifyw.mq, notifyw.mq_slot);
 	notifyw.mq_slot = -1;
 	restore_msg();
 }

@@ -144,6 +144,14 @@ int posix_mq_new(long maxmsg, mqd_t *mq, int *slot)
 	return 0;
 }
 
+/* Closes and removes a queue of posix_mq_new(); no queue if @slot < 0. */
+void posix_mq_del(mqd_t mq, int slot)
+{
+	if (slot >= 0)
+		mq_close(mq);
+	obj_del(slot);
+}
+
 /* Sets pipe0's capacity, remembering the old one the first time. */
 int kpipe_set_size(__u32 size)
 {
