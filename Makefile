@@ -21,7 +21,8 @@ KSFT_DIR := $(KSRC)/tools/testing/selftests
 
 # Our C sources, for lint and format.
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/kipc.h
-USER_SRCS := $(wildcard user/*.c user/*.h selftests/*.c selftests/*.h)
+USER_SRCS := $(wildcard user/*.c user/*.h bench/*.c bench/*.h \
+	selftests/*.c selftests/*.h)
 
 # Seconds the VM may run before the host kills it.
 VM_TIMEOUT ?= 1100
@@ -32,16 +33,17 @@ RUNVM = scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(VM_TIMEOUT)"
 RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS) + $(TRINITY_SECONDS)))
 
-.PHONY: all module user selftests ksrc deps deps-debug deps-matrix check check-matrix \
-	check-debug fault stress fuzz run vm bench lint format clean help \
+.PHONY: all module user bench-prog selftests ksrc deps deps-debug deps-matrix \
+	check check-matrix check-debug fault stress fuzz run vm bench lint format \
+	clean help \
 	dkms-install dkms-uninstall dkms-check
 
-all: module user selftests
+all: module user bench-prog selftests
 
 help:
 	@echo "make deps    install what is missing (Debian packages, as root);"
 	@echo "             the targets that boot the VM run it first themselves"
-	@echo "make         build module, tool and selftests (KVER=$(KVER))"
+	@echo "make         build module, tool, kipc-bench and selftests (KVER=$(KVER))"
 	@echo "make run     boot the VM, load kipc and walk through every mechanism"
 	@echo "make vm      interactive shell in the VM with kipc loaded"
 	@echo "make check   run every selftest in the VM (T='pipe_test ...' for some)"
@@ -86,13 +88,17 @@ selftests: $(KSRC_STAMP)
 user:
 	@if [ -f user/Makefile ]; then $(MAKE) -C user; fi
 
+# kipc-bench, the program `kipc bench` runs (`make bench` runs it in the VM).
+bench-prog:
+	$(MAKE) -C bench
+
 check: deps
 	@$(MAKE) --no-print-directory all
 	$(RUNVM) --job check --tests "$(T)"
 
 # make check on every installed kernel with headers (6.1, 6.12, 6.12-rt).
 check-matrix: deps-matrix
-	@$(MAKE) --no-print-directory selftests user
+	@$(MAKE) --no-print-directory selftests user bench-prog
 	@set -e; for k in $$(scripts/kver.sh --all); do \
 		echo "== make check KVER=$$k"; \
 		$(MAKE) --no-print-directory module check KVER=$$k; \
@@ -121,7 +127,7 @@ fuzz: deps
 DEBUG_TEST_TIMEOUT ?= 1800
 DEBUG_VM_TIMEOUT ?= 7200
 check-debug: deps-debug
-	@$(MAKE) --no-print-directory selftests user
+	@$(MAKE) --no-print-directory selftests user bench-prog
 	@kdir=$$(scripts/debug-kernel.sh) && \
 	$(MAKE) -C $$kdir M=$(CURDIR)/kmod W=1 modules && \
 	KIPC_ENV="KIPC_TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) $(KIPC_ENV)" \
@@ -154,7 +160,8 @@ vm: deps
 	$(RUNVM) --job shell --interactive
 
 # The table goes to the terminal and build/bench.txt, the chart to
-# build/bench.svg. KIPC_ENV="KIPC_BENCH_ARGS='--only pipe'" passes options.
+# build/bench.svg (drawn in the VM by bench/svg.py from kipc-bench's
+# JSON). KIPC_ENV="KIPC_BENCH_ARGS='--only pipe'" passes options.
 bench: deps
 	@$(MAKE) --no-print-directory all
 	$(RUNVM) --job bench
@@ -178,6 +185,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 	@if [ -f user/Makefile ]; then $(MAKE) -C user clean; fi
+	$(MAKE) -C bench clean
 	rm -rf $(BUILD)
 
 # DKMS: the module's sources and dkms.conf, staged as /usr/src/kipc-VERSION.

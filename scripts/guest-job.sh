@@ -93,20 +93,22 @@ run)
 	;;
 bench)
 	# KIPC_ENV="KIPC_BENCH_ARGS='--quick --only pipe'" passes options.
+	# `kipc bench` runs kipc-bench from PATH; its --svg runs bench/svg.py.
+	export PATH=$KIPC_ROOT/user:$KIPC_ROOT/bench:$PATH
 	# shellcheck disable=SC2086
-	user/kipc bench ${KIPC_BENCH_ARGS:-} --svg /tmp/bench.svg || exit
+	kipc bench ${KIPC_BENCH_ARGS:-} --svg /tmp/bench.svg || exit
 	# The chart, for the host to cut out of the console log.
 	echo "KIPC-SVG-BEGIN"
 	cat /tmp/bench.svg
 	echo "KIPC-SVG-END"
 	;;
 shell)
-	export PATH=$KIPC_ROOT/user:$PATH PS1='kipc-vm:\w# '
+	export PATH=$KIPC_ROOT/user:$KIPC_ROOT/bench:$PATH PS1='kipc-vm:\w# '
 	# KIPC_ENV="KIPC_CMD=path/to/script" runs it instead of a shell.
 	if [ -n "${KIPC_CMD:-}" ]; then
 		exec "$KIPC_CMD"
 	fi
-	echo "kipc is loaded; the kipc tool is on PATH. Exit the shell to power off."
+	echo "kipc is loaded; kipc and kipc-bench are on PATH. Exit the shell to power off."
 	setsid -c /bin/bash -i </dev/ttyS0 >/dev/ttyS0 2>&1
 	;;
 *)
