@@ -254,7 +254,7 @@ uint64_t kipc_parse_timeout(const char *s)
 
 static const struct {
 	const char *name;
-	enum kipc_kind kind;
+	enum kipc_kind_bit kind;
 } kipc_kinds[] = {
 	{ "pipe", KIND_PIPE },
 	{ "msg", KIND_MSG },
@@ -262,7 +262,7 @@ static const struct {
 	{ "sem", KIND_SEM },
 };
 
-const char *kipc_kind_name(enum kipc_kind kind)
+const char *kipc_kind_name(enum kipc_kind_bit kind)
 {
 	size_t i;
 
@@ -323,7 +323,7 @@ static unsigned int kipc_kind_of_dev(dev_t rdev, const char *path)
 }
 
 int kipc_open_dev(const char *dev, unsigned int kinds, int flags,
-		  enum kipc_kind *kindp)
+		  enum kipc_kind_bit *kindp)
 {
 	char path[PATH_MAX];
 	unsigned int kind;

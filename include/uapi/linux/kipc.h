@@ -2,7 +2,9 @@
 /*
  * kipc - classic IPC mechanisms as character devices.
  *
- * Nodes: /dev/kipc/pipeN, /dev/kipc/msgN, /dev/kipc/shmN, /dev/kipc/semN.
+ * Nodes: /dev/kipc/pipeN, /dev/kipc/msgN, /dev/kipc/shmN, /dev/kipc/semN
+ * made at load, /dev/kipc/NAME made at run time through /dev/kipc/control,
+ * and anonymous objects that live as long as their files.
  * Every struct here uses fixed-width types only, user pointers travel as
  * __u64, unknown flag bits and non-zero reserved fields give EINVAL, and a
  * bad user pointer gives EFAULT. Unknown ioctls give ENOTTY.
@@ -227,5 +229,96 @@ struct kipc_notify {
 };
 
 #define KIPC_NOTIFY _IOW(KIPC_IOC_MAGIC, 0x40, struct kipc_notify)
+
+/* ------------------------------------------------ /dev/kipc/control */
+
+/**
+ * enum kipc_kind - the kinds of kipc object
+ * @KIPC_KIND_PIPE: byte-stream pipe
+ * @KIPC_KIND_MSG: typed message queue
+ * @KIPC_KIND_SHM: shared-memory segment
+ * @KIPC_KIND_SEM: counting semaphore
+ */
+enum kipc_kind {
+	KIPC_KIND_PIPE = 1,
+	KIPC_KIND_MSG = 2,
+	KIPC_KIND_SHM = 3,
+	KIPC_KIND_SEM = 4,
+};
+
+/* Longest object name, with its NUL: 1..31 bytes of [A-Za-z0-9._-]. */
+#define KIPC_NAME_MAX 32
+
+#define KIPC_CREATE_EXCL (1U << 0) /* EEXIST if the name exists */
+
+/**
+ * struct kipc_create - KIPC_CTL_CREATE argument: make /dev/kipc/@name
+ * @kind: enum kipc_kind
+ * @flags: KIPC_CREATE_EXCL
+ * @mode: permission bits, <= 0777; the caller's umask is taken off
+ * @reserved: must be 0
+ * @size: pipe: capacity in bytes; shm: segment size in bytes; msg: queue
+ *	capacity (qbytes); sem: initial value. 0 takes the module default
+ * @name: the object's name, NUL-terminated: 1..31 bytes of
+ *	[A-Za-z0-9._-], not starting with '.', not "control"
+ * @reserved2: must be 0
+ *
+ * Without KIPC_CREATE_EXCL an existing object of the same kind is
+ * success and changes nothing (msgget(2) with IPC_CREAT).
+ */
+struct kipc_create {
+	__u32 kind;
+	__u32 flags;
+	__u32 mode;
+	__u32 reserved;
+	__u64 size;
+	char name[KIPC_NAME_MAX];
+	__u64 reserved2[4];
+};
+
+/**
+ * struct kipc_remove - KIPC_CTL_REMOVE argument: remove /dev/kipc/@name
+ * @name: the object's name, NUL-terminated
+ * @reserved: must be 0
+ */
+struct kipc_remove {
+	char name[KIPC_NAME_MAX];
+	__u64 reserved[2];
+};
+
+/**
+ * struct kipc_pipe_pair - KIPC_CTL_PIPE argument: an anonymous pipe
+ * @fd: out: the read end and the write end
+ * @flags: O_CLOEXEC, O_NONBLOCK, as pipe2(2)
+ * @size: capacity in bytes, 0 = the pipe_size parameter
+ * @reserved: must be 0
+ */
+struct kipc_pipe_pair {
+	__s32 fd[2];
+	__u32 flags;
+	__u32 size;
+	__u64 reserved[2];
+};
+
+/**
+ * struct kipc_anon - KIPC_CTL_ANON argument: an anonymous msg, shm or sem
+ * @kind: KIPC_KIND_MSG, KIPC_KIND_SHM or KIPC_KIND_SEM
+ * @flags: O_CLOEXEC, O_NONBLOCK
+ * @size: as in struct kipc_create
+ * @reserved: must be 0
+ *
+ * The ioctl returns the new O_RDWR file descriptor.
+ */
+struct kipc_anon {
+	__u32 kind;
+	__u32 flags;
+	__u64 size;
+	__u64 reserved[2];
+};
+
+#define KIPC_CTL_CREATE _IOW(KIPC_IOC_MAGIC, 0x50, struct kipc_create)
+#define KIPC_CTL_REMOVE _IOW(KIPC_IOC_MAGIC, 0x51, struct kipc_remove)
+#define KIPC_CTL_PIPE _IOWR(KIPC_IOC_MAGIC, 0x52, struct kipc_pipe_pair)
+#define KIPC_CTL_ANON _IOW(KIPC_IOC_MAGIC, 0x53, struct kipc_anon)
 
 #endif /* _UAPI_LINUX_KIPC_H */
