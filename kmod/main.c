@@ -2,7 +2,7 @@
 /*
  * kipc core: module parameters, the device class, node registration and
  * ordered init/exit. The mechanisms live in pipe.c, msg.c, shm.c and sem.c
- * and plug in through struct kipc_kind.
+ * and plug in through struct kipc_kind_ops.
  *
  * Locking: nothing here changes after module init except through the driver
  * core. The node tables are written in kipc_init()/kipc_exit() only; open

@@ -1390,7 +1390,7 @@ static void kipc_msg_proc_show(struct seq_file *m, struct kipc_node *node)
 	spin_unlock(&q->lock);
 }
 
-const struct kipc_kind kipc_msg_kind = {
+const struct kipc_kind_ops kipc_msg_kind = {
 	.name = "msg",
 	.proc_header = KIPC_MSG_PROC_HEADER,
 	.fops = &kipc_msg_fops,

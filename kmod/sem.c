@@ -546,7 +546,7 @@ static void kipc_sem_proc_show(struct seq_file *m, struct kipc_node *node)
 		   waiters, lpid, p_ops, v_ops);
 }
 
-const struct kipc_kind kipc_sem_kind = {
+const struct kipc_kind_ops kipc_sem_kind = {
 	.name = "sem",
 	.proc_header = "name value waiters lpid p_ops v_ops",
 	.fops = &kipc_sem_fops,
