@@ -14,6 +14,11 @@
 
 #include "msg_fixture.h"
 
+/* The text of one entry of the vec fixture. */
+struct vec_text {
+	char text[TEXT_MAX];
+};
+
 /*
  * msg0 holds two messages, "a" of type 1 and "b" of type 2; @msgs has
  * KIPC_MSG_VEC_MAX + 1 entries that would each send (type 1, one byte) or
@@ -26,9 +31,7 @@ FIXTURE(vec)
 	int fd;
 	struct kipc_msg_info start;
 	struct kipc_msg *msgs;
-	struct vec_text {
-		char text[TEXT_MAX];
-	} * bufs;
+	struct vec_text *bufs;
 };
 
 FIXTURE_VARIANT(vec)
