@@ -240,9 +240,13 @@ static inline struct kipc_msg *entries_across_pages(const struct kipc_msg *v,
 	return e;
 }
 
+/*
+ * @e lies in the first page, or (@before 0) starts the second: the pages
+ * begin at the page boundary below the byte before it.
+ */
 static inline void free_entries(struct kipc_msg *e)
 {
-	munmap((void *)((uintptr_t)e & ~4095UL), 8192);
+	munmap((void *)(((uintptr_t)e - 1) & ~4095UL), 8192);
 }
 
 #endif /* _KIPC_MSG_FIXTURE_H */
