@@ -498,7 +498,6 @@ TEST_F(notify, many_oneshots_fire_once_each)
 
 TEST(max_notifiers_is_a_parameter)
 {
-	KIPC_REQUIRE_MODULE();
 	EXPECT_EQ(MAX_NOTIFIERS_DEFAULT, max_notifiers());
 }
 
@@ -962,8 +961,6 @@ FIXTURE_VARIANT_ADD(threads, msg) {
 
 FIXTURE_SETUP(threads)
 {
-	if (variant->kind != TWIN_MQ)
-		KIPC_REQUIRE_MODULE();
 	ASSERT_EQ(0, twin_open(variant->kind, &self->t));
 }
 
@@ -1130,8 +1127,6 @@ FIXTURE_VARIANT_ADD(close_notify, pipe) {
 
 FIXTURE_SETUP(close_notify)
 {
-	if (variant->kind != TWIN_MQ)
-		KIPC_REQUIRE_MODULE();
 	ASSERT_EQ(0, twin_open(variant->kind, &self->t));
 	ASSERT_EQ(0, twin_register(variant->kind, self->t.fd));
 }
