@@ -695,32 +695,38 @@ static int file_with(const char *text, size_t len)
 	return fd;
 }
 
+/* Does one read of @fd give exactly @text? */
+static bool reads_back(int fd, const char *text)
+{
+	size_t len = strlen(text);
+	char buf[64];
+
+	return read(fd, buf, sizeof(buf)) == (ssize_t)len &&
+	       !memcmp(buf, text, len);
+}
+
 TEST_F(pipe, splice_from_a_pipe_into_it)
 {
-	char buf[16];
 	int p[2];
 
 	open_pair(_metadata, self);
 	ASSERT_EQ(0, pipe(p));
 	ASSERT_EQ(5, write(p[1], "hello", 5));
 	EXPECT_EQ(5, splice(p[0], NULL, self->wr, NULL, 5, 0));
-	EXPECT_EQ(5, read(self->rd, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+	EXPECT_TRUE(reads_back(self->rd, "hello"));
 	close(p[0]);
 	close(p[1]);
 }
 
 TEST_F(pipe, splice_out_of_it_into_a_pipe)
 {
-	char buf[16];
 	int p[2];
 
 	open_pair(_metadata, self);
 	ASSERT_EQ(0, pipe(p));
 	ASSERT_EQ(5, write(self->wr, "world", 5));
 	EXPECT_EQ(5, splice(self->rd, NULL, p[1], NULL, 100, 0));
-	EXPECT_EQ(5, read(p[0], buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "world", 5));
+	EXPECT_TRUE(reads_back(p[0], "world"));
 	close(p[0]);
 	close(p[1]);
 }
@@ -756,13 +762,11 @@ TEST_F(pipe, splice_out_of_it_at_eof_returns_zero)
 TEST_F(pipe, sendfile_from_a_file_into_it)
 {
 	int f = file_with("0123456789", 10);
-	char buf[16];
 
 	ASSERT_LE(0, f);
 	open_pair(_metadata, self);
 	EXPECT_EQ(10, sendfile(self->wr, f, NULL, 10));
-	EXPECT_EQ(10, read(self->rd, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "0123456789", 10));
+	EXPECT_TRUE(reads_back(self->rd, "0123456789"));
 	close(f);
 }
 
@@ -902,17 +906,21 @@ TEST_F(pipe, set_size_above_max_with_cap_sys_resource)
  * A ring that root made larger than pipe_max_size may be made smaller, or
  * set to its size again, by anyone (fs/pipe.c checks the limit only when
  * the ring grows); growing it further still needs CAP_SYS_RESOURCE.
+ * Root sets the ring to @from, then an unprivileged helper asks for @to;
+ * what it got back is in *@r.
  */
-static void resize_unprivileged(struct __test_metadata *_metadata,
-				FIXTURE_DATA(pipe) * self, bool kipc,
-				__u32 size, struct op_result *r)
+static void resize_after_root(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(pipe) * self, bool kipc, __u32 from,
+			      __u32 to, struct op_result *r)
 {
 	int note;
 	pid_t pid;
 
+	open_pair(_metadata, self);
+	ASSERT_EQ(0, set_size(kipc, self->rd, from));
 	KIPC_CHILD_OP(pid, note,
 		      kipc_drop_privileges() ? -2 :
-					       set_size(kipc, self->rd, size));
+					       set_size(kipc, self->rd, to));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, r));
 	waitpid(pid, NULL, 0);
 	kipc_forget_kid(pid);
@@ -923,9 +931,7 @@ TEST_F(pipe, shrink_above_max_unprivileged_allowed)
 {
 	struct op_result r;
 
-	open_pair(_metadata, self);
-	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 4 << 20));
-	resize_unprivileged(_metadata, self, variant->kipc, 2 << 20, &r);
+	resize_after_root(_metadata, self, variant->kipc, 4 << 20, 2 << 20, &r);
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
 }
@@ -934,9 +940,7 @@ TEST_F(pipe, same_size_above_max_unprivileged_allowed)
 {
 	struct op_result r;
 
-	open_pair(_metadata, self);
-	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 2 << 20));
-	resize_unprivileged(_metadata, self, variant->kipc, 2 << 20, &r);
+	resize_after_root(_metadata, self, variant->kipc, 2 << 20, 2 << 20, &r);
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
 }
@@ -945,9 +949,7 @@ TEST_F(pipe, grow_from_above_max_unprivileged_eperm)
 {
 	struct op_result r;
 
-	open_pair(_metadata, self);
-	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 2 << 20));
-	resize_unprivileged(_metadata, self, variant->kipc, 4 << 20, &r);
+	resize_after_root(_metadata, self, variant->kipc, 2 << 20, 4 << 20, &r);
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EPERM, r.err);
 	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
@@ -1290,14 +1292,12 @@ TEST_F(kipc_pipe, proc_high_water_is_the_peak)
  */
 TEST_F(kipc_pipe, sendfile_out_of_it_into_a_pipe)
 {
-	char buf[16];
 	int p[2];
 
 	ASSERT_EQ(0, pipe(p));
 	ASSERT_EQ(5, write(self->fd, "abcde", 5));
 	EXPECT_EQ(5, sendfile(p[1], self->fd, NULL, 5));
-	EXPECT_EQ(5, read(p[0], buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "abcde", 5));
+	EXPECT_TRUE(reads_back(p[0], "abcde"));
 	close(p[0]);
 	close(p[1]);
 }
