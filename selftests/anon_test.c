@@ -4,13 +4,13 @@
  * files and mappings. The `pair` fixture runs each test on pipe2(2) (the
  * oracle) and on KIPC_CTL_PIPE: data, EOF, EPIPE and SIGPIPE, the flags,
  * the direction of each end, fork and SCM_RIGHTS, poll. The `kpair`
- * fixture covers what pipe2 has no counterpart for: the size, the struct
- * checks, the anon:ID row in /proc/kipc/pipe. The `anon` fixture runs each
- * KIPC_CTL_ANON test on a msg, a shm and a sem object, and `actl` the
- * argument checks and each kind's own operations.
+ * fixture covers what pipe2 has no counterpart for: the struct checks,
+ * the anon:ID row in /proc/kipc/pipe, notify and fasync. The `anon`
+ * fixture runs each KIPC_CTL_ANON test on a msg, a shm and a sem object,
+ * and `actl` the argument checks and each kind's own operations. The
+ * size field's rules are object_test.c's `size` fixture.
  */
 
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "kselftest_harness.h"

@@ -72,13 +72,13 @@ FIXTURE_TEARDOWN(lim)
 }
 
 /*
- * In a child, as @uid: make the recorded names @from.. one by one until
- * one fails. r.ret: how many were made; r.err: the failure's errno;
- * r.used: this uid's count before. With @again, then remove the first
- * one made and make the failed one: r.again is that create's errno or 0.
+ * In a child, as @uid: make the recorded names one by one until one
+ * fails. r.ret: how many were made; r.err: the failure's errno; r.used:
+ * this uid's count before. With @again, then remove the first one and
+ * make the one that failed: r.again is that create's errno, or 0.
  */
 static void fill_as(struct op_result *r, uid_t uid, struct kipc_names *names,
-		    int from, bool again)
+		    bool again)
 {
 	int i;
 
@@ -87,15 +87,15 @@ static void fill_as(struct op_result *r, uid_t uid, struct kipc_names *names,
 		return;
 	}
 	r->used = user_used();
-	for (i = from; i < names->n; i++)
+	for (i = 0; i < names->n; i++)
 		if (kipc_create(KIPC_KIND_SEM, names->name[i], 0600, 0,
 				KIPC_CREATE_EXCL))
 			break;
-	r->ret = i - from;
+	r->ret = i;
 	r->err = errno;
-	if (!again || i == names->n || i == from)
+	if (!again || i == names->n || i == 0)
 		return;
-	if (kipc_remove(names->name[from]))
+	if (kipc_remove(names->name[0]))
 		r->again = -1;
 	else if (kipc_create(KIPC_KIND_SEM, names->name[i], 0600, 0,
 			     KIPC_CREATE_EXCL))
@@ -125,7 +125,7 @@ TEST_F_TIMEOUT(lim, per_user_limit_enospc, 180)
 	int note;
 
 	ASSERT_GT(max, 0);
-	KIPC_CHILD(note, fill_as(&r, KIPC_NOBODY, &self->names, 0, false));
+	KIPC_CHILD(note, fill_as(&r, KIPC_NOBODY, &self->names, false));
 	ASSERT_EQ(1, kipc_op_done(note, 150000, &r));
 	ASSERT_NE(-2, r.ret);
 	EXPECT_EQ(0, r.used);
@@ -142,7 +142,7 @@ TEST_F_TIMEOUT(lim, per_user_limit_room_after_remove, 180)
 	int note;
 
 	ASSERT_GT(max, 0);
-	KIPC_CHILD(note, fill_as(&r, KIPC_NOBODY, &self->names, 0, true));
+	KIPC_CHILD(note, fill_as(&r, KIPC_NOBODY, &self->names, true));
 	ASSERT_EQ(1, kipc_op_done(note, 150000, &r));
 	ASSERT_EQ(max - r.used, r.ret);
 	ASSERT_EQ(ENOSPC, r.err);
@@ -161,7 +161,7 @@ TEST_F_TIMEOUT(lim, per_user_limit_is_per_uid, 180)
 	ASSERT_GT(max, 0);
 	/* Fill nobody's count up to the limit, leaving out the last two. */
 	self->names.n -= 2;
-	KIPC_CHILD(note, fill_as(&r, KIPC_NOBODY, &self->names, 0, false));
+	KIPC_CHILD(note, fill_as(&r, KIPC_NOBODY, &self->names, false));
 	self->names.n += 2;
 	ASSERT_EQ(1, kipc_op_done(note, 150000, &r));
 	ASSERT_EQ(max - r.used, r.ret);
@@ -184,10 +184,13 @@ TEST_F_TIMEOUT(lim, per_user_limit_not_for_cap_sys_resource, 180)
 	int i;
 
 	ASSERT_GT(max, 0);
-	for (i = 0; i < self->names.n; i++)
-		ASSERT_EQ(0, kipc_create(KIPC_KIND_SEM, self->names.name[i],
-					 0600, 0, KIPC_CREATE_EXCL))
-	TH_LOG("object %d", i);
+	for (i = 0; i < self->names.n; i++) {
+		const char *name = self->names.name[i];
+
+		ASSERT_EQ(0, kipc_create(KIPC_KIND_SEM, name, 0600, 0,
+					 KIPC_CREATE_EXCL))
+		TH_LOG("object %d", i);
+	}
 }
 
 /*

@@ -6,10 +6,9 @@
  * space with the load-time nodes, removal and who may remove, access by
  * the node's file permissions, the /proc/kipc row of an object. The `ctl`
  * fixture covers the control node's own rules: argument checks, names,
- * sizes per kind, the object limits, /proc/kipc/limits, EFAULT and
- * ENOTTY. The `setlim` fixture runs KIPC_MSG_SET_LIMITS against its
- * System V twin, msgctl(IPC_SET): only the creator, the owner and
- * CAP_SYS_ADMIN may.
+ * EFAULT and ENOTTY, msgget(2)'s rules for an existing name. The `size`
+ * fixture has a variant per boundary of the size field of each kind, for
+ * named and for anonymous objects. Limits are in limits_test.c.
  */
 
 #include <stddef.h>
@@ -550,10 +549,12 @@ TEST_F(obj, proc_row_only_in_own_table)
 	const char *name = MAKE(0600, 0);
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(tables); i++)
-		EXPECT_EQ(!strcmp(tables[i], variant->table),
-			  proc_has_row(tables[i], name))
-	TH_LOG("table %u", i);
+	for (i = 0; i < ARRAY_SIZE(tables); i++) {
+		bool own = !strcmp(tables[i], variant->table);
+
+		EXPECT_EQ(own, proc_has_row(tables[i], name))
+		TH_LOG("table %s", tables[i]);
+	}
 }
 
 TEST_F(obj, create_and_remove_counted_in_limits)
@@ -566,12 +567,10 @@ TEST_F(obj, create_and_remove_counted_in_limits)
 }
 
 /*
- * In a child, as nobody: make @name (and @name2 if not NULL) of @kind.
- * r.used: nobody's count before, as nobody reads it; r.again: how much
- * it grew.
+ * In a child, as nobody: make @name of @kind. r.used: nobody's count
+ * before, as nobody reads it; r.again: how much it grew.
  */
-static void create_counted(struct op_result *r, __u32 kind, const char *name,
-			   const char *name2)
+static void create_counted(struct op_result *r, __u32 kind, const char *name)
 {
 	if (kipc_drop_privileges()) {
 		r->ret = -2;
@@ -579,8 +578,6 @@ static void create_counted(struct op_result *r, __u32 kind, const char *name,
 	}
 	r->used = user_used();
 	r->ret = kipc_create(kind, name, 0600, 0, 0);
-	if (!r->ret && name2)
-		r->ret = kipc_create(kind, name2, 0600, 0, 0);
 	r->err = errno;
 	r->again = (int)(user_used() - r->used);
 }
@@ -592,7 +589,7 @@ TEST_F(obj, create_counted_for_creators_uid)
 	struct op_result r;
 	int note;
 
-	KIPC_CHILD(note, create_counted(&r, variant->kind, name, NULL));
+	KIPC_CHILD(note, create_counted(&r, variant->kind, name));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	ASSERT_EQ(0, r.ret);
 	EXPECT_GE(r.used, 0);
@@ -738,7 +735,7 @@ TEST_F(ctl, create_struct_across_unmapped_page_efault)
 
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, mprotect(p + PAGE, PAGE, PROT_NONE));
-	/* Everything up to the name readable, the reserved words not. */
+	/* The name and what comes before it readable, reserved2 not. */
 	arg = (struct kipc_create *)(p + PAGE -
 				     offsetof(struct kipc_create, reserved2));
 	memcpy(arg, &c, offsetof(struct kipc_create, reserved2));
@@ -942,7 +939,7 @@ TEST_F(ctl, name_every_allowed_byte_accepted)
 }
 
 /* A failed create leaves no object behind (and no count). */
-TEST_F(ctl, failed_creates_leave_count)
+TEST_F(ctl, failed_create_counts_nothing)
 {
 	struct kipc_create c = new_create(&self->names, "cnt", KIPC_KIND_SHM);
 
@@ -996,7 +993,7 @@ TEST_F(ctl, exists_rules_as_msgget)
 
 	/* A queue of this key left by an earlier run. */
 	msgctl(msgget(key, 0), IPC_RMID, NULL);
-	/* Absent: both make it, with or without EXCL. */
+	/* Absent: both make it. */
 	id = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
 	ASSERT_GE(id, 0);
 	EXPECT_EQ(0,
