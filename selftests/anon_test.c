@@ -16,6 +16,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 #define PAGE 4096
 
 struct op_result {

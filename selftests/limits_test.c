@@ -17,6 +17,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 /* A second unprivileged user, and a group that is not its uid. */
 #define OTHER_UID 4321
 #define OTHER_GID 4322
@@ -434,10 +436,8 @@ FIXTURE_VARIANT_ADD(setlim, kipc) {
 FIXTURE_SETUP(setlim)
 {
 	self->msqid = -1;
-	if (variant->kipc) {
-		KIPC_REQUIRE_MODULE();
+	if (variant->kipc)
 		self->name = kipc_names_new(&self->names, "lim");
-	}
 	umask(0);
 }
 

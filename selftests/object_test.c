@@ -20,6 +20,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 /* A second unprivileged user, and a group that is not its uid. */
 #define OTHER_UID 4321
 #define OTHER_GID 4322

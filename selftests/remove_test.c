@@ -21,6 +21,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 #define PAGE 4096
 #define MS 1000000ULL /* ns */
 
