@@ -1074,11 +1074,24 @@ TEST_F(actl, shm_map_private_einval)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/* A semaphore at 0 (size 0 is sem_init: SETVAL makes it 0). */
+static int sem_at_zero(void)
+{
+	int fd = kipc_anon(KIPC_KIND_SEM, O_CLOEXEC, 0);
+	__s64 zero = 0;
+
+	if (fd >= 0 && ioctl(fd, KIPC_SEM_SETVAL, &zero)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 TEST_F(actl, sem_p_and_v)
 {
 	struct kipc_sem_op op = { .count = 1, .flags = KIPC_NOWAIT };
 
-	self->fd = kipc_anon(KIPC_KIND_SEM, O_CLOEXEC, 0);
+	self->fd = sem_at_zero();
 	ASSERT_GE(self->fd, 0);
 	EXPECT_EQ(-1, ioctl(self->fd, KIPC_SEM_P, &op));
 	EXPECT_EQ(EAGAIN, errno);
@@ -1094,16 +1107,18 @@ TEST_F(actl, sem_p_waits_for_v)
 	struct kipc_sem_op op = { .count = 1 };
 	pid_t pid;
 
-	self->fd = kipc_anon(KIPC_KIND_SEM, O_CLOEXEC, 0);
+	self->fd = sem_at_zero();
 	ASSERT_GE(self->fd, 0);
 	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		usleep(100000);
+		/* V only once the parent waits in P. */
+		if (kipc_wait_sleeping(getppid()))
+			_exit(2);
 		_exit(ioctl(self->fd, KIPC_SEM_V, &op) ? 1 : 0);
 	}
-	ASSERT_EQ(0, kipc_keep_kid(pid));
 	EXPECT_EQ(0, ioctl(self->fd, KIPC_SEM_P, &op));
+	EXPECT_EQ(0, kipc_wait_exit(pid));
 }
 
 TEST_HARNESS_MAIN

@@ -31,7 +31,7 @@ struct op_result {
 	int err;
 	int bad_op; /* race: the first operation that went wrong, or 0 */
 	unsigned int present; /* race: a manager's names there at the end */
-	long opened; /* race: a user's successful opens */
+	long opened; /* race: a user's opens (.ret: of removed objects) */
 };
 
 union semun {
@@ -192,7 +192,11 @@ TEST_F(rm_pipe, blocked_reader_keeps_waiting)
 	EXPECT_EQ(1, r.ret);
 }
 
-/* A new pipe under the same name is another pipe. */
+/*
+ * A new pipe under the same name is another pipe: what the old writer
+ * writes does not reach it (opened O_RDWR: a writer of its own, so an
+ * empty read is EAGAIN, not EOF).
+ */
 TEST_F(rm_pipe, same_name_again_is_a_new_pipe)
 {
 	char buf[8] = "";
@@ -202,7 +206,7 @@ TEST_F(rm_pipe, same_name_again_is_a_new_pipe)
 	ASSERT_EQ(0, variant->kipc ? kipc_create(KIPC_KIND_PIPE, self->name,
 						 0600, 0, KIPC_CREATE_EXCL) :
 				     mkfifo(self->path, 0600));
-	rd2 = open(self->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	rd2 = open(self->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_GE(rd2, 0);
 	ASSERT_EQ(3, write(self->wr, "old", 3));
 	EXPECT_EQ(-1, read(rd2, buf, sizeof(buf)));
@@ -1095,9 +1099,23 @@ static __u64 race_size(__u32 kind)
 }
 
 /*
+ * Does opening @name give what its manager knows (@there: a file, else
+ * ENOENT)? Its users only open it: they cannot make it or remove it.
+ */
+static bool opens_as_known(const char *name, bool there)
+{
+	int fd = kipc_open(name, O_RDWR | O_NONBLOCK);
+
+	if (fd >= 0)
+		close(fd);
+	return there ? fd >= 0 : fd < 0 && errno == ENOENT;
+}
+
+/*
  * Manager @m: until @end, make and remove its own names (KIPC_CREATE_EXCL,
  * so each result is known from the last one) and the shared ones (either
- * result is right). r->present: its names there at the end.
+ * result is right). After each of its own: the name opens, or gives
+ * ENOENT, at once. r->present: its names there at the end.
  */
 static void race_manager(struct op_result *r, int m, struct kipc_names *names,
 			 unsigned long long end)
@@ -1135,6 +1153,11 @@ static void race_manager(struct op_result *r, int m, struct kipc_names *names,
 		}
 		if (!ret)
 			present ^= bit;
+		if (!r->bad_op &&
+		    !opens_as_known(names->name[i], present & bit)) {
+			r->bad_op = 50 + i;
+			r->err = errno;
+		}
 	}
 	r->present = present;
 }
@@ -1250,13 +1273,19 @@ static void race_user(struct op_result *r, struct kipc_names *names,
 	while (!r->bad_op && kipc_now_ns() < end) {
 		fd = kipc_open(names->name[rand_r(&seed) % RACE_NAMES],
 			       O_RDWR | O_NONBLOCK);
-		if (fd < 0) {
-			if (errno != ENOENT) {
-				r->bad_op = 20;
-				r->err = errno;
-			}
-			continue;
+		/*
+		 * Racing with a removal, an open may find the object dead
+		 * (EIDRM) or its device gone while its node is still there
+		 * (ENXIO, as any char device removed under an open).
+		 */
+		if (fd < 0 && (errno == EIDRM || errno == ENXIO)) {
+			r->ret++;
+		} else if (fd < 0 && errno != ENOENT) {
+			r->bad_op = 20;
+			r->err = errno;
 		}
+		if (fd < 0)
+			continue;
 		r->opened++;
 		map = NULL;
 		bad = race_ops(fd_kind(fd), fd, &map);
@@ -1351,6 +1380,8 @@ TEST_F_TIMEOUT(race, create_remove_against_use, 240)
 		EXPECT_EQ(0, r.bad_op)
 		TH_LOG("user %d: op %d errno %d", i, r.bad_op, r.err);
 		EXPECT_GT(r.opened, 0);
+		TH_LOG("user %d: %ld opens, %ld of a removed object", i,
+		       r.opened, r.ret);
 	}
 	kipc_reap_kids();
 
