@@ -447,7 +447,7 @@ static void kipc_shm_proc_show(struct seq_file *m, struct kipc_node *node)
 	seq_printf(m, "%s %llu %lu\n", dev_name(&node->dev), size, nattch);
 }
 
-const struct kipc_kind kipc_shm_kind = {
+const struct kipc_kind_ops kipc_shm_kind = {
 	.name = "shm",
 	.proc_header = "name size nattch",
 	.fops = &kipc_shm_fops,
