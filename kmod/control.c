@@ -60,8 +60,8 @@ static long kipc_ctl_create(struct file *file, void __user *uarg)
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.flags & ~KIPC_CREATE_EXCL || req.mode & ~0777 ||
-	    req.reserved || !kipc_zero(req.reserved2, sizeof(req.reserved2)))
+	if (req.flags & ~KIPC_CREATE_EXCL || req.mode & ~0777 || req.reserved ||
+	    !kipc_zero(req.reserved2, sizeof(req.reserved2)))
 		return -EINVAL;
 	kind = kipc_kind_of(req.kind);
 	if (!kind || !memchr(req.name, 0, sizeof(req.name)))
@@ -229,7 +229,6 @@ static const struct file_operations kipc_control_fops = {
 	.open = nonseekable_open,
 	.unlocked_ioctl = kipc_control_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
 };
 
 static char *kipc_control_devnode(KIPC_DEVNODE_CONST struct device *dev,

@@ -136,7 +136,7 @@ struct class *kipc_objects_class(void);
 dev_t kipc_objects_devt(void);
 
 /* kipc_object_create() flag, beside KIPC_CREATE_EXCL: a load-time node. */
-#define KIPC_OBJECT_LOAD (1U << 31)
+#define KIPC_OBJECT_LOAD BIT(31)
 
 int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 		       u64 size, u32 flags, umode_t mode, struct file *control);
@@ -234,9 +234,5 @@ static inline void kipc_wake_put(struct task_struct *task)
 	wake_up_process(task);
 	put_task_struct(task);
 }
-
-/* Fetch a node's embedding struct from an open file. */
-#define kipc_file_node(file, type, member) \
-	container_of((file)->f_inode->i_cdev, type, member.cdev)
 
 #endif /* _KIPC_INTERNAL_H */

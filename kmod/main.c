@@ -17,25 +17,25 @@
 
 static unsigned int pipes = 4;
 module_param(pipes, uint, 0444);
-MODULE_PARM_DESC(pipes, "Number of /dev/kipc/pipeN nodes made at load, 0..256 (default 4)");
+MODULE_PARM_DESC(pipes, "Load-time /dev/kipc/pipeN nodes, 0..256 (default 4)");
 
 /* The parameter keeps its wave-1 name; SPEC.md fixes it. */
 static unsigned int msgs = 4;
 module_param_named(msgqs, msgs, uint, 0444);
-MODULE_PARM_DESC(msgqs, "Number of /dev/kipc/msgN nodes made at load, 0..256 (default 4)");
+MODULE_PARM_DESC(msgqs, "Load-time /dev/kipc/msgN nodes, 0..256 (default 4)");
 
 static unsigned int shms = 4;
 module_param(shms, uint, 0444);
-MODULE_PARM_DESC(shms, "Number of /dev/kipc/shmN nodes made at load, 0..256 (default 4)");
+MODULE_PARM_DESC(shms, "Load-time /dev/kipc/shmN nodes, 0..256 (default 4)");
 
 static unsigned int sems = 4;
 module_param(sems, uint, 0444);
-MODULE_PARM_DESC(sems, "Number of /dev/kipc/semN nodes made at load, 0..256 (default 4)");
+MODULE_PARM_DESC(sems, "Load-time /dev/kipc/semN nodes, 0..256 (default 4)");
 
 /* Permission bits of the load-time nodes. */
 static ushort mode = 0600;
 module_param(mode, ushort, 0444);
-MODULE_PARM_DESC(mode, "Permission bits of every node (default 0600)");
+MODULE_PARM_DESC(mode, "Permission bits of the load-time nodes (default 0600)");
 
 unsigned int kipc_param_pipe_size = 65536;
 module_param_named(pipe_size, kipc_param_pipe_size, uint, 0444);
@@ -72,13 +72,12 @@ MODULE_PARM_DESC(sem_init, "Initial semaphore value, 0..INT_MAX (default 1)");
 
 unsigned int kipc_param_max_objects = 4096;
 module_param_named(max_objects, kipc_param_max_objects, uint, 0444);
-MODULE_PARM_DESC(max_objects,
-		 "Most objects at once, load-time and anonymous ones included (default 4096)");
+MODULE_PARM_DESC(max_objects, "Most objects at once, all kinds (default 4096)");
 
 unsigned int kipc_param_max_user_objects = 256;
 module_param_named(max_user_objects, kipc_param_max_user_objects, uint, 0444);
 MODULE_PARM_DESC(max_user_objects,
-		 "Most objects one uid may have made, without CAP_SYS_RESOURCE (default 256)");
+		 "Most objects made by one uid (default 256)");
 
 ushort kipc_param_control_mode = 0666;
 module_param_named(control_mode, kipc_param_control_mode, ushort, 0444);

@@ -1465,9 +1465,9 @@ static void kipc_msg_proc_show(struct seq_file *m, struct kipc_node *node)
 
 	spin_lock(&q->lock);
 	seq_printf(m, "%s %llu %llu %llu %llu %d %d %llu %llu %u %u %u",
-		   node->name, q->qnum, q->cbytes, q->qbytes,
-		   q->msgmax, pid_vnr(q->lspid), pid_vnr(q->lrpid), q->sent,
-		   q->received, kipc_notify_count(&q->notify), q->nr_receivers,
+		   node->name, q->qnum, q->cbytes, q->qbytes, q->msgmax,
+		   pid_vnr(q->lspid), pid_vnr(q->lrpid), q->sent, q->received,
+		   kipc_notify_count(&q->notify), q->nr_receivers,
 		   q->nr_senders);
 	spin_unlock(&q->lock);
 }

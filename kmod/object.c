@@ -44,6 +44,7 @@
 /* Minor numbers of named objects: all that a dev_t has room for. */
 #define KIPC_MINORS (MINORMASK + 1)
 
+/* Guards kipc_objects, kipc_minors and every node's @link (see above). */
 DEFINE_MUTEX(kipc_objects_lock);
 LIST_HEAD(kipc_objects);
 
@@ -102,8 +103,7 @@ static void kipc_node_dev_release(struct device *dev)
 static char *kipc_node_devnode(KIPC_DEVNODE_CONST struct device *dev,
 			       umode_t *mode, kuid_t *uid, kgid_t *gid)
 {
-	const struct kipc_node *node =
-		container_of(dev, struct kipc_node, dev);
+	const struct kipc_node *node = container_of(dev, struct kipc_node, dev);
 
 	if (mode)
 		*mode = node->mode;
@@ -118,8 +118,7 @@ static char *kipc_node_devnode(KIPC_DEVNODE_CONST struct device *dev,
 static ssize_t kind_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
-	const struct kipc_node *node =
-		container_of(dev, struct kipc_node, dev);
+	const struct kipc_node *node = container_of(dev, struct kipc_node, dev);
 
 	return sysfs_emit(buf, "%s\n", node->kind->name);
 }
@@ -248,8 +247,7 @@ static void kipc_object_see_inode(struct kipc_node *node, struct inode *inode)
  * The node just made, looked up beside the control node the caller opened
  * (both are in the same devtmpfs directory when the caller uses /dev/kipc).
  */
-static void kipc_object_find_inode(struct kipc_node *node,
-				   struct file *control)
+static void kipc_object_find_inode(struct kipc_node *node, struct file *control)
 {
 	struct dentry *dir, *dentry;
 
@@ -340,8 +338,9 @@ int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 	mutex_lock(&kipc_objects_lock);
 	old = kipc_object_find(name);
 	if (old) {
-		ret = (flags & KIPC_CREATE_EXCL) || old->kind != kind ? -EEXIST :
-									0;
+		ret = (flags & KIPC_CREATE_EXCL) || old->kind != kind ?
+			      -EEXIST :
+			      0;
 		goto err_put;
 	}
 	ret = (flags & KIPC_OBJECT_LOAD) ? 0 : kipc_object_limits();

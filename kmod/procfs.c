@@ -45,7 +45,8 @@ static int kipc_proc_show(struct seq_file *m, void *v)
 		kind->proc_show(m, node);
 		kipc_object_owner(node, &uid, &gid, &mode);
 		seq_printf(m, " %u %u %04o %d\n", from_kuid_munged(ns, uid),
-			   from_kgid_munged(ns, gid), mode, pid_vnr(node->cpid));
+			   from_kgid_munged(ns, gid), mode,
+			   pid_vnr(node->cpid));
 	}
 	mutex_unlock(&kipc_objects_lock);
 	return 0;

@@ -193,8 +193,8 @@ static bool kipc_sem_undo_give_back(struct kipc_sem *sem,
 	lockdep_assert_held(&sem->lock);
 	if (!un->units)
 		return false;
-	sem->value = min_t(u64, (u64)sem->value + un->units,
-			   KIPC_SEM_VALUE_MAX);
+	sem->value =
+		min_t(u64, (u64)sem->value + un->units, KIPC_SEM_VALUE_MAX);
 	un->units = 0;
 	return true;
 }
@@ -207,9 +207,10 @@ static void kipc_sem_undo_free(struct kipc_sem_undo *un)
 }
 
 /*
- * The caller's undo record on @sf, made if it has none; with @sem->lock
- * held on success (returned without it on -ENOMEM). Allocates only the
- * first time a process uses KIPC_SEM_UNDO through the file.
+ * Take @sf->sem->lock and find the caller's undo record on @sf, made if it
+ * has none (ERR_PTR(-ENOMEM) if that fails; the lock is held either way).
+ * Allocates only the first time a process uses KIPC_SEM_UNDO through the
+ * file.
  */
 static struct kipc_sem_undo *kipc_sem_undo_get(struct kipc_sem_file *sf)
 	__acquires(&sf->sem->lock)
@@ -225,10 +226,10 @@ static struct kipc_sem_undo *kipc_sem_undo_get(struct kipc_sem_file *sf)
 	spin_unlock(&sem->lock);
 
 	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	spin_lock(&sem->lock);
 	if (!new)
 		return ERR_PTR(-ENOMEM);
 	new->tgid = get_pid(tgid);
-	spin_lock(&sem->lock);
 	/* Another thread of the process may have made it meanwhile. */
 	un = kipc_sem_undo_find(sf, tgid);
 	if (un) {
@@ -378,8 +379,10 @@ static long kipc_sem_p(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 
 	if (op->flags & KIPC_SEM_UNDO) {
 		un = kipc_sem_undo_get(sf);
-		if (IS_ERR(un))
-			return PTR_ERR(un);
+		if (IS_ERR(un)) {
+			ret = PTR_ERR(un);
+			goto out_unlock;
+		}
 	} else {
 		spin_lock(&sem->lock);
 	}

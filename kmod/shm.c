@@ -101,9 +101,10 @@ struct kipc_shm {
 	const struct vm_operations_struct *shmem_vm_ops;
 };
 
+/* The segment of a file: the node's open or an anonymous file set it. */
 static inline struct kipc_shm *kipc_shm_of(struct file *file)
 {
-	return kipc_file_node(file, struct kipc_shm, node);
+	return file->private_data;
 }
 
 /* The segment of a vma: vm_private_data is the device file it came from. */
@@ -367,8 +368,43 @@ static long kipc_shm_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/* Set up @file on @node: the node's open(2), or an anonymous file. */
+static int kipc_shm_attach(struct kipc_node *node, struct file *file)
+{
+	file->private_data = container_of(node, struct kipc_shm, node);
+	/*
+	 * anon_inode_getfile() gives no FMODE_LSEEK, PREAD or PWRITE, which
+	 * do_dentry_open() gives an open(2): an anonymous segment is read,
+	 * written and seeked as a node is.
+	 */
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	return 0;
+}
+
+static int kipc_shm_open(struct inode *inode, struct file *file)
+{
+	struct kipc_node *node = kipc_inode_node(inode);
+	int ret;
+
+	ret = kipc_object_open(node, file);
+	if (ret)
+		return ret;
+	return kipc_shm_attach(node, file);
+}
+
+static int kipc_shm_release(struct inode *inode, struct file *file)
+{
+	struct kipc_shm *shm = file->private_data;
+
+	if (shm)
+		kipc_object_release(&shm->node);
+	return 0;
+}
+
 static const struct file_operations kipc_shm_fops = {
 	.owner = THIS_MODULE,
+	.open = kipc_shm_open,
+	.release = kipc_shm_release,
 	.llseek = kipc_shm_llseek,
 	.read_iter = kipc_shm_read_iter,
 	.write_iter = kipc_shm_write_iter,
@@ -396,25 +432,33 @@ static int kipc_shm_check_params(void)
 	return 0;
 }
 
-static struct kipc_node *kipc_shm_alloc(unsigned int index)
+/*
+ * A segment of @req bytes (0: shm_size), under KIPC_SHM_SET_SIZE's rules:
+ * at most shm_max, rounded up to a page.
+ */
+static struct kipc_node *kipc_shm_alloc(u64 req)
 {
 	struct kipc_shm *shm;
-	char name[32];
+	struct file *file;
 
-	shm = kzalloc(sizeof(*shm), GFP_KERNEL);
+	if (!req)
+		req = kipc_param_shm_size;
+	if (req > kipc_param_shm_max)
+		return ERR_PTR(-EINVAL);
+	shm = kzalloc(sizeof(*shm), GFP_KERNEL_ACCOUNT);
 	if (!shm)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	spin_lock_init(&shm->lock);
 	mutex_init(&shm->resize_lock);
-	shm->size = round_up((u64)kipc_param_shm_size, PAGE_SIZE);
+	shm->size = round_up(req, PAGE_SIZE);
 
-	/* The name shows in /proc/PID/maps: "/kipc-shm0 (deleted)". */
-	snprintf(name, sizeof(name), "kipc-shm%u", index);
-	shm->file = shmem_file_setup(name, shm->size, 0);
-	if (IS_ERR(shm->file)) {
+	/* The name shows in /proc/PID/maps: "/kipc-shm (deleted)". */
+	file = shmem_file_setup("kipc-shm", shm->size, 0);
+	if (IS_ERR(file)) {
 		kfree(shm);
-		return NULL;
+		return ERR_CAST(file);
 	}
+	shm->file = file;
 	/*
 	 * Like SysV shm's kernel-internal files: the file is reached only
 	 * through our node, whose own inode carries the permission checks,
@@ -444,15 +488,17 @@ static void kipc_shm_proc_show(struct seq_file *m, struct kipc_node *node)
 	size = shm->size;
 	nattch = shm->nattch;
 	spin_unlock(&shm->lock);
-	seq_printf(m, "%s %llu %lu\n", dev_name(&node->dev), size, nattch);
+	seq_printf(m, "%s %llu %lu", node->name, size, nattch);
 }
 
 const struct kipc_kind_ops kipc_shm_kind = {
 	.name = "shm",
+	.type = KIPC_KIND_SHM,
 	.proc_header = "name size nattch",
 	.fops = &kipc_shm_fops,
 	.check_params = kipc_shm_check_params,
 	.alloc = kipc_shm_alloc,
 	.free = kipc_shm_free,
+	.open = kipc_shm_attach,
 	.proc_show = kipc_shm_proc_show,
 };
