@@ -1393,7 +1393,7 @@ static int kipc_msg_check_params(void)
  * A queue of capacity @qbytes (0: msgmnb), under KIPC_MSG_SET_LIMITS's
  * rules: past the module default needs CAP_SYS_RESOURCE.
  */
-static struct kipc_node *kipc_msg_alloc(u64 qbytes)
+static struct kipc_node *kipc_msg_alloc(const char *name, u64 qbytes)
 {
 	struct kipc_msg_queue *q;
 

@@ -206,17 +206,29 @@ static int kipc_object_limits(void)
 	return 0;
 }
 
-/* A new object of @kind and @size, owned by the caller, not yet listed. */
+/*
+ * A new object of @kind and @size named @name (NULL: anonymous,
+ * "anon:ID"), owned by the caller, not yet listed.
+ */
 static struct kipc_node *kipc_object_alloc(const struct kipc_kind_ops *kind,
-					   u64 size, umode_t mode)
+					   const char *name, u64 size,
+					   umode_t mode)
 {
-	struct kipc_node *node = kind->alloc(size);
+	u64 id = atomic64_inc_return(&kipc_next_id);
+	char anon[KIPC_NAME_MAX];
+	struct kipc_node *node;
 
+	if (!name) {
+		snprintf(anon, sizeof(anon), "anon:%llu", id);
+		name = anon;
+	}
+	node = kind->alloc(name, size);
 	if (IS_ERR(node))
 		return node;
 	kref_init(&node->ref);
 	node->kind = kind;
-	node->id = atomic64_inc_return(&kipc_next_id);
+	node->id = id;
+	strscpy(node->name, name, sizeof(node->name));
 	node->cuid = current_euid();
 	node->cgid = current_egid();
 	node->uid = node->cuid;
@@ -324,10 +336,9 @@ int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 
 	if (!kipc_name_valid(name))
 		return -EINVAL;
-	node = kipc_object_alloc(kind, size, mode);
+	node = kipc_object_alloc(kind, name, size, mode);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
-	strscpy(node->name, name, sizeof(node->name));
 	if (flags & KIPC_OBJECT_LOAD) {
 		node->uid = GLOBAL_ROOT_UID;
 		node->gid = GLOBAL_ROOT_GID;
@@ -430,10 +441,9 @@ struct kipc_node *kipc_object_anon(const struct kipc_kind_ops *kind, u64 size)
 	struct kipc_node *node;
 	int ret;
 
-	node = kipc_object_alloc(kind, size, 0600);
+	node = kipc_object_alloc(kind, NULL, size, 0600);
 	if (IS_ERR(node))
 		return node;
-	snprintf(node->name, sizeof(node->name), "anon:%llu", node->id);
 
 	mutex_lock(&kipc_objects_lock);
 	ret = kipc_object_limits();

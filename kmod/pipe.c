@@ -777,7 +777,7 @@ static int kipc_pipe_check_params(void)
  * rules: at most 2^31, rounded up to a power of two of at least a page,
  * past pipe_max_size only with CAP_SYS_RESOURCE.
  */
-static struct kipc_node *kipc_pipe_alloc(u64 req)
+static struct kipc_node *kipc_pipe_alloc(const char *name, u64 req)
 {
 	unsigned int size;
 	struct kipc_pipe *p;

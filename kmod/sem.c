@@ -696,7 +696,7 @@ static int kipc_sem_check_params(void)
 }
 
 /* A semaphore at @value (0: sem_init), under KIPC_SEM_SETVAL's rule. */
-static struct kipc_node *kipc_sem_alloc(u64 value)
+static struct kipc_node *kipc_sem_alloc(const char *name, u64 value)
 {
 	struct kipc_sem *sem;
 

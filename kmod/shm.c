@@ -436,8 +436,9 @@ static int kipc_shm_check_params(void)
  * A segment of @req bytes (0: shm_size), under KIPC_SHM_SET_SIZE's rules:
  * at most shm_max, rounded up to a page.
  */
-static struct kipc_node *kipc_shm_alloc(u64 req)
+static struct kipc_node *kipc_shm_alloc(const char *name, u64 req)
 {
+	char file_name[KIPC_NAME_MAX + 8];
 	struct kipc_shm *shm;
 	struct file *file;
 
@@ -452,8 +453,9 @@ static struct kipc_node *kipc_shm_alloc(u64 req)
 	mutex_init(&shm->resize_lock);
 	shm->size = round_up(req, PAGE_SIZE);
 
-	/* The name shows in /proc/PID/maps: "/kipc-shm (deleted)". */
-	file = shmem_file_setup("kipc-shm", shm->size, 0);
+	/* The name shows in /proc/PID/maps: "/kipc-shm0 (deleted)". */
+	snprintf(file_name, sizeof(file_name), "kipc-%s", name);
+	file = shmem_file_setup(file_name, shm->size, 0);
 	if (IS_ERR(file)) {
 		kfree(shm);
 		return ERR_CAST(file);
