@@ -182,6 +182,9 @@ static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	/* MAP_SHARED of a read-only fd has VM_MAYSHARE but not VM_SHARED. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	/* Removed: no new attach, as shmat() after IPC_RMID (by id). */
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 
 	spin_lock(&shm->lock);
 	limit = shm->size >> PAGE_SHIFT;
@@ -223,9 +226,13 @@ static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 
 static ssize_t kipc_shm_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct file *backing = kipc_shm_of(iocb->ki_filp)->file;
+	struct kipc_shm *shm = kipc_shm_of(iocb->ki_filp);
+	struct file *backing = shm->file;
 	struct kiocb kiocb;
 	ssize_t ret;
+
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 
 	/* shmem reads up to its i_size: 0 at or past the end. */
 	init_sync_kiocb(&kiocb, backing);
@@ -237,12 +244,16 @@ static ssize_t kipc_shm_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 static ssize_t kipc_shm_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct file *backing = kipc_shm_of(iocb->ki_filp)->file;
+	struct kipc_shm *shm = kipc_shm_of(iocb->ki_filp);
+	struct file *backing = shm->file;
 	struct inode *inode = file_inode(backing);
 	struct kiocb kiocb;
 	size_t shorted = 0;
 	loff_t size;
 	ssize_t ret;
+
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 
 	if (!iov_iter_count(from))
 		return 0;
@@ -290,6 +301,8 @@ static long kipc_shm_get_size(struct kipc_shm *shm, u64 __user *arg)
 {
 	u64 size;
 
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 	spin_lock(&shm->lock);
 	size = shm->size;
 	spin_unlock(&shm->lock);
@@ -310,6 +323,8 @@ static long kipc_shm_set_size(struct kipc_shm *shm, struct file *file,
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 	if (get_user(req, arg))
 		return -EFAULT;
 	if (!req || req > kipc_param_shm_max)
@@ -343,6 +358,8 @@ static long kipc_shm_getinfo(struct kipc_shm *shm,
 {
 	struct kipc_shm_info info = {};
 
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 	spin_lock(&shm->lock);
 	info.size = shm->size;
 	info.nattch = shm->nattch;
