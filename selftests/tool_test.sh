@@ -392,7 +392,8 @@ test_ls_json_values_exact() {
 		        vals = line.split()
 		        assert list(row) == cols[:len(vals)], (row, cols)
 		        for c, v in zip(cols[1:], vals[1:]):
-		            assert type(row[c]) is int and row[c] == int(v), (kind, c, row[c], v)
+		            want = int(v, 8) if c == "mode" else int(v)
+		            assert type(row[c]) is int and row[c] == want, (kind, c, row[c], v)
 	EOF
 	run kipc ls shm --json
 	expect_rc 0
