@@ -105,8 +105,12 @@ static char *kipc_node_devnode(KIPC_DEVNODE_CONST struct device *dev,
 {
 	const struct kipc_node *node = container_of(dev, struct kipc_node, dev);
 
+	/*
+	 * With S_IFCHR: devtmpfs turns a bare 0 into 0600, and a node made
+	 * with mode 0 (or one the umask took to 0) must stay 0.
+	 */
 	if (mode)
-		*mode = node->mode;
+		*mode = S_IFCHR | node->mode;
 	if (uid)
 		*uid = node->uid;
 	if (gid)
@@ -464,14 +468,14 @@ struct kipc_node *kipc_object_anon(const struct kipc_kind_ops *kind, u64 size)
  *
  * Takes the file's reference, dropped by kipc_object_release().
  *
- * Return: 0, or -EIDRM if the object was removed and is not a pipe (a
- * removed pipe is an unlinked FIFO, which may still be opened through
- * /proc/PID/fd).
+ * Return: 0, or -ENOENT if the object was removed (its name is gone: an
+ * open that raced with the removal, or a reopen through /proc/PID/fd) and
+ * is not a pipe, which as an unlinked FIFO may still be opened so.
  */
 int kipc_object_open(struct kipc_node *node, struct file *file)
 {
 	if (kipc_node_removed(node) && node->kind != &kipc_pipe_kind)
-		return -EIDRM;
+		return -ENOENT;
 	kipc_object_see_inode(node, file_inode(file));
 	kipc_node_get(node);
 	return 0;

@@ -1274,11 +1274,12 @@ static void race_user(struct op_result *r, struct kipc_names *names,
 		fd = kipc_open(names->name[rand_r(&seed) % RACE_NAMES],
 			       O_RDWR | O_NONBLOCK);
 		/*
-		 * Racing with a removal, an open may find the object dead
-		 * (EIDRM) or its device gone while its node is still there
-		 * (ENXIO, as any char device removed under an open).
+		 * Racing with a removal, an open may find the object gone
+		 * after its lookup (ENOENT, as if it came after) or its
+		 * device gone while its node is still there (ENXIO, as any
+		 * char device removed under an open).
 		 */
-		if (fd < 0 && (errno == EIDRM || errno == ENXIO)) {
+		if (fd < 0 && errno == ENXIO) {
 			r->ret++;
 		} else if (fd < 0 && errno != ENOENT) {
 			r->bad_op = 20;
