@@ -60,7 +60,8 @@ static long kipc_ctl_create(struct file *file, void __user *uarg)
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.flags & ~KIPC_CREATE_EXCL || req.mode & ~0777 || req.reserved ||
+	if (req.flags & ~(KIPC_CREATE_EXCL | KIPC_CREATE_SIZE) ||
+	    req.mode & ~0777 || req.reserved ||
 	    !kipc_zero(req.reserved2, sizeof(req.reserved2)))
 		return -EINVAL;
 	kind = kipc_kind_of(req.kind);

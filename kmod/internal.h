@@ -97,7 +97,8 @@ struct kipc_node {
  * @check_params: validate this kind's module parameters at load; on error
  *	log one clear line and return -EINVAL
  * @alloc: allocate and initialise an object named @name (for the kind
- *	to use in what it shows elsewhere, as shm in /proc/PID/maps), of @size (0: the default;
+ *	to use in what it shows elsewhere, as shm in /proc/PID/maps), of
+ *	@size, or of the kind's default if @dflt;
  *	pipe capacity, msg qbytes, shm bytes, sem value), not yet visible.
  *	Checks @size as the kind's own resize ioctl does (ERR_PTR -EINVAL,
  *	-EPERM, -ERANGE) and charges the caller's memory cgroup
@@ -116,7 +117,7 @@ struct kipc_kind_ops {
 	const char *proc_header;
 	const struct file_operations *fops;
 	int (*check_params)(void);
-	struct kipc_node *(*alloc)(const char *name, u64 size);
+	struct kipc_node *(*alloc)(const char *name, u64 size, bool dflt);
 	void (*free)(struct kipc_node *node);
 	int (*open)(struct kipc_node *node, struct file *file);
 	void (*remove)(struct kipc_node *node);

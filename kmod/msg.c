@@ -1390,16 +1390,16 @@ static int kipc_msg_check_params(void)
 }
 
 /*
- * A queue of capacity @qbytes (0: msgmnb), under KIPC_MSG_SET_LIMITS's
+ * A queue of capacity @qbytes (@dflt: msgmnb), under KIPC_MSG_SET_LIMITS's
  * rules: past the module default needs CAP_SYS_RESOURCE.
  */
-static struct kipc_node *kipc_msg_alloc(const char *name, u64 qbytes)
+static struct kipc_node *kipc_msg_alloc(const char *name, u64 qbytes, bool dflt)
 {
 	struct kipc_msg_queue *q;
 
-	if (!qbytes)
+	if (dflt)
 		qbytes = kipc_param_msgmnb;
-	if (qbytes > KIPC_MSG_QBYTES_LIMIT)
+	if (!qbytes || qbytes > KIPC_MSG_QBYTES_LIMIT)
 		return ERR_PTR(-EINVAL);
 	if (qbytes > kipc_param_msgmnb && !capable(CAP_SYS_RESOURCE))
 		return ERR_PTR(-EPERM);

@@ -216,7 +216,7 @@ static int kipc_object_limits(void)
  */
 static struct kipc_node *kipc_object_alloc(const struct kipc_kind_ops *kind,
 					   const char *name, u64 size,
-					   umode_t mode)
+					   u32 flags, umode_t mode)
 {
 	u64 id = atomic64_inc_return(&kipc_next_id);
 	char anon[KIPC_NAME_MAX];
@@ -226,7 +226,8 @@ static struct kipc_node *kipc_object_alloc(const struct kipc_kind_ops *kind,
 		snprintf(anon, sizeof(anon), "anon:%llu", id);
 		name = anon;
 	}
-	node = kind->alloc(name, size);
+	/* Size 0 is the default, unless KIPC_CREATE_SIZE says it is given. */
+	node = kind->alloc(name, size, !size && !(flags & KIPC_CREATE_SIZE));
 	if (IS_ERR(node))
 		return node;
 	kref_init(&node->ref);
@@ -323,7 +324,7 @@ err_put:
  * @kind: the mechanism
  * @name: the name (validated here)
  * @size: the kind's size, 0 for the default
- * @flags: KIPC_CREATE_EXCL; KIPC_OBJECT_LOAD for the load-time nodes,
+ * @flags: KIPC_CREATE_EXCL, KIPC_CREATE_SIZE; KIPC_OBJECT_LOAD for the load-time nodes,
  *	which are owned by root and counted but not limited
  * @mode: permission bits of the node, umask already taken off
  * @control: the control file the request came through, or NULL
@@ -340,7 +341,7 @@ int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 
 	if (!kipc_name_valid(name))
 		return -EINVAL;
-	node = kipc_object_alloc(kind, name, size, mode);
+	node = kipc_object_alloc(kind, name, size, flags, mode);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 	if (flags & KIPC_OBJECT_LOAD) {
@@ -445,7 +446,7 @@ struct kipc_node *kipc_object_anon(const struct kipc_kind_ops *kind, u64 size)
 	struct kipc_node *node;
 	int ret;
 
-	node = kipc_object_alloc(kind, NULL, size, 0600);
+	node = kipc_object_alloc(kind, NULL, size, 0, 0600);
 	if (IS_ERR(node))
 		return node;
 

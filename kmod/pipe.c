@@ -773,18 +773,18 @@ static int kipc_pipe_check_params(void)
 }
 
 /*
- * A pipe of capacity @req (0: pipe_size), under KIPC_PIPE_SET_SIZE's
+ * A pipe of capacity @req (@dflt: pipe_size), under KIPC_PIPE_SET_SIZE's
  * rules: at most 2^31, rounded up to a power of two of at least a page,
  * past pipe_max_size only with CAP_SYS_RESOURCE.
  */
-static struct kipc_node *kipc_pipe_alloc(const char *name, u64 req)
+static struct kipc_node *kipc_pipe_alloc(const char *name, u64 req, bool dflt)
 {
 	unsigned int size;
 	struct kipc_pipe *p;
 
-	if (!req)
+	if (dflt)
 		req = kipc_param_pipe_size;
-	if (req > KIPC_PIPE_SIZE_LIMIT)
+	if (!req || req > KIPC_PIPE_SIZE_LIMIT)
 		return ERR_PTR(-EINVAL);
 	size = max_t(unsigned int, PAGE_SIZE, roundup_pow_of_two(req));
 	if (size > kipc_param_pipe_max_size && !capable(CAP_SYS_RESOURCE))

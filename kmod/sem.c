@@ -695,12 +695,12 @@ static int kipc_sem_check_params(void)
 	return 0;
 }
 
-/* A semaphore at @value (0: sem_init), under KIPC_SEM_SETVAL's rule. */
-static struct kipc_node *kipc_sem_alloc(const char *name, u64 value)
+/* A semaphore at @value (@dflt: sem_init), under KIPC_SEM_SETVAL's rule. */
+static struct kipc_node *kipc_sem_alloc(const char *name, u64 value, bool dflt)
 {
 	struct kipc_sem *sem;
 
-	if (!value)
+	if (dflt)
 		value = kipc_param_sem_init;
 	if (value > KIPC_SEM_VALUE_MAX)
 		return ERR_PTR(-ERANGE);

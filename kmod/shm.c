@@ -450,18 +450,18 @@ static int kipc_shm_check_params(void)
 }
 
 /*
- * A segment of @req bytes (0: shm_size), under KIPC_SHM_SET_SIZE's rules:
+ * A segment of @req bytes (@dflt: shm_size), under KIPC_SHM_SET_SIZE's rules:
  * at most shm_max, rounded up to a page.
  */
-static struct kipc_node *kipc_shm_alloc(const char *name, u64 req)
+static struct kipc_node *kipc_shm_alloc(const char *name, u64 req, bool dflt)
 {
 	char file_name[KIPC_NAME_MAX + 8];
 	struct kipc_shm *shm;
 	struct file *file;
 
-	if (!req)
+	if (dflt)
 		req = kipc_param_shm_size;
-	if (req > kipc_param_shm_max)
+	if (!req || req > kipc_param_shm_max)
 		return ERR_PTR(-EINVAL);
 	shm = kzalloc(sizeof(*shm), GFP_KERNEL_ACCOUNT);
 	if (!shm)

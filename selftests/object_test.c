@@ -772,10 +772,41 @@ TEST_F(ctl, create_unknown_flag_einval)
 {
 	struct kipc_create c = new_create(&self->names, "fl", KIPC_KIND_MSG);
 
-	c.flags = 1U << 1;
+	c.flags = 1U << 2;
 	EXPECT_CREATE_FAILS(EINVAL, c);
 	c.flags = KIPC_CREATE_EXCL | (1U << 31);
 	EXPECT_CREATE_FAILS(EINVAL, c);
+}
+
+/* KIPC_CREATE_SIZE takes size 0 as given: a semaphore at 0. */
+TEST_F(ctl, create_size_flag_makes_sem_at_zero)
+{
+	const char *name = kipc_names_new(&self->names, "zero");
+	struct kipc_sem_info info;
+	int fd;
+
+	ASSERT_EQ(0,
+		  kipc_create(KIPC_KIND_SEM, name, 0600, 0, KIPC_CREATE_SIZE));
+	fd = kipc_open(name, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, KIPC_SEM_GETINFO, &info));
+	EXPECT_EQ(0, info.value);
+	close(fd);
+}
+
+/* For the other kinds a given size of 0 is what their ioctls say: EINVAL. */
+TEST_F(ctl, create_size_flag_zero_einval_for_other_kinds)
+{
+	static const __u32 kinds[] = { KIPC_KIND_PIPE, KIPC_KIND_MSG,
+				       KIPC_KIND_SHM };
+	struct kipc_create c;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		c = new_create(&self->names, "zs", kinds[i]);
+		c.flags = KIPC_CREATE_SIZE;
+		EXPECT_CREATE_FAILS(EINVAL, c);
+	}
 }
 
 TEST_F(ctl, create_mode_above_0777_einval)
