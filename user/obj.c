@@ -68,18 +68,24 @@ static const char *kipc_obj_name(const char *arg)
 	return arg;
 }
 
+static bool kipc_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
 /* Why @name is no object name (as the control node checks), or NULL. */
 static const char *kipc_name_problem(const char *name)
 {
-	size_t len = strlen(name);
+	size_t len = strlen(name), i;
 
 	if (!len)
 		return "empty";
 	if (len >= KIPC_NAME_MAX)
 		return "longer than 31 bytes";
-	if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			 "0123456789._-") != len)
-		return "only A-Z a-z 0-9 . _ - may be used";
+	for (i = 0; i < len; i++)
+		if (!kipc_name_char(name[i]))
+			return "only A-Z a-z 0-9 . _ - may be used";
 	if (name[0] == '.')
 		return "starts with '.'";
 	if (!strcmp(name, "control"))
@@ -112,7 +118,19 @@ static unsigned int kipc_parse_mode(const char *s)
 	if (*end)
 		kipc_usage_error("invalid MODE '%s': not an octal number", s);
 	if (errno == ERANGE || v > 0777)
-		kipc_usage_error("invalid MODE '%s': out of range (0..0777)", s);
+		kipc_usage_error("invalid MODE '%s': out of range (0..0777)",
+				 s);
+	return v;
+}
+
+/* --size: at least 1 (0 would be the module's default); sem: an int. */
+static uint64_t kipc_mk_size(const char *s, __u32 kind)
+{
+	uint64_t max = kind == KIPC_KIND_SEM ? KIPC_SEM_VALUE_MAX : UINT64_MAX;
+	uint64_t v = kipc_parse_u64(s, "size", max, true);
+
+	if (!v)
+		kipc_usage_error("invalid size '%s': must be at least 1", s);
 	return v;
 }
 
@@ -143,13 +161,15 @@ static __noreturn void kipc_mk_fail(const char *name, const char *kind,
 				  kipc_kind_name(have));
 		break;
 	case ENOSPC:
-		kipc_fail(name, "%s (too many objects: see " KIPC_PROC_DIR
-			  "/limits)", strerror(err));
+		kipc_fail(name,
+			  "%s (too many objects: see " KIPC_PROC_DIR "/limits)",
+			  strerror(err));
 	case EINVAL:
 	case EPERM:
 		if (size_arg)
-			kipc_fail(name, "%s (size %s: see " KIPC_PROC_DIR
-				  "/limits)", strerror(err), size_arg);
+			kipc_fail(name,
+				  "%s (size %s: see " KIPC_PROC_DIR "/limits)",
+				  strerror(err), size_arg);
 		break;
 	}
 	kipc_fail_errno(name, err);
@@ -195,15 +215,8 @@ int kipc_cmd_mk(int argc, char **argv)
 	why = kipc_name_problem(name);
 	if (why)
 		kipc_usage_error("invalid NAME '%s': %s", a.pos[1], why);
-	if (size_arg) {
-		req.size = kipc_parse_u64(size_arg, "size",
-					  req.kind == KIPC_KIND_SEM ?
-						  KIPC_SEM_VALUE_MAX :
-						  UINT64_MAX,
-					  true);
-		if (!req.size)
-			kipc_usage_error("invalid size '0': must be at least 1");
-	}
+	if (size_arg)
+		req.size = kipc_mk_size(size_arg, req.kind);
 	strcpy(req.name, name);
 
 	fd = kipc_open_control();
