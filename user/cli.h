@@ -113,6 +113,8 @@ char *kipc_read_all(int fd, const char *what, size_t max, size_t *len);
 void kipc_write_all(int fd, const char *what, const void *buf, size_t len);
 
 const char *kipc_kind_name(enum kipc_kind_bit kind);
+/* KIND_MSG -> KIPC_KIND_MSG, as the control node numbers the kinds. */
+enum kipc_kind kipc_kind_uapi(enum kipc_kind_bit kind);
 /* "msg" -> KIND_MSG; 0 for no kind. */
 unsigned int kipc_kind_parse(const char *s);
 /* The kind of the node at @path, KIND_OTHER, or 0 for no kipc node. */

@@ -271,12 +271,23 @@ uint64_t kipc_parse_timeout(const char *s)
 static const struct {
 	const char *name;
 	enum kipc_kind_bit kind;
+	enum kipc_kind uapi;
 } kipc_kinds[] = {
-	{ "pipe", KIND_PIPE },
-	{ "msg", KIND_MSG },
-	{ "shm", KIND_SHM },
-	{ "sem", KIND_SEM },
+	{ "pipe", KIND_PIPE, KIPC_KIND_PIPE },
+	{ "msg", KIND_MSG, KIPC_KIND_MSG },
+	{ "shm", KIND_SHM, KIPC_KIND_SHM },
+	{ "sem", KIND_SEM, KIPC_KIND_SEM },
 };
+
+enum kipc_kind kipc_kind_uapi(enum kipc_kind_bit kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kipc_kinds); i++)
+		if (kipc_kinds[i].kind == kind)
+			return kipc_kinds[i].uapi;
+	return 0;
+}
 
 const char *kipc_kind_name(enum kipc_kind_bit kind)
 {

@@ -134,16 +134,6 @@ static uint64_t kipc_mk_size(const char *s, __u32 kind)
 	return v;
 }
 
-static const struct {
-	const char *name;
-	enum kipc_kind kind;
-} kipc_mk_kinds[] = {
-	{ "pipe", KIPC_KIND_PIPE },
-	{ "msg", KIPC_KIND_MSG },
-	{ "shm", KIPC_KIND_SHM },
-	{ "sem", KIPC_KIND_SEM },
-};
-
 /* KIPC_CTL_CREATE of @name failed with @err: say why, exit 1. */
 static __noreturn void kipc_mk_fail(const char *name, const char *kind,
 				    const char *size_arg, int err)
@@ -187,7 +177,6 @@ int kipc_cmd_mk(int argc, char **argv)
 	struct kipc_create req = { .mode = 0666 };
 	const char *name, *why, *size_arg = NULL;
 	struct kipc_args a;
-	size_t i;
 	int fd, c;
 
 	kipc_cur = &kipc_mk_cmd;
@@ -205,9 +194,7 @@ int kipc_cmd_mk(int argc, char **argv)
 				 a.npos ? "NAME" : "pipe, msg, shm or sem");
 	if (a.npos > 2)
 		kipc_usage_error("unexpected argument '%s'", a.pos[2]);
-	for (i = 0; i < ARRAY_SIZE(kipc_mk_kinds); i++)
-		if (!strcmp(a.pos[0], kipc_mk_kinds[i].name))
-			req.kind = kipc_mk_kinds[i].kind;
+	req.kind = kipc_kind_uapi(kipc_kind_parse(a.pos[0]));
 	if (!req.kind)
 		kipc_usage_error("unknown kind '%s' (pipe, msg, shm, sem)",
 				 a.pos[0]);
