@@ -433,7 +433,10 @@ static void kipc_table_json(const struct kipc_table *t, bool first)
 				printf(", ");
 			kipc_json_string(t->head.f[c]);
 			printf(": ");
-			if (c && kipc_is_json_int(v))
+			if (!strcmp(t->head.f[c], "mode"))
+				/* Octal in /proc (0640); JSON has no octal. */
+				printf("%ld", strtol(v, NULL, 8));
+			else if (c && kipc_is_json_int(v))
 				fputs(v, stdout);
 			else if (!strcmp(t->head.f[c], "mode") &&
 				 kipc_mode_of(v, &mode))
