@@ -433,13 +433,11 @@ static void kipc_table_json(const struct kipc_table *t, bool first)
 				printf(", ");
 			kipc_json_string(t->head.f[c]);
 			printf(": ");
-			if (!strcmp(t->head.f[c], "mode"))
-				/* Octal in /proc (0640); JSON has no octal. */
-				printf("%ld", strtol(v, NULL, 8));
-			else if (c && kipc_is_json_int(v))
+			if (c && kipc_is_json_int(v))
 				fputs(v, stdout);
 			else if (!strcmp(t->head.f[c], "mode") &&
 				 kipc_mode_of(v, &mode))
+				/* Octal in /proc (0640); JSON has no octal. */
 				printf("%lu", mode);
 			else
 				kipc_json_string(v);
