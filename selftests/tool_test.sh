@@ -263,11 +263,14 @@ test_bad_numbers_are_usage_errors() {
 		expect_usage_error
 		expect_err_start "kipc: mk: invalid MODE '$v': "
 	done
-	for v in 0 2147483648; do
+	for v in 2147483648; do
 		run kipc mk sem tool-x --size "$v"
 		expect_usage_error
 		expect_err_start "kipc: mk: invalid size '$v': "
 	done
+	run kipc mk pipe tool-x --size 0
+	expect_usage_error
+	expect_err_start "kipc: mk: invalid size '0': "
 	[ -e /dev/kipc/tool-x ] && fail "a usage error made tool-x"
 	for v in 0 65 FOO RTMIN+99 SIG; do
 		run kipc notify pipe0 --signal "$v"
@@ -365,7 +368,7 @@ test_mk_each_kind() {
 }
 
 test_mk_mode_size_and_umask() {
-	made tool-p tool-s tool-m tool-v tool-w
+	made tool-p tool-s tool-m tool-v tool-w tool-z
 	umask 027
 	run kipc mk pipe tool-p --mode 0666 --size 5000
 	expect_rc 0
@@ -386,6 +389,9 @@ test_mk_mode_size_and_umask() {
 	umask 077
 	run kipc mk sem tool-w
 	check "umask 077" "$(stat -c %a /dev/kipc/tool-w)" 600
+	run kipc mk sem tool-z --size 0
+	expect_rc 0
+	check "sem at 0" "$(procval sem tool-z value)" 0
 }
 
 # Mode 0 is mode 0, not a default (devtmpfs takes 0 for "0600").

@@ -36,13 +36,13 @@ static const struct kipc_cmd kipc_mk_cmd = {
 		"  --mode MODE    permission bits in octal, at most 0777 (default\n"
 		"                 0666); the umask is taken off, as mkfifo(1) does\n"
 		"  --size BYTES   pipe: capacity; shm: segment size; msg: queue\n"
-		"                 capacity (qbytes); sem: initial value. At least 1\n"
+		"                 capacity (qbytes); sem: initial value, 0 too\n"
 		"                 (default: the module's). k, M, G suffixes.\n"
 		"  --exclusive    fail with EEXIST if NAME exists (IPC_EXCL)\n"
 		"\n"
 		"NAME: 1 to 31 of A-Z a-z 0-9 . _ -, not starting with '.', not\n"
 		"\"control\". Limits on the number of objects and their sizes are in\n"
-		"/proc/kipc/limits. A semaphore made at 0: kipc sem NAME set 0.\n",
+		"/proc/kipc/limits.\n",
 };
 
 static const struct kipc_cmd kipc_rm_cmd = {
@@ -123,13 +123,16 @@ static unsigned int kipc_parse_mode(const char *s)
 	return v;
 }
 
-/* --size: at least 1 (0 would be the module's default); sem: an int. */
+/*
+ * --size, sent with KIPC_CREATE_SIZE: 0 is a semaphore at 0, for the
+ * other kinds at least 1; sem: an int.
+ */
 static uint64_t kipc_mk_size(const char *s, __u32 kind)
 {
 	uint64_t max = kind == KIPC_KIND_SEM ? KIPC_SEM_VALUE_MAX : UINT64_MAX;
 	uint64_t v = kipc_parse_u64(s, "size", max, true);
 
-	if (!v)
+	if (!v && kind != KIPC_KIND_SEM)
 		kipc_usage_error("invalid size '%s': must be at least 1", s);
 	return v;
 }
@@ -202,8 +205,10 @@ int kipc_cmd_mk(int argc, char **argv)
 	why = kipc_name_problem(name);
 	if (why)
 		kipc_usage_error("invalid NAME '%s': %s", a.pos[1], why);
-	if (size_arg)
+	if (size_arg) {
 		req.size = kipc_mk_size(size_arg, req.kind);
+		req.flags |= KIPC_CREATE_SIZE;
+	}
 	strcpy(req.name, name);
 
 	fd = kipc_open_control();
