@@ -101,9 +101,10 @@ struct kipc_shm {
 	const struct vm_operations_struct *shmem_vm_ops;
 };
 
+/* The segment of a file: the node's open or an anonymous file set it. */
 static inline struct kipc_shm *kipc_shm_of(struct file *file)
 {
-	return kipc_file_node(file, struct kipc_shm, node);
+	return file->private_data;
 }
 
 /* The segment of a vma: vm_private_data is the device file it came from. */
@@ -181,6 +182,9 @@ static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	/* MAP_SHARED of a read-only fd has VM_MAYSHARE but not VM_SHARED. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	/* Removed: no new attach, as shmat() after IPC_RMID (by id). */
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 
 	spin_lock(&shm->lock);
 	limit = shm->size >> PAGE_SHIFT;
@@ -222,9 +226,13 @@ static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 
 static ssize_t kipc_shm_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct file *backing = kipc_shm_of(iocb->ki_filp)->file;
+	struct kipc_shm *shm = kipc_shm_of(iocb->ki_filp);
+	struct file *backing = shm->file;
 	struct kiocb kiocb;
 	ssize_t ret;
+
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 
 	/* shmem reads up to its i_size: 0 at or past the end. */
 	init_sync_kiocb(&kiocb, backing);
@@ -236,12 +244,16 @@ static ssize_t kipc_shm_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 static ssize_t kipc_shm_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct file *backing = kipc_shm_of(iocb->ki_filp)->file;
+	struct kipc_shm *shm = kipc_shm_of(iocb->ki_filp);
+	struct file *backing = shm->file;
 	struct inode *inode = file_inode(backing);
 	struct kiocb kiocb;
 	size_t shorted = 0;
 	loff_t size;
 	ssize_t ret;
+
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 
 	if (!iov_iter_count(from))
 		return 0;
@@ -289,6 +301,8 @@ static long kipc_shm_get_size(struct kipc_shm *shm, u64 __user *arg)
 {
 	u64 size;
 
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 	spin_lock(&shm->lock);
 	size = shm->size;
 	spin_unlock(&shm->lock);
@@ -309,6 +323,8 @@ static long kipc_shm_set_size(struct kipc_shm *shm, struct file *file,
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 	if (get_user(req, arg))
 		return -EFAULT;
 	if (!req || req > kipc_param_shm_max)
@@ -342,6 +358,8 @@ static long kipc_shm_getinfo(struct kipc_shm *shm,
 {
 	struct kipc_shm_info info = {};
 
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 	spin_lock(&shm->lock);
 	info.size = shm->size;
 	info.nattch = shm->nattch;
@@ -367,8 +385,43 @@ static long kipc_shm_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/* Set up @file on @node: the node's open(2), or an anonymous file. */
+static int kipc_shm_attach(struct kipc_node *node, struct file *file)
+{
+	file->private_data = container_of(node, struct kipc_shm, node);
+	/*
+	 * anon_inode_getfile() gives no FMODE_LSEEK, PREAD or PWRITE, which
+	 * do_dentry_open() gives an open(2): an anonymous segment is read,
+	 * written and seeked as a node is.
+	 */
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	return 0;
+}
+
+static int kipc_shm_open(struct inode *inode, struct file *file)
+{
+	struct kipc_node *node = kipc_inode_node(inode);
+	int ret;
+
+	ret = kipc_object_open(node, file);
+	if (ret)
+		return ret;
+	return kipc_shm_attach(node, file);
+}
+
+static int kipc_shm_release(struct inode *inode, struct file *file)
+{
+	struct kipc_shm *shm = file->private_data;
+
+	if (shm)
+		kipc_object_release(&shm->node);
+	return 0;
+}
+
 static const struct file_operations kipc_shm_fops = {
 	.owner = THIS_MODULE,
+	.open = kipc_shm_open,
+	.release = kipc_shm_release,
 	.llseek = kipc_shm_llseek,
 	.read_iter = kipc_shm_read_iter,
 	.write_iter = kipc_shm_write_iter,
@@ -396,25 +449,35 @@ static int kipc_shm_check_params(void)
 	return 0;
 }
 
-static struct kipc_node *kipc_shm_alloc(unsigned int index)
+/*
+ * A segment of @req bytes (@dflt: shm_size), under KIPC_SHM_SET_SIZE's rules:
+ * at most shm_max, rounded up to a page.
+ */
+static struct kipc_node *kipc_shm_alloc(const char *name, u64 req, bool dflt)
 {
+	char file_name[KIPC_NAME_MAX + 8];
 	struct kipc_shm *shm;
-	char name[32];
+	struct file *file;
 
-	shm = kzalloc(sizeof(*shm), GFP_KERNEL);
+	if (dflt)
+		req = kipc_param_shm_size;
+	if (!req || req > kipc_param_shm_max)
+		return ERR_PTR(-EINVAL);
+	shm = kzalloc(sizeof(*shm), GFP_KERNEL_ACCOUNT);
 	if (!shm)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	spin_lock_init(&shm->lock);
 	mutex_init(&shm->resize_lock);
-	shm->size = round_up((u64)kipc_param_shm_size, PAGE_SIZE);
+	shm->size = round_up(req, PAGE_SIZE);
 
 	/* The name shows in /proc/PID/maps: "/kipc-shm0 (deleted)". */
-	snprintf(name, sizeof(name), "kipc-shm%u", index);
-	shm->file = shmem_file_setup(name, shm->size, 0);
-	if (IS_ERR(shm->file)) {
+	snprintf(file_name, sizeof(file_name), "kipc-%s", name);
+	file = shmem_file_setup(file_name, shm->size, 0);
+	if (IS_ERR(file)) {
 		kfree(shm);
-		return NULL;
+		return ERR_CAST(file);
 	}
+	shm->file = file;
 	/*
 	 * Like SysV shm's kernel-internal files: the file is reached only
 	 * through our node, whose own inode carries the permission checks,
@@ -444,15 +507,17 @@ static void kipc_shm_proc_show(struct seq_file *m, struct kipc_node *node)
 	size = shm->size;
 	nattch = shm->nattch;
 	spin_unlock(&shm->lock);
-	seq_printf(m, "%s %llu %lu\n", dev_name(&node->dev), size, nattch);
+	seq_printf(m, "%s %llu %lu", node->name, size, nattch);
 }
 
 const struct kipc_kind_ops kipc_shm_kind = {
 	.name = "shm",
+	.type = KIPC_KIND_SHM,
 	.proc_header = "name size nattch",
 	.fops = &kipc_shm_fops,
 	.check_params = kipc_shm_check_params,
 	.alloc = kipc_shm_alloc,
 	.free = kipc_shm_free,
+	.open = kipc_shm_attach,
 	.proc_show = kipc_shm_proc_show,
 };
