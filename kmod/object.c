@@ -363,11 +363,21 @@ int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 	if (ret)
 		goto err_put;
 	ret = kipc_object_publish(node);
+	if (ret) {
+		mutex_unlock(&kipc_objects_lock);
+		return ret;
+	}
+	/*
+	 * Once the lock is dropped anyone may remove the name and with it
+	 * the device's reference: hold one of our own for the lookup.
+	 */
+	kipc_node_get(node);
 	mutex_unlock(&kipc_objects_lock);
 
-	if (!ret && control)
+	if (control)
 		kipc_object_find_inode(node, control);
-	return ret;
+	kipc_node_put(node);
+	return 0;
 
 err_put:
 	mutex_unlock(&kipc_objects_lock);
