@@ -100,6 +100,13 @@ static void kipc_node_dev_release(struct device *dev)
 	kipc_node_put(container_of(dev, struct kipc_node, dev));
 }
 
+/*
+ * The node's path under /dev. The driver core cannot report a failure
+ * here: with NULL, devtmpfs makes the node at /dev/NAME instead (its
+ * fallback, the device's name), and on removal deletes nothing, leaving a
+ * stale /dev/kipc/NAME. So this allocation (at most 37 bytes, which only
+ * fault injection fails) may not fail.
+ */
 static char *kipc_node_devnode(KIPC_DEVNODE_CONST struct device *dev,
 			       umode_t *mode, kuid_t *uid, kgid_t *gid)
 {
@@ -115,7 +122,7 @@ static char *kipc_node_devnode(KIPC_DEVNODE_CONST struct device *dev,
 		*uid = node->uid;
 	if (gid)
 		*gid = node->gid;
-	return kasprintf(GFP_KERNEL, "kipc/%s", node->name);
+	return kasprintf(GFP_KERNEL | __GFP_NOFAIL, "kipc/%s", node->name);
 }
 
 /* /sys/class/kipc/NAME/kind: what the node is, for kipc(1). */
