@@ -125,13 +125,14 @@ static inline int kipc_msg_recv(int fd, long long sel, void *text,
 }
 
 /*
- * Read column @col of the row for node @node in /proc/kipc/@table.
- * Returns 0 and stores the value in *@val, or -1 if not found.
+ * Column @col of row @node of /proc/kipc/@table as text, into @buf (of
+ * @len bytes): 0, or -1 if the table has no such row or column. For what
+ * is not a number ("-"); kipc_proc_get() reads numbers.
  */
-static inline int kipc_proc_get(const char *table, const char *node,
-				const char *col, long long *val)
+static inline int kipc_proc_text(const char *table, const char *node,
+				 const char *col, char *buf, size_t len)
 {
-	char path[64], line[512], *tok, *save;
+	char path[64], head[512], line[512], *tok, *save;
 	int idx = -1, i, ret = -1;
 	FILE *f;
 
@@ -139,29 +140,40 @@ static inline int kipc_proc_get(const char *table, const char *node,
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
-	if (!fgets(line, sizeof(line), f))
-		goto out;
-	for (i = 0, tok = strtok_r(line, "\n ", &save); tok;
-	     i++, tok = strtok_r(NULL, "\n ", &save))
-		if (!strcmp(tok, col))
-			idx = i;
-	if (idx < 0)
-		goto out;
-	while (fgets(line, sizeof(line), f)) {
+	if (fgets(head, sizeof(head), f))
+		for (i = 0, tok = strtok_r(head, "\n ", &save); tok;
+		     i++, tok = strtok_r(NULL, "\n ", &save))
+			if (!strcmp(tok, col))
+				idx = i;
+	while (idx >= 0 && ret && fgets(line, sizeof(line), f)) {
 		tok = strtok_r(line, "\n ", &save);
 		if (!tok || strcmp(tok, node))
 			continue;
-		for (i = 1; i <= idx && tok; i++)
+		for (i = 0; i < idx && tok; i++)
 			tok = strtok_r(NULL, "\n ", &save);
-		if (tok) {
-			*val = strtoll(tok, NULL, 0);
-			ret = 0;
-		}
-		break;
+		if (!tok)
+			break;
+		snprintf(buf, len, "%s", tok);
+		ret = 0;
 	}
-out:
 	fclose(f);
 	return ret;
+}
+
+/*
+ * Read column @col of the row for node @node in /proc/kipc/@table, a
+ * number in C syntax (the mode's leading 0 is octal). Returns 0 and stores
+ * the value in *@val, or -1 if not found.
+ */
+static inline int kipc_proc_get(const char *table, const char *node,
+				const char *col, long long *val)
+{
+	char buf[64];
+
+	if (kipc_proc_text(table, node, col, buf, sizeof(buf)))
+		return -1;
+	*val = strtoll(buf, NULL, 0);
+	return 0;
 }
 
 /* Like kipc_proc_get() but returns the value, or LLONG_MIN if missing. */
@@ -593,42 +605,6 @@ static inline long long kipc_fd_size(__u32 kind, int fd)
 		return ioctl(fd, KIPC_SEM_GETINFO, &si) ? -1 : si.value;
 	}
 	return -1;
-}
-
-/*
- * Column @col of row @node of /proc/kipc/@table as text, into @buf (of
- * @len bytes): 0, or -1 if the table has no such row or column. As
- * kipc_proc_get(), for what is not a number ("-", the mode's leading 0).
- */
-static inline int kipc_proc_text(const char *table, const char *node,
-				 const char *col, char *buf, size_t len)
-{
-	char path[64], head[512], line[512], *tok, *save;
-	int idx = -1, i, ret = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), KIPC_PROC_DIR "/%s", table);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fgets(head, sizeof(head), f))
-		for (i = 0, tok = strtok_r(head, "\n ", &save); tok;
-		     i++, tok = strtok_r(NULL, "\n ", &save))
-			if (!strcmp(tok, col))
-				idx = i;
-	while (idx >= 0 && ret && fgets(line, sizeof(line), f)) {
-		tok = strtok_r(line, "\n ", &save);
-		if (!tok || strcmp(tok, node))
-			continue;
-		for (i = 0; i < idx && tok; i++)
-			tok = strtok_r(NULL, "\n ", &save);
-		if (!tok)
-			break;
-		snprintf(buf, len, "%s", tok);
-		ret = 0;
-	}
-	fclose(f);
-	return ret;
 }
 
 /*
