@@ -15,7 +15,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -1183,39 +1182,13 @@ TEST_F(close_notify, registrant_close_ends_it_while_a_child_holds_the_file)
 	close(note);
 }
 
-/* Put a copy of @fd in flight on socket @sock (SCM_RIGHTS): 0 or -1. */
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'f';
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
-}
-
 /*
  * In a helper: take a file passed on @sock, say so with one byte, and
  * hold it until the test closes its end of @sock.
  */
 static int receive_and_hold(int sock)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))], c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1 || !CMSG_FIRSTHDR(&mh) ||
-	    write(sock, "r", 1) != 1)
+	if (kipc_recv_fd(sock) < 0 || write(sock, "r", 1) != 1)
 		return -1;
 	hold_until(sock);
 	return 0;
@@ -1231,7 +1204,7 @@ TEST_F(close_notify, registrant_close_ends_it_after_scm_rights)
 	KIPC_CHILD(note, close(sv[0]); close(self->t.fd);
 		   r.ret = receive_and_hold(sv[1]));
 	close(sv[1]);
-	ASSERT_EQ(0, send_fd(sv[0], self->t.fd));
+	ASSERT_EQ(0, kipc_send_fd(sv[0], self->t.fd));
 	ASSERT_EQ(1, read(sv[0], &c, 1));
 	close(self->t.fd);
 	self->t.fd = -1;
