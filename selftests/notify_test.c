@@ -290,11 +290,9 @@ TEST_F(notify, exited_registrant_is_dropped)
 	ASSERT_EQ(0, status);
 	/*
 	 * The child's exit closed its copy of the file, and with it its
-	 * registration (->flush, as mq_notify). msg.c has no ->flush yet: a
-	 * queue drops it at the next arrival, below.
+	 * registration (->flush, as mq_notify).
 	 */
-	if (!variant->msg)
-		EXPECT_EQ(0, notifiers(variant));
+	EXPECT_EQ(0, notifiers(variant));
 	ASSERT_EQ(0, arrive(self->fd, variant->msg, 1));
 	/* Nobody else gets it, and the dead registration is gone. */
 	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
@@ -1107,9 +1105,7 @@ TEST_F(threads, main_thread_gone_still_delivers)
  * A registration belongs to the process that made it, not to the open
  * file: it ends when that process closes a descriptor of the file (or
  * exits), even if another process still holds the file, as mq_notify's
- * (->flush, mqueue_flush_file()). Not on msg nodes yet: msg.c has no
- * ->flush; with one, a FIXTURE_VARIANT_ADD(close_notify, msg) with
- * .kind = TWIN_MSG runs these tests there too.
+ * (->flush, mqueue_flush_file()).
  */
 FIXTURE(close_notify)
 {
@@ -1128,6 +1124,10 @@ FIXTURE_VARIANT_ADD(close_notify, mq_notify) {
 
 FIXTURE_VARIANT_ADD(close_notify, pipe) {
 	.kind = TWIN_PIPE,
+};
+
+FIXTURE_VARIANT_ADD(close_notify, msg) {
+	.kind = TWIN_MSG,
 };
 
 /* clang-format on */
