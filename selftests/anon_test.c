@@ -25,22 +25,6 @@ struct op_result {
 	int err;
 };
 
-/* pipe2(2), or KIPC_CTL_PIPE with the same flags: 0, or -1 and errno. */
-static int make_pair(bool kipc, int fd[2], int flags)
-{
-	struct kipc_pipe_pair pp = { .flags = flags };
-	int ret;
-
-	if (!kipc)
-		return pipe2(fd, flags);
-	ret = kipc_ctl(KIPC_CTL_PIPE, &pp);
-	if (!ret) {
-		fd[0] = pp.fd[0];
-		fd[1] = pp.fd[1];
-	}
-	return ret;
-}
-
 /* The fd the next open would get: no fd leaked if it did not move. */
 static int next_fd(void)
 {
@@ -197,7 +181,7 @@ static void close_end(int *fd)
 	*fd = -1;
 }
 
-#define PAIR(flags) ASSERT_EQ(0, make_pair(variant->kipc, self->fd, flags))
+#define PAIR(flags) ASSERT_EQ(0, kipc_make_pipe(variant->kipc, self->fd, flags))
 
 TEST_F(pair, data_flows_from_write_end_to_read_end)
 {
@@ -347,7 +331,7 @@ TEST_F(pair, other_flags_einval)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(flags); i++) {
-		EXPECT_EQ(-1, make_pair(variant->kipc, self->fd, flags[i]))
+		EXPECT_EQ(-1, kipc_make_pipe(variant->kipc, self->fd, flags[i]))
 		TH_LOG("flags %#x", flags[i]);
 		EXPECT_EQ(EINVAL, errno);
 	}

@@ -427,6 +427,22 @@ static inline int kipc_ctl(unsigned long cmd, void *arg)
 	return ret;
 }
 
+/* pipe2(2), or KIPC_CTL_PIPE with the same flags: 0, or -1 and errno. */
+static inline int kipc_make_pipe(bool kipc, int fd[2], int flags)
+{
+	struct kipc_pipe_pair pp = { .flags = flags };
+	int ret;
+
+	if (!kipc)
+		return pipe2(fd, flags);
+	ret = kipc_ctl(KIPC_CTL_PIPE, &pp);
+	if (!ret) {
+		fd[0] = pp.fd[0];
+		fd[1] = pp.fd[1];
+	}
+	return ret;
+}
+
 /* KIPC_CTL_CREATE of /dev/kipc/@name: 0, or -1 and errno. */
 static inline int kipc_create(__u32 kind, const char *name, __u32 mode,
 			      __u64 size, __u32 flags)

@@ -110,9 +110,15 @@ FIXTURE(pipe)
 	int rd, wr;
 };
 
+/*
+ * The kernel's pipe and kipc's, each named (a FIFO from mkfifo(3), the
+ * node pipe0) and anonymous (pipe2(2), KIPC_CTL_PIPE): the same tests on
+ * all four, but those that open the path, which an anonymous pipe has not.
+ */
 FIXTURE_VARIANT(pipe)
 {
 	bool kipc;
+	bool anon;
 };
 
 /* clang-format off */
@@ -124,13 +130,25 @@ FIXTURE_VARIANT_ADD(pipe, kipc) {
 	.kipc = true,
 };
 
+FIXTURE_VARIANT_ADD(pipe, pipe2) {
+	.kipc = false,
+	.anon = true,
+};
+
+FIXTURE_VARIANT_ADD(pipe, kipc_anon) {
+	.kipc = true,
+	.anon = true,
+};
+
 /* clang-format on */
 
 FIXTURE_SETUP(pipe)
 {
 	self->rd = -1;
 	self->wr = -1;
-	if (variant->kipc) {
+	if (variant->anon) {
+		self->path[0] = 0;
+	} else if (variant->kipc) {
 		kipc_node_path(self->path, sizeof(self->path), NODE);
 	} else {
 		snprintf(self->path, sizeof(self->path), "/tmp/kipc-fifo-%d",
@@ -150,7 +168,9 @@ FIXTURE_TEARDOWN(pipe)
 		close(self->rd);
 	if (self->wr >= 0)
 		close(self->wr);
-	if (variant->kipc) {
+	if (variant->anon) {
+		/* Nothing outlives the pair. */
+	} else if (variant->kipc) {
 		fd = open(self->path, O_RDWR | O_NONBLOCK);
 		EXPECT_EQ(0, set_size(true, fd, DEFAULT_SIZE));
 		close(fd);
@@ -159,10 +179,22 @@ FIXTURE_TEARDOWN(pipe)
 	}
 }
 
-/* Open a reader and a writer without blocking, both left in blocking mode. */
+/*
+ * Open a reader and a writer without blocking, both left in blocking mode;
+ * of an anonymous variant, make a pair.
+ */
 static void open_pair(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(pipe) * self)
+		      FIXTURE_DATA(pipe) * self,
+		      const FIXTURE_VARIANT(pipe) * variant)
 {
+	int fd[2];
+
+	if (variant->anon) {
+		ASSERT_EQ(0, kipc_make_pipe(variant->kipc, fd, O_CLOEXEC));
+		self->rd = fd[0];
+		self->wr = fd[1];
+		return;
+	}
 	self->rd = open(self->path, O_RDONLY | O_NONBLOCK);
 	ASSERT_GE(self->rd, 0);
 	self->wr = open(self->path, O_WRONLY | O_NONBLOCK);
@@ -171,22 +203,32 @@ static void open_pair(struct __test_metadata *_metadata,
 	set_blocking(self->wr);
 }
 
+/* Tests that open the path: an anonymous pipe has none. */
+#define NEEDS_PATH()                                                           \
+	do {                                                                   \
+		if (variant->anon)                                             \
+			SKIP(return, "an anonymous pipe has no path to open"); \
+	} while (0)
+
 /* ----------------------------------------------------------- open rules */
 
 TEST_F(pipe, open_rdonly_nonblock_succeeds)
 {
+	NEEDS_PATH();
 	self->rd = open(self->path, O_RDONLY | O_NONBLOCK);
 	EXPECT_GE(self->rd, 0);
 }
 
 TEST_F(pipe, open_wronly_nonblock_without_reader_enxio)
 {
+	NEEDS_PATH();
 	EXPECT_EQ(-1, open(self->path, O_WRONLY | O_NONBLOCK));
 	EXPECT_EQ(ENXIO, errno);
 }
 
 TEST_F(pipe, open_rdwr_never_blocks)
 {
+	NEEDS_PATH();
 	self->rd = open(self->path, O_RDWR);
 	EXPECT_GE(self->rd, 0);
 }
@@ -197,6 +239,7 @@ TEST_F(pipe, open_rdonly_blocks_until_writer)
 	int note, fd;
 	pid_t pid;
 
+	NEEDS_PATH();
 	KIPC_CHILD_OP(pid, note, open(self->path, O_RDONLY));
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	fd = open(self->path, O_WRONLY);
@@ -213,6 +256,7 @@ TEST_F(pipe, open_wronly_blocks_until_reader)
 	int note, fd;
 	pid_t pid;
 
+	NEEDS_PATH();
 	KIPC_CHILD_OP(pid, note, open(self->path, O_WRONLY));
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	fd = open(self->path, O_RDONLY);
@@ -225,6 +269,7 @@ TEST_F(pipe, open_wronly_blocks_until_reader)
 
 TEST_F(pipe, open_interrupted_by_signal_eintr)
 {
+	NEEDS_PATH();
 	alarm_ms(50);
 	EXPECT_EQ(-1, open(self->path, O_RDONLY));
 	EXPECT_EQ(EINTR, errno);
@@ -232,6 +277,7 @@ TEST_F(pipe, open_interrupted_by_signal_eintr)
 
 TEST_F(pipe, interrupted_open_leaves_no_reader)
 {
+	NEEDS_PATH();
 	alarm_ms(50);
 	ASSERT_EQ(-1, open(self->path, O_RDONLY));
 	/* The aborted reader is gone: a non-blocking writer finds none. */
@@ -245,7 +291,7 @@ TEST_F(pipe, read_empty_nonblock_eagain)
 {
 	char c;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	fcntl(self->rd, F_SETFL, O_NONBLOCK);
 	EXPECT_EQ(-1, read(self->rd, &c, 1));
 	EXPECT_EQ(EAGAIN, errno);
@@ -255,6 +301,7 @@ TEST_F(pipe, read_empty_without_writer_is_eof)
 {
 	char c;
 
+	NEEDS_PATH();
 	self->rd = open(self->path, O_RDONLY | O_NONBLOCK);
 	ASSERT_GE(self->rd, 0);
 	EXPECT_EQ(0, read(self->rd, &c, 1));
@@ -264,7 +311,7 @@ TEST_F(pipe, read_drains_then_eof_after_last_writer)
 {
 	char buf[8];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(3, write(self->wr, "abc", 3));
 	close(self->wr);
 	self->wr = -1;
@@ -276,7 +323,7 @@ TEST_F(pipe, read_returns_what_is_there)
 {
 	char buf[100];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(10, write(self->wr, "0123456789", 10));
 	EXPECT_EQ(10, read(self->rd, buf, sizeof(buf)));
 	EXPECT_EQ(0, memcmp(buf, "0123456789", 10));
@@ -289,7 +336,7 @@ TEST_F(pipe, read_blocks_until_data)
 	int note;
 	pid_t pid;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	KIPC_CHILD_OP(pid, note,
 		      read(self->rd, &c, 1) == 1 && c == 'z' ? 1 : -1);
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
@@ -306,7 +353,7 @@ TEST_F(pipe, read_blocked_wakes_on_last_writer_close)
 	int note;
 	pid_t pid;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	KIPC_CHILD_OP(pid, note, (close(self->wr), read(self->rd, &c, 1)));
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
 	close(self->wr);
@@ -320,7 +367,7 @@ TEST_F(pipe, read_interrupted_eintr)
 {
 	char c;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	alarm_ms(50);
 	EXPECT_EQ(-1, read(self->rd, &c, 1));
 	EXPECT_EQ(EINTR, errno);
@@ -330,7 +377,7 @@ TEST_F(pipe, read_bad_pointer_efault_keeps_data)
 {
 	char buf[3];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(3, write(self->wr, "abc", 3));
 	EXPECT_EQ(-1, read(self->rd, kipc_bad_ptr(), 3));
 	EXPECT_EQ(EFAULT, errno);
@@ -342,7 +389,7 @@ TEST_F(pipe, read_bad_pointer_efault_keeps_data)
 
 TEST_F(pipe, write_without_reader_epipe)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	kipc_block_signal(SIGPIPE);
 	close(self->rd);
 	self->rd = -1;
@@ -354,7 +401,7 @@ TEST_F(pipe, write_without_reader_raises_sigpipe)
 {
 	siginfo_t si;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	kipc_block_signal(SIGPIPE);
 	close(self->rd);
 	self->rd = -1;
@@ -364,7 +411,7 @@ TEST_F(pipe, write_without_reader_raises_sigpipe)
 
 TEST_F(pipe, zero_length_write_without_reader_returns_zero)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	close(self->rd);
 	self->rd = -1;
 	EXPECT_EQ(0, write(self->wr, "", 0));
@@ -372,13 +419,13 @@ TEST_F(pipe, zero_length_write_without_reader_returns_zero)
 
 TEST_F(pipe, capacity_is_default_size)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	EXPECT_EQ(DEFAULT_SIZE, fill(self->wr));
 }
 
 TEST_F(pipe, write_full_nonblock_eagain)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	fill(self->wr);
 	fcntl(self->wr, F_SETFL, O_NONBLOCK);
 	EXPECT_EQ(-1, write(self->wr, "x", 1));
@@ -389,7 +436,7 @@ TEST_F(pipe, atomic_write_nonblock_short_room_eagain)
 {
 	static char buf[4096];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	fcntl(self->wr, F_SETFL, O_NONBLOCK);
 	while (write(self->wr, buf, sizeof(buf)) > 0)
 		;
@@ -403,7 +450,7 @@ TEST_F(pipe, large_write_nonblock_is_partial)
 {
 	static char buf[100000];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	fcntl(self->wr, F_SETFL, O_NONBLOCK);
 	EXPECT_EQ(DEFAULT_SIZE, write(self->wr, buf, sizeof(buf)));
 }
@@ -415,7 +462,7 @@ TEST_F(pipe, write_blocks_while_full)
 	int note;
 	pid_t pid;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	fill(self->wr);
 	KIPC_CHILD_OP(pid, note, write(self->wr, "y", 1));
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
@@ -431,7 +478,7 @@ TEST_F(pipe, blocked_writer_gets_epipe_when_reader_goes)
 	int note;
 	pid_t pid;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	fill(self->wr);
 	KIPC_CHILD_OP(pid, note,
 		      (close(self->rd), signal(SIGPIPE, SIG_IGN),
@@ -449,14 +496,14 @@ TEST_F(pipe, signal_after_progress_returns_partial_count)
 {
 	static char buf[200000];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	alarm_ms(200);
 	EXPECT_EQ(DEFAULT_SIZE, write(self->wr, buf, sizeof(buf)));
 }
 
 TEST_F(pipe, signal_before_progress_eintr)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	fill(self->wr);
 	alarm_ms(50);
 	EXPECT_EQ(-1, write(self->wr, "x", 1));
@@ -467,7 +514,7 @@ TEST_F(pipe, write_bad_pointer_efault_buffers_nothing)
 {
 	int n = -1;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	EXPECT_EQ(-1, write(self->wr, kipc_bad_ptr(), 10));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(0, ioctl(self->rd, FIONREAD, &n));
@@ -478,11 +525,12 @@ TEST_F(pipe, data_discarded_on_last_close)
 {
 	int n = -1;
 
-	open_pair(_metadata, self);
+	NEEDS_PATH();
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(5, write(self->wr, "hello", 5));
 	close(self->rd);
 	close(self->wr);
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	EXPECT_EQ(0, ioctl(self->rd, FIONREAD, &n));
 	EXPECT_EQ(0, n);
 }
@@ -498,33 +546,33 @@ static short poll_one(int fd, short events)
 
 TEST_F(pipe, poll_empty_reader_has_no_events)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	EXPECT_EQ(0, poll_one(self->rd, POLLIN));
 }
 
 TEST_F(pipe, poll_data_is_pollin)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(1, write(self->wr, "x", 1));
 	EXPECT_EQ(POLLIN, poll_one(self->rd, POLLIN));
 }
 
 TEST_F(pipe, poll_empty_writer_is_pollout)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	EXPECT_EQ(POLLOUT, poll_one(self->wr, POLLOUT));
 }
 
 TEST_F(pipe, poll_full_writer_has_no_pollout)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	fill(self->wr);
 	EXPECT_EQ(0, poll_one(self->wr, POLLOUT));
 }
 
 TEST_F(pipe, poll_pollhup_after_last_writer)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	close(self->wr);
 	self->wr = -1;
 	EXPECT_EQ(POLLHUP, poll_one(self->rd, POLLIN));
@@ -532,6 +580,7 @@ TEST_F(pipe, poll_pollhup_after_last_writer)
 
 TEST_F(pipe, poll_no_pollhup_before_any_writer)
 {
+	NEEDS_PATH();
 	self->rd = open(self->path, O_RDONLY | O_NONBLOCK);
 	ASSERT_GE(self->rd, 0);
 	EXPECT_EQ(0, poll_one(self->rd, POLLIN));
@@ -539,7 +588,7 @@ TEST_F(pipe, poll_no_pollhup_before_any_writer)
 
 TEST_F(pipe, poll_pollerr_after_last_reader)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	close(self->rd);
 	self->rd = -1;
 	EXPECT_EQ(POLLOUT | POLLERR, poll_one(self->wr, POLLOUT));
@@ -552,7 +601,7 @@ TEST_F(pipe, poll_wakes_blocked_poller)
 	int note;
 	pid_t pid;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	p = (struct pollfd){ .fd = self->rd, .events = POLLIN };
 	KIPC_CHILD_OP(pid, note, poll(&p, 1, 20000) == 1 ? p.revents : -1);
 	EXPECT_EQ(0, kipc_op_done(note, 200, &r));
@@ -567,7 +616,7 @@ TEST_F(pipe, epollet_reports_each_arrival_once)
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, out[4];
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->rd, &ev));
 	ASSERT_EQ(1, write(self->wr, "a", 1));
 	EXPECT_EQ(1, epoll_wait(ep, out, 4, 10000));
@@ -583,7 +632,7 @@ TEST_F(pipe, epollet_pollout_after_drain)
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	static char buf[DEFAULT_SIZE];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	fill(self->wr);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->wr, &ev));
 	EXPECT_EQ(0, epoll_wait(ep, out, 4, 0));
@@ -600,7 +649,7 @@ TEST_F(pipe, fionread_counts_buffered_bytes)
 	static char buf[1234];
 	int n = -1;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(sizeof(buf), write(self->wr, buf, sizeof(buf)));
 	EXPECT_EQ(0, ioctl(self->rd, FIONREAD, &n));
 	EXPECT_EQ(sizeof(buf), n);
@@ -608,14 +657,14 @@ TEST_F(pipe, fionread_counts_buffered_bytes)
 
 TEST_F(pipe, unknown_ioctl_enotty)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	EXPECT_EQ(-1, ioctl(self->rd, _IO(KIPC_IOC_MAGIC, 0x7f)));
 	EXPECT_EQ(ENOTTY, errno);
 }
 
 TEST_F(pipe, lseek_espipe)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	EXPECT_EQ(-1, lseek(self->rd, 0, SEEK_SET));
 	EXPECT_EQ(ESPIPE, errno);
 }
@@ -624,7 +673,7 @@ TEST_F(pipe, pread_espipe)
 {
 	char c;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(1, write(self->wr, "x", 1));
 	EXPECT_EQ(-1, pread(self->rd, &c, 1, 0));
 	EXPECT_EQ(ESPIPE, errno);
@@ -632,7 +681,7 @@ TEST_F(pipe, pread_espipe)
 
 TEST_F(pipe, pwrite_espipe)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	EXPECT_EQ(-1, pwrite(self->wr, "x", 1, 0));
 	EXPECT_EQ(ESPIPE, errno);
 }
@@ -641,7 +690,7 @@ TEST_F(pipe, fasync_sigio_on_arrival)
 {
 	siginfo_t si;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	kipc_block_signal(SIGIO);
 	ASSERT_EQ(0, fcntl(self->rd, F_SETOWN, getpid()));
 	ASSERT_EQ(0,
@@ -655,7 +704,7 @@ TEST_F(pipe, fasync_setsig_poll_in_to_reader)
 	int sig = SIGRTMIN + 1;
 	siginfo_t si;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	kipc_block_signal(sig);
 	ASSERT_EQ(0, fcntl(self->rd, F_SETOWN, getpid()));
 	ASSERT_EQ(0, fcntl(self->rd, F_SETSIG, sig));
@@ -674,7 +723,7 @@ TEST_F(pipe, fasync_setsig_poll_out_to_writer)
 	char buf[4096];
 	siginfo_t si;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	fill(self->wr);
 	kipc_block_signal(sig);
 	ASSERT_EQ(0, fcntl(self->wr, F_SETOWN, getpid()));
@@ -717,7 +766,7 @@ TEST_F(pipe, splice_from_a_pipe_into_it)
 {
 	int p[2];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(0, pipe(p));
 	ASSERT_EQ(5, write(p[1], "hello", 5));
 	EXPECT_EQ(5, splice(p[0], NULL, self->wr, NULL, 5, 0));
@@ -730,7 +779,7 @@ TEST_F(pipe, splice_out_of_it_into_a_pipe)
 {
 	int p[2];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(0, pipe(p));
 	ASSERT_EQ(5, write(self->wr, "world", 5));
 	EXPECT_EQ(5, splice(self->rd, NULL, p[1], NULL, 100, 0));
@@ -743,7 +792,7 @@ TEST_F(pipe, splice_without_reader_epipe)
 {
 	int p[2];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	kipc_block_signal(SIGPIPE);
 	close(self->rd);
 	self->rd = -1;
@@ -759,6 +808,7 @@ TEST_F(pipe, splice_out_of_it_at_eof_returns_zero)
 {
 	int p[2];
 
+	NEEDS_PATH();
 	self->rd = open(self->path, O_RDONLY | O_NONBLOCK);
 	ASSERT_GE(self->rd, 0);
 	ASSERT_EQ(0, pipe(p));
@@ -772,7 +822,7 @@ TEST_F(pipe, sendfile_from_a_file_into_it)
 	int f = file_with("0123456789", 10);
 
 	ASSERT_LE(0, f);
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	EXPECT_EQ(10, sendfile(self->wr, f, NULL, 10));
 	EXPECT_TRUE(reads_back(self->rd, "0123456789"));
 	close(f);
@@ -806,7 +856,7 @@ TEST_F(pipe, sendfile_larger_than_the_ring)
 	pattern(in, sizeof(in), 5);
 	f = file_with(in, sizeof(in));
 	ASSERT_LE(0, f);
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	pid = kipc_fork_kid();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
@@ -833,7 +883,7 @@ TEST_F(pipe, sendfile_out_of_it_into_a_file_einval)
 	int f = file_with("", 0);
 
 	ASSERT_LE(0, f);
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(5, write(self->wr, "abcde", 5));
 	EXPECT_EQ(-1, sendfile(f, self->rd, NULL, 5));
 	EXPECT_EQ(EINVAL, errno);
@@ -844,27 +894,27 @@ TEST_F(pipe, sendfile_out_of_it_into_a_file_einval)
 
 TEST_F(pipe, size_default)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	EXPECT_EQ(DEFAULT_SIZE, get_size(variant->kipc, self->rd));
 }
 
 TEST_F(pipe, set_size_rounds_up_to_power_of_two)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 5000));
 	EXPECT_EQ(8192, get_size(variant->kipc, self->rd));
 }
 
 TEST_F(pipe, set_size_at_least_a_page)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 1));
 	EXPECT_EQ(getpagesize(), get_size(variant->kipc, self->rd));
 }
 
 TEST_F(pipe, set_size_is_the_capacity)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(0, set_size(variant->kipc, self->wr, 16384));
 	EXPECT_EQ(16384, fill(self->wr));
 }
@@ -873,7 +923,7 @@ TEST_F(pipe, set_size_below_buffered_ebusy)
 {
 	static char buf[10000];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(sizeof(buf), write(self->wr, buf, sizeof(buf)));
 	EXPECT_EQ(-1, set_size(variant->kipc, self->rd, 4096));
 	EXPECT_EQ(EBUSY, errno);
@@ -881,7 +931,7 @@ TEST_F(pipe, set_size_below_buffered_ebusy)
 
 TEST_F(pipe, set_size_over_2g_einval)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	EXPECT_EQ(-1, set_size(variant->kipc, self->rd, (1U << 31) + 1));
 	EXPECT_EQ(EINVAL, errno);
 }
@@ -892,7 +942,7 @@ TEST_F(pipe, set_size_above_max_unprivileged_eperm)
 	int note;
 	pid_t pid;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	KIPC_CHILD_OP(pid, note,
 		      kipc_drop_privileges() ?
 			      -2 :
@@ -905,7 +955,7 @@ TEST_F(pipe, set_size_above_max_unprivileged_eperm)
 
 TEST_F(pipe, set_size_above_max_with_cap_sys_resource)
 {
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 2 << 20));
 	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
 }
@@ -918,13 +968,15 @@ TEST_F(pipe, set_size_above_max_with_cap_sys_resource)
  * what it got back is in *@r.
  */
 static void resize_after_root(struct __test_metadata *_metadata,
-			      FIXTURE_DATA(pipe) * self, bool kipc, __u32 from,
+			      FIXTURE_DATA(pipe) * self,
+			      const FIXTURE_VARIANT(pipe) * variant, __u32 from,
 			      __u32 to, struct op_result *r)
 {
+	bool kipc = variant->kipc;
 	int note;
 	pid_t pid;
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(0, set_size(kipc, self->rd, from));
 	KIPC_CHILD_OP(pid, note,
 		      kipc_drop_privileges() ? -2 :
@@ -939,7 +991,7 @@ TEST_F(pipe, shrink_above_max_unprivileged_allowed)
 {
 	struct op_result r;
 
-	resize_after_root(_metadata, self, variant->kipc, 4 << 20, 2 << 20, &r);
+	resize_after_root(_metadata, self, variant, 4 << 20, 2 << 20, &r);
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
 }
@@ -948,7 +1000,7 @@ TEST_F(pipe, same_size_above_max_unprivileged_allowed)
 {
 	struct op_result r;
 
-	resize_after_root(_metadata, self, variant->kipc, 2 << 20, 2 << 20, &r);
+	resize_after_root(_metadata, self, variant, 2 << 20, 2 << 20, &r);
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
 }
@@ -957,7 +1009,7 @@ TEST_F(pipe, grow_from_above_max_unprivileged_eperm)
 {
 	struct op_result r;
 
-	resize_after_root(_metadata, self, variant->kipc, 2 << 20, 4 << 20, &r);
+	resize_after_root(_metadata, self, variant, 2 << 20, 4 << 20, &r);
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EPERM, r.err);
 	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
@@ -967,7 +1019,7 @@ TEST_F(pipe, grow_keeps_data)
 {
 	static char in[10000], out[10000];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(100, write(self->wr, in, 100));
 	ASSERT_EQ(100, read(self->rd, out, 100));
 	pattern(in, sizeof(in), 1);
@@ -982,7 +1034,7 @@ TEST_F(pipe, grow_full_wrapped_ring_keeps_data)
 {
 	static char in[DEFAULT_SIZE], out[DEFAULT_SIZE];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(100, write(self->wr, in, 100));
 	ASSERT_EQ(100, read(self->rd, out, 100));
 	pattern(in, sizeof(in), 3);
@@ -996,7 +1048,7 @@ TEST_F(pipe, shrink_keeps_data)
 {
 	static char in[8192], out[8192];
 
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	ASSERT_EQ(0, set_size(variant->kipc, self->rd, 16384));
 	ASSERT_EQ(100, write(self->wr, in, 100));
 	ASSERT_EQ(100, read(self->rd, out, 100));
@@ -1049,7 +1101,7 @@ TEST_F_TIMEOUT(pipe, pipe_buf_records_never_interleave, 240)
 	ASSERT_NE(MAP_FAILED, bad);
 	memset(seen, 0, WRITERS * RECORDS);
 	*bad = 0;
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 
 	for (i = 0; i < WRITERS + READERS; i++) {
 		pids[i] = fork();
@@ -1130,7 +1182,7 @@ TEST_F_TIMEOUT(pipe, transfer_256mib_checksum, 280)
 	pid_t pid;
 
 	ASSERT_EQ(0, pipe(sums));
-	open_pair(_metadata, self);
+	open_pair(_metadata, self, variant);
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
