@@ -16,9 +16,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
@@ -124,6 +126,51 @@ static int reset_segment(int fd, __u64 size)
 	if (set_size(fd, pg) || pwrite(fd, zero, pg, 0) != pg)
 		return -1;
 	return set_size(fd, size);
+}
+
+/* remap_file_pages(2): map page @pgoff of the mapping's file at @p. */
+static int remap(void *p, size_t len, size_t pgoff)
+{
+	return syscall(SYS_remap_file_pages, p, len, 0, pgoff, 0);
+}
+
+/*
+ * The sum of the "Locked:" lines of /proc/self/smaps, in kB, over the vmas
+ * inside [@p, @p + @len); -1 if smaps cannot be read.
+ */
+static long long locked_kb(const void *p, size_t len)
+{
+	unsigned long start, end, lo = (unsigned long)p, hi = lo + len;
+	long long sum = 0, kb;
+	char line[512];
+	int inside = 0;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			inside = start >= lo && end <= hi;
+		else if (inside && sscanf(line, "Locked: %lld kB", &kb) == 1)
+			sum += kb;
+	}
+	fclose(f);
+	return sum;
+}
+
+/* /sys/module/kipc/refcnt: the references that keep kipc loaded, or -1. */
+static long long module_refcnt(void)
+{
+	char buf[32] = "";
+	FILE *f = fopen("/sys/module/kipc/refcnt", "re");
+	long long v = -1;
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = strtoll(buf, NULL, 0);
+		fclose(f);
+	}
+	return v;
 }
 
 /* ============================================ SysV shm vs /dev/kipc/shm0 */
@@ -478,6 +525,289 @@ TEST_F(seg, pages_charged_to_toucher_memory_cgroup)
 	umount2(CG_ROOT, MNT_DETACH);
 }
 
+/* ----------------------------------------------- remap_file_pages(2) */
+
+/*
+ * remap_file_pages() maps the vma's file again over the range: the new vma
+ * must be an attachment like the one it replaces (ipc/shm.c gives its
+ * mappings a file of its own for this).
+ */
+TEST_F(seg, remap_file_pages_keeps_nattch)
+{
+	void *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, remap(p, SEG_SIZE, 0));
+	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
+/* One page remapped in the middle: three vmas, three attachments. */
+TEST_F(seg, remap_file_pages_of_one_page_counts_three)
+{
+	long pg = page_size();
+	unsigned char *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, remap(p + pg, pg, 3));
+	EXPECT_EQ(3, seg_nattch(self, variant->kipc));
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
+TEST_F(seg, remap_file_pages_mapping_counted_in_fork)
+{
+	int go[2];
+	void *p;
+	char c;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, remap(p, SEG_SIZE, 0));
+	ASSERT_EQ(0, pipe(go));
+	self->kid = kipc_fork_kid();
+	ASSERT_GE(self->kid, 0);
+	if (self->kid == 0) {
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(go[0]);
+	EXPECT_EQ(2, seg_nattch(self, variant->kipc));
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	EXPECT_EQ(0, kipc_wait_exit(self->kid));
+	self->kid = 0;
+	close(go[1]);
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
+/* What the remapped page shows: the segment's page @pgoff. */
+TEST_F(seg, remap_file_pages_shows_the_asked_page)
+{
+	long pg = page_size();
+	unsigned char *p;
+	int i;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	for (i = 0; i < SEG_SIZE / pg; i++)
+		fill(p + i * pg, pg, i);
+	ASSERT_EQ(0, remap(p + pg, pg, 5));
+	EXPECT_EQ(0, check(p + pg, pg, 5));
+	/* Both addresses are the same memory. */
+	p[pg] ^= 0xff;
+	EXPECT_EQ(p[pg], p[5 * pg]);
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
+/* ------------------------------------------------------------ mlock */
+
+/* mlock() faults in and locks every page, as for SysV: Locked: is all. */
+TEST_F(seg, mlock_locks_every_page)
+{
+	void *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, mlock(p, SEG_SIZE));
+	EXPECT_EQ(SEG_SIZE / 1024, locked_kb(p, SEG_SIZE));
+	EXPECT_EQ(0, munlock(p, SEG_SIZE));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+TEST_F(seg, mlockall_locks_every_page)
+{
+	void *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, mlockall(MCL_CURRENT));
+	EXPECT_EQ(SEG_SIZE / 1024, locked_kb(p, SEG_SIZE));
+	EXPECT_EQ(0, munlockall());
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+/* munlock() of one page splits the vma; the rest stays locked. */
+TEST_F(seg, munlock_of_one_page_keeps_the_rest_locked)
+{
+	long pg = page_size();
+	unsigned char *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, mlock(p, SEG_SIZE));
+	ASSERT_EQ(0, munlock(p, pg));
+	EXPECT_EQ((SEG_SIZE - pg) / 1024, locked_kb(p, SEG_SIZE));
+	EXPECT_EQ(0, munlock(p, SEG_SIZE));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+/* remap_file_pages() of a locked range locks the new vma too. */
+TEST_F(seg, remap_file_pages_keeps_the_lock)
+{
+	void *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, mlock(p, SEG_SIZE));
+	ASSERT_EQ(0, remap(p, SEG_SIZE, 0));
+	EXPECT_EQ(SEG_SIZE / 1024, locked_kb(p, SEG_SIZE));
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
+/* ----------------------------------------------------- RLIMIT_FSIZE */
+
+/*
+ * In a child limited to RLIMIT_FSIZE = SEG_SIZE, make the segment four
+ * times that: shmget() ignores the limit (it sizes no file anyone wrote),
+ * and so must KIPC_SHM_SET_SIZE. Returns the child's pid; it exits with
+ * 0 or the errno of the failure.
+ */
+static pid_t grow_under_fsize_limit(FIXTURE_DATA(seg) * self, bool kipc,
+				    bool ignore_sigxfsz)
+{
+	struct rlimit lim = { SEG_SIZE, SEG_SIZE };
+	pid_t pid = kipc_fork_kid();
+	int id;
+
+	if (pid)
+		return pid;
+	if (ignore_sigxfsz)
+		signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &lim))
+		_exit(100);
+	if (kipc)
+		_exit(set_size(self->fd, 4 * SEG_SIZE) ? errno : 0);
+	id = shmget(IPC_PRIVATE, 4 * SEG_SIZE, IPC_CREAT | 0600);
+	if (id < 0)
+		_exit(errno);
+	shmctl(id, IPC_RMID, NULL);
+	_exit(0);
+}
+
+TEST_F(seg, grow_ignores_rlimit_fsize)
+{
+	pid_t pid = grow_under_fsize_limit(self, variant->kipc, true);
+
+	ASSERT_GE(pid, 0);
+	EXPECT_EQ(0, kipc_wait_exit(pid));
+}
+
+/* With SIGXFSZ at its default action, the caller is not killed either. */
+TEST_F(seg, grow_past_rlimit_fsize_sends_no_sigxfsz)
+{
+	pid_t pid = grow_under_fsize_limit(self, variant->kipc, false);
+	int status;
+
+	ASSERT_GE(pid, 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_FALSE(WIFSIGNALED(status));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* -------------------------------------- mremap, madvise, exec, uffd */
+
+/*
+ * mremap() may grow a mapping past the end of the segment, as for SysV
+ * (neither sets VM_DONTEXPAND, which would keep mlock() out); the pages
+ * past the end give SIGBUS.
+ */
+TEST_F(seg, mremap_grow_past_end_sigbus)
+{
+	long pg = page_size();
+	unsigned char *p, *q;
+	int status;
+	pid_t pid;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	q = mremap(p, SEG_SIZE, SEG_SIZE + pg, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
+	pid = kipc_fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		q[SEG_SIZE] = 1;
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGBUS, WTERMSIG(status));
+	EXPECT_EQ(0, munmap(q, SEG_SIZE + pg));
+}
+
+/* MADV_DONTNEED drops the page table entries, never shared contents. */
+TEST_F(seg, madv_dontneed_keeps_contents)
+{
+	unsigned char *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	fill(p, SEG_SIZE, 47);
+	ASSERT_EQ(0, madvise(p, SEG_SIZE, MADV_DONTNEED));
+	EXPECT_EQ(0, check(p, SEG_SIZE, 47));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+/* MADV_REMOVE punches a hole in the segment: that page reads as zeros. */
+TEST_F(seg, madv_remove_zeroes_the_range)
+{
+	long pg = page_size();
+	unsigned char *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	fill(p, SEG_SIZE, 53);
+	ASSERT_EQ(0, madvise(p + pg, pg, MADV_REMOVE));
+	EXPECT_EQ(0, all_zero(p + pg, pg));
+	EXPECT_EQ(0, check(p, pg, 53));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+/* exec() drops the inherited attachment: nattch goes back to one. */
+TEST_F(seg, exec_drops_the_attachment)
+{
+	void *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	self->kid = kipc_fork_kid();
+	ASSERT_GE(self->kid, 0);
+	if (self->kid == 0) {
+		execl("/bin/sleep", "sleep", "60", (char *)NULL);
+		_exit(127);
+	}
+	EXPECT_EQ(0, kipc_wait_until(seg_nattch(self, variant->kipc) == 1));
+	/* The child lives on in sleep(1): exec, not exit, detached it. */
+	EXPECT_EQ(0, waitpid(self->kid, NULL, WNOHANG));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+/*
+ * userfaultfd takes anonymous, hugetlbfs and shmem vmas; a SysV segment's
+ * vma is none of them (its vm_ops are ipc/shm.c's), and neither is ours.
+ */
+TEST_F(seg, userfaultfd_register_einval)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	void *p;
+	int uffd;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	reg.range.start = (unsigned long)p;
+	reg.range.len = SEG_SIZE;
+	EXPECT_EQ(-1, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+	close(uffd);
+}
+
 /* ==================================================== /dev/kipc/shm only */
 
 FIXTURE(shm)
@@ -610,28 +940,51 @@ TEST_F(shm, mprotect_readonly_then_write_again)
 	EXPECT_EQ(0, munmap(p, self->size));
 }
 
-TEST_F(shm, mremap_grow_in_place_efault)
+/* Growing a mapping inside the segment maps the next pages of it. */
+TEST_F(shm, mremap_grow_in_place_maps_next_page)
 {
 	long pg = page_size();
-	void *p;
+	unsigned char buf[64], *p;
 
-	p = map(self->fd, pg, PROT_READ, MAP_SHARED, 0);
+	fill(buf, sizeof(buf), 19);
+	ASSERT_EQ((ssize_t)sizeof(buf), pwrite(self->fd, buf, sizeof(buf), pg));
+	/* Two pages reserved, so that the first can grow into the second. */
+	p = map(self->fd, 2 * pg, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(MAP_FAILED, mremap(p, pg, 2 * pg, 0));
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(0, munmap(p, pg));
+	ASSERT_EQ(p, mremap(p, 2 * pg, pg, 0));
+	ASSERT_EQ(p, mremap(p, pg, 2 * pg, 0));
+	EXPECT_EQ(0, memcmp(p + pg, buf, sizeof(buf)));
+	EXPECT_EQ(1, nattch_of(self->fd));
+	EXPECT_EQ(0, munmap(p, 2 * pg));
 }
 
-TEST_F(shm, mremap_grow_moving_efault)
+TEST_F(shm, mremap_grow_moving_keeps_nattch)
 {
 	long pg = page_size();
-	void *p;
+	void *p, *q;
 
 	p = map(self->fd, pg, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(MAP_FAILED, mremap(p, pg, 2 * pg, MREMAP_MAYMOVE));
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(0, munmap(p, pg));
+	q = mremap(p, pg, self->size, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(1, nattch_of(self->fd));
+	EXPECT_EQ(0, munmap(q, self->size));
+	EXPECT_EQ(0, nattch_of(self->fd));
+}
+
+/* A mapping grown past the end still holds the segment at its size. */
+TEST_F(shm, set_size_after_mremap_grow_ebusy)
+{
+	long pg = page_size();
+	void *p, *q;
+
+	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	q = mremap(p, self->size, self->size + pg, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(-1, set_size(self->fd, self->size + pg));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, munmap(q, self->size + pg));
 }
 
 TEST_F(shm, mremap_move_keeps_contents_and_nattch)
@@ -665,6 +1018,44 @@ TEST_F(shm, mremap_shrink_keeps_nattch)
 	EXPECT_EQ(p, mremap(p, self->size, pg, 0));
 	EXPECT_EQ(1, nattch_of(self->fd));
 	EXPECT_EQ(0, munmap(p, pg));
+}
+
+/* The segment stays mapped through remap_file_pages(): no resize. */
+TEST_F(shm, set_size_after_remap_file_pages_ebusy)
+{
+	void *p;
+
+	p = map(self->fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, remap(p, self->size, 0));
+	EXPECT_EQ(-1, set_size(self->fd, page_size()));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, munmap(p, self->size));
+}
+
+/* remap_file_pages() obeys the mmap policy: no page past the end. */
+TEST_F(shm, remap_file_pages_past_end_einval)
+{
+	long pg = page_size();
+	void *p;
+
+	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, remap(p, pg, self->size / pg));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, munmap(p, self->size));
+}
+
+/* MAP_LOCKED locks every page at mmap(), as mlock() would. */
+TEST_F(shm, map_locked_locks_every_page)
+{
+	void *p;
+
+	p = map(self->fd, self->size, PROT_READ | PROT_WRITE,
+		MAP_SHARED | MAP_LOCKED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(self->size / 1024, locked_kb(p, self->size));
+	EXPECT_EQ(0, munmap(p, self->size));
 }
 
 TEST_F(shm, nattch_counts_mappings_not_fds)
@@ -790,6 +1181,34 @@ TEST_F(shm, unload_refused_while_only_mapped)
 	self->fd = -1;
 	EXPECT_EQ(-1, syscall(SYS_delete_module, "kipc", O_NONBLOCK));
 	EXPECT_TRUE(errno == EBUSY || errno == EWOULDBLOCK);
+	EXPECT_EQ(0, munmap(p, self->size));
+	self->fd = kipc_open(NODE, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+}
+
+/*
+ * Nor does a mapping remap_file_pages() made in place of the first one:
+ * the refcount must show the pin before we try, or kipc would really go.
+ */
+TEST_F(shm, unload_refused_while_only_remapped)
+{
+	int fd = kipc_open(NODE, O_RDWR);
+	long long refs;
+	void *p;
+
+	ASSERT_GE(fd, 0);
+	p = map(fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	ASSERT_EQ(0, remap(p, self->size, 0));
+	close(self->fd);
+	self->fd = -1;
+	refs = module_refcnt();
+	EXPECT_GT(refs, 0);
+	if (refs > 0) {
+		EXPECT_EQ(-1, syscall(SYS_delete_module, "kipc", O_NONBLOCK));
+		EXPECT_TRUE(errno == EBUSY || errno == EWOULDBLOCK);
+	}
 	EXPECT_EQ(0, munmap(p, self->size));
 	self->fd = kipc_open(NODE, O_RDWR);
 	ASSERT_GE(self->fd, 0);
