@@ -23,11 +23,4 @@
 #define KIPC_DEVNODE_CONST const
 #endif
 
-/* 6.3 made vma->vm_flags read-only, changed through vm_flags_set(). */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-#define kipc_vm_flags_set(vma, flags) ((vma)->vm_flags |= (flags))
-#else
-#define kipc_vm_flags_set(vma, flags) vm_flags_set(vma, flags)
-#endif
-
 #endif /* _KIPC_COMPAT_H */
