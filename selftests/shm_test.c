@@ -33,18 +33,33 @@ static long page_size(void)
 	return sysconf(_SC_PAGESIZE);
 }
 
-static long long param_shm_max(void)
+/* The first line of the file at @path into @buf, newline cut; 0 or -1. */
+static int read_line(const char *path, char *buf, int len)
 {
-	char buf[64] = "";
-	FILE *f = fopen("/sys/module/kipc/parameters/shm_max", "re");
-	long long v = -1;
+	FILE *f = fopen(path, "re");
+	int ret = -1;
 
 	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			v = strtoll(buf, NULL, 0);
+		if (fgets(buf, len, f)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			ret = 0;
+		}
 		fclose(f);
 	}
-	return v;
+	return ret;
+}
+
+/* The number in the file at @path (sysfs, procfs), or -1. */
+static long long read_number(const char *path)
+{
+	char buf[64];
+
+	return read_line(path, buf, sizeof(buf)) ? -1 : strtoll(buf, NULL, 0);
+}
+
+static long long param_shm_max(void)
+{
+	return read_number("/sys/module/kipc/parameters/shm_max");
 }
 
 static int get_size(int fd, __u64 *size)
@@ -161,16 +176,7 @@ static long long locked_kb(const void *p, size_t len)
 /* /sys/module/kipc/refcnt: the references that keep kipc loaded, or -1. */
 static long long module_refcnt(void)
 {
-	char buf[32] = "";
-	FILE *f = fopen("/sys/module/kipc/refcnt", "re");
-	long long v = -1;
-
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			v = strtoll(buf, NULL, 0);
-		fclose(f);
-	}
-	return v;
+	return read_number("/sys/module/kipc/refcnt");
 }
 
 /* ============================================ SysV shm vs /dev/kipc/shm0 */
@@ -275,6 +281,34 @@ static long long seg_nattch(FIXTURE_DATA(seg) * self, bool kipc)
 	return ds.shm_nattch;
 }
 
+/*
+ * nattch while a forked child, which holds copies of our mappings, is
+ * alive; the child is then let go and reaped. -1 if any step fails.
+ */
+static long long nattch_with_kid(FIXTURE_DATA(seg) * self, bool kipc)
+{
+	long long n = -1;
+	int go[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(go))
+		return -1;
+	pid = kipc_fork_kid();
+	if (pid == 0) {
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(go[0]);
+	if (pid > 0) {
+		n = seg_nattch(self, kipc);
+		if (write(go[1], "x", 1) != 1 || kipc_wait_exit(pid))
+			n = -1;
+	}
+	close(go[1]);
+	return n;
+}
+
 TEST_F(seg, child_writes_parent_sees)
 {
 	unsigned char *p;
@@ -350,30 +384,16 @@ TEST_F(seg, mapping_inherited_by_fork_is_shared)
 
 TEST_F(seg, nattch_through_fork_exit_and_detach)
 {
-	int go[2];
 	void *p;
-	char c;
 
 	EXPECT_EQ(0, seg_nattch(self, variant->kipc));
 	p = seg_attach(self, variant->kipc, false);
 	ASSERT_NE((void *)-1, p);
 	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
-	ASSERT_EQ(0, pipe(go));
-	self->kid = kipc_fork_kid();
-	ASSERT_GE(self->kid, 0);
-	if (self->kid == 0) {
-		close(go[1]);
-		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
-	}
-	close(go[0]);
-	EXPECT_EQ(2, seg_nattch(self, variant->kipc));
-	ASSERT_EQ(1, write(go[1], "x", 1));
-	EXPECT_EQ(0, kipc_wait_exit(self->kid));
-	self->kid = 0;
+	EXPECT_EQ(2, nattch_with_kid(self, variant->kipc));
 	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
 	EXPECT_EQ(0, seg_detach(p, variant->kipc));
 	EXPECT_EQ(0, seg_nattch(self, variant->kipc));
-	close(go[1]);
 }
 
 /* A vma split counts as one more attachment, in SysV as here. */
@@ -558,26 +578,12 @@ TEST_F(seg, remap_file_pages_of_one_page_counts_three)
 
 TEST_F(seg, remap_file_pages_mapping_counted_in_fork)
 {
-	int go[2];
 	void *p;
-	char c;
 
 	p = seg_attach(self, variant->kipc, false);
 	ASSERT_NE((void *)-1, p);
 	ASSERT_EQ(0, remap(p, SEG_SIZE, 0));
-	ASSERT_EQ(0, pipe(go));
-	self->kid = kipc_fork_kid();
-	ASSERT_GE(self->kid, 0);
-	if (self->kid == 0) {
-		close(go[1]);
-		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
-	}
-	close(go[0]);
-	EXPECT_EQ(2, seg_nattch(self, variant->kipc));
-	ASSERT_EQ(1, write(go[1], "x", 1));
-	EXPECT_EQ(0, kipc_wait_exit(self->kid));
-	self->kid = 0;
-	close(go[1]);
+	EXPECT_EQ(2, nattch_with_kid(self, variant->kipc));
 	EXPECT_EQ(0, munmap(p, SEG_SIZE));
 }
 
@@ -703,6 +709,57 @@ TEST_F(seg, grow_past_rlimit_fsize_sends_no_sigxfsz)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_FALSE(WIFSIGNALED(status));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+#define OVERCOMMIT "/proc/sys/vm/overcommit_memory"
+#define OVERCOMMIT_RATIO "/proc/sys/vm/overcommit_ratio"
+
+/* SwapTotal from /proc/meminfo in kB, or -1. */
+static long long swap_total_kb(void)
+{
+	char line[128];
+	long long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SwapTotal: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * The size is committed memory, as shmget()'s is (a resize goes through
+ * shmem's accounting even though RLIMIT_FSIZE is left out): under strict
+ * overcommit with no room (overcommit_ratio 0 and no swap: a commit limit
+ * of 0), growing fails with ENOMEM. Nothing between the sysctl writes
+ * allocates: every process is refused private memory meanwhile.
+ */
+TEST_F(seg, grow_past_commit_limit_enomem)
+{
+	char mode[16], ratio[16];
+	int ret, err;
+
+	if (swap_total_kb() != 0)
+		SKIP(return, "swap is on: the commit limit is not 0");
+	ASSERT_EQ(0, read_line(OVERCOMMIT, mode, sizeof(mode)));
+	ASSERT_EQ(0, read_line(OVERCOMMIT_RATIO, ratio, sizeof(ratio)));
+	ASSERT_EQ(0, kipc_write_file(OVERCOMMIT_RATIO, "0"));
+	ASSERT_EQ(0, kipc_write_file(OVERCOMMIT, "2"));
+	if (variant->kipc) {
+		ret = set_size(self->fd, 4 * SEG_SIZE);
+	} else {
+		ret = shmget(IPC_PRIVATE, 4 * SEG_SIZE, IPC_CREAT | 0600);
+		if (ret >= 0)
+			shmctl(ret, IPC_RMID, NULL);
+	}
+	err = errno;
+	ASSERT_EQ(0, kipc_write_file(OVERCOMMIT, mode));
+	ASSERT_EQ(0, kipc_write_file(OVERCOMMIT_RATIO, ratio));
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(ENOMEM, err);
 }
 
 /* -------------------------------------- mremap, madvise, exec, uffd */
@@ -1215,6 +1272,26 @@ TEST_F(shm, unload_refused_while_only_remapped)
 }
 
 /*
+ * A child that resizes shm0 between SEG_SIZE and twice that until @end
+ * (CLOCK_MONOTONIC ns), through an fd of its own; EBUSY (mapped) is
+ * fine. It exits 0, or non-zero on any other failure.
+ */
+static pid_t resize_until(unsigned long long end)
+{
+	pid_t pid = kipc_fork_kid();
+	int fd, i;
+
+	if (pid)
+		return pid;
+	fd = kipc_open(NODE, O_RDWR);
+	for (i = 0; fd >= 0 && kipc_now_ns() < end; i++)
+		if (set_size(fd, i & 1 ? 2 * SEG_SIZE : SEG_SIZE) &&
+		    errno != EBUSY)
+			_exit(1);
+	_exit(fd < 0 ? 2 : 0);
+}
+
+/*
  * mmap() racing with resizes: a mapping of the upper half either fails
  * (EINVAL, the segment is small) or lives on a segment that stays large
  * until it is gone. Touching it must never SIGBUS.
@@ -1226,17 +1303,8 @@ TEST_F(shm, mmap_racing_resize_never_maps_past_end)
 	unsigned char *p;
 	pid_t pid;
 
-	pid = kipc_fork_kid();
+	pid = resize_until(end);
 	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		int fd = kipc_open(NODE, O_RDWR), i;
-
-		for (i = 0; fd >= 0 && kipc_now_ns() < end; i++)
-			if (set_size(fd, i & 1 ? 2 * SEG_SIZE : SEG_SIZE) &&
-			    errno != EBUSY)
-				_exit(1);
-		_exit(fd < 0 ? 2 : 0);
-	}
 	while (kipc_now_ns() < end) {
 		p = map(self->fd, page_size(), PROT_READ | PROT_WRITE,
 			MAP_SHARED, SEG_SIZE);
@@ -1253,6 +1321,40 @@ TEST_F(shm, mmap_racing_resize_never_maps_past_end)
 	EXPECT_EQ(0, kipc_wait_exit(pid));
 	EXPECT_GT(mapped + refused, 0);
 	TH_LOG("%d mapped, %d refused", mapped, refused);
+}
+
+/*
+ * remap_file_pages() racing with resizes: a remap of the first page onto
+ * the upper half succeeds only while the segment is large, and then it
+ * stays large (the remapped page holds it) and the page is there.
+ */
+TEST_F(shm, remap_racing_resize_never_maps_past_end)
+{
+	unsigned long long end = kipc_now_ns() + 3000000000ULL;
+	int remapped = 0, refused = 0;
+	long pg = page_size();
+	unsigned char *p;
+	pid_t pid;
+
+	pid = resize_until(end);
+	ASSERT_GE(pid, 0);
+	while (kipc_now_ns() < end) {
+		p = map(self->fd, pg, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		if (remap(p, pg, SEG_SIZE / pg)) {
+			/* The failed remap left a hole where the page was. */
+			ASSERT_EQ(EINVAL, errno);
+			refused++;
+		} else {
+			p[0]++;
+			remapped++;
+			ASSERT_EQ(2 * SEG_SIZE, size_of(self->fd));
+		}
+		ASSERT_EQ(0, munmap(p, pg));
+	}
+	EXPECT_EQ(0, kipc_wait_exit(pid));
+	EXPECT_GT(remapped + refused, 0);
+	TH_LOG("%d remapped, %d refused", remapped, refused);
 }
 
 /* ------------------------------------------------------------ sizes */
