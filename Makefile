@@ -2,6 +2,8 @@
 #
 # kipc top-level Makefile. `make help` lists the targets.
 
+# Recursive on purpose: a target that installs the kernel first (make check
+# on a fresh machine) sees it when its recipe runs.
 KVER ?= $(shell scripts/kver.sh)
 KDIR ?= /lib/modules/$(KVER)/build
 BUILD ?= $(CURDIR)/build
@@ -19,7 +21,8 @@ KSFT_DIR := $(KSRC)/tools/testing/selftests
 
 # Our C sources, for lint and format.
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/kipc.h
-USER_SRCS := $(wildcard user/*.c user/*.h selftests/*.c selftests/*.h)
+USER_SRCS := $(wildcard user/*.c user/*.h bench/*.c bench/*.h \
+	selftests/*.c selftests/*.h)
 
 # Seconds the VM may run before the host kills it.
 VM_TIMEOUT ?= 1100
@@ -30,15 +33,17 @@ RUNVM = scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(VM_TIMEOUT)"
 RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS) + $(TRINITY_SECONDS)))
 
-.PHONY: all module user selftests ksrc deps deps-matrix check check-matrix \
-	check-debug fault stress fuzz run vm bench lint format clean help \
+.PHONY: all module user bench-prog selftests ksrc deps deps-debug deps-matrix \
+	check check-matrix check-debug fault stress fuzz run vm bench lint format \
+	clean help \
 	dkms-install dkms-uninstall dkms-check
 
-all: module user selftests
+all: module user bench-prog selftests
 
 help:
-	@echo "make deps    install what is missing (Debian packages, as root)"
-	@echo "make         build module, tool and selftests (KVER=$(KVER))"
+	@echo "make deps    install what is missing (Debian packages, as root);"
+	@echo "             the targets that boot the VM run it first themselves"
+	@echo "make         build module, tool, kipc-bench and selftests (KVER=$(KVER))"
 	@echo "make run     boot the VM, load kipc and walk through every mechanism"
 	@echo "make vm      interactive shell in the VM with kipc loaded"
 	@echo "make check   run every selftest in the VM (T='pipe_test ...' for some)"
@@ -53,8 +58,13 @@ help:
 	@echo "make dkms-install  build and install kipc.ko with DKMS (as root)"
 	@echo "make dkms-check    DKMS build in a scratch tree, then removed"
 
+# The targets that boot the VM install what they need first (a quick no-op
+# when all is there), then build in a sub-make that sees what was installed.
 deps:
 	@scripts/deps.sh
+
+deps-debug:
+	@scripts/deps.sh debug
 
 # 6.12 and 6.12-rt from bookworm-backports, for check-matrix.
 deps-matrix: deps
@@ -78,11 +88,17 @@ selftests: $(KSRC_STAMP)
 user:
 	@if [ -f user/Makefile ]; then $(MAKE) -C user; fi
 
-check: all
+# kipc-bench, the program `kipc bench` runs (`make bench` runs it in the VM).
+bench-prog:
+	$(MAKE) -C bench
+
+check: deps
+	@$(MAKE) --no-print-directory all
 	$(RUNVM) --job check --tests "$(T)"
 
 # make check on every installed kernel with headers (6.1, 6.12, 6.12-rt).
-check-matrix: selftests user
+check-matrix: deps-matrix
+	@$(MAKE) --no-print-directory selftests user bench-prog
 	@set -e; for k in $$(scripts/kver.sh --all); do \
 		echo "== make check KVER=$$k"; \
 		$(MAKE) --no-print-directory module check KVER=$$k; \
@@ -92,11 +108,13 @@ check-matrix: selftests user
 STRESS_SECONDS ?= 300
 FUZZ_SECONDS ?= 300
 TRINITY_SECONDS ?= 300
-stress: all
+stress: deps
+	@$(MAKE) --no-print-directory all
 	KIPC_ENV="KIPC_STRESS_SECONDS=$(STRESS_SECONDS) KIPC_TEST_TIMEOUT=$$(($(STRESS_SECONDS) + 600))" \
 	$(RUNVM_LONG) --job check --tests stress_test
 
-fuzz: all
+fuzz: deps
+	@$(MAKE) --no-print-directory all
 	KIPC_ENV="KIPC_FUZZ_SECONDS=$(FUZZ_SECONDS) KIPC_TRINITY_SECONDS=$(TRINITY_SECONDS) \
 		KIPC_TEST_TIMEOUT=$$(($(FUZZ_SECONDS) + $(TRINITY_SECONDS) + 600))" \
 	$(RUNVM_LONG) --job check --tests "fuzz_test trinity.sh"
@@ -108,7 +126,8 @@ fuzz: all
 # test program gets DEBUG_TEST_TIMEOUT seconds, the whole VM DEBUG_VM_TIMEOUT.
 DEBUG_TEST_TIMEOUT ?= 1800
 DEBUG_VM_TIMEOUT ?= 7200
-check-debug: selftests user
+check-debug: deps-debug
+	@$(MAKE) --no-print-directory selftests user bench-prog
 	@kdir=$$(scripts/debug-kernel.sh) && \
 	$(MAKE) -C $$kdir M=$(CURDIR)/kmod W=1 modules && \
 	KIPC_ENV="KIPC_TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) $(KIPC_ENV)" \
@@ -121,7 +140,8 @@ check-debug: selftests user
 # FAULT_PROBABILITY percent of its processes' allocations.
 FAULT_SECONDS ?= 120
 FAULT_PROBABILITY ?= 10
-fault: selftests
+fault: deps-debug
+	@$(MAKE) --no-print-directory selftests
 	@kdir=$$(scripts/debug-kernel.sh) && \
 	$(MAKE) -C $$kdir M=$(CURDIR)/kmod W=1 modules && \
 	KIPC_ENV="KIPC_STRESS_SECONDS=$(FAULT_SECONDS) \
@@ -131,15 +151,19 @@ fault: selftests
 		--timeout $$(($(VM_TIMEOUT) + $(FAULT_SECONDS))) --job fault \
 		--tests "fault_test stress_test"
 
-run: all
+run: deps
+	@$(MAKE) --no-print-directory all
 	$(RUNVM) --job run
 
-vm: all
+vm: deps
+	@$(MAKE) --no-print-directory all
 	$(RUNVM) --job shell --interactive
 
 # The table goes to the terminal and build/bench.txt, the chart to
-# build/bench.svg. KIPC_ENV="KIPC_BENCH_ARGS=--only:pipe" passes options.
-bench: all
+# build/bench.svg (drawn in the VM by bench/svg.py from kipc-bench's
+# JSON). KIPC_ENV="KIPC_BENCH_ARGS='--only pipe'" passes options.
+bench: deps
+	@$(MAKE) --no-print-directory all
 	$(RUNVM) --job bench
 	tr -d '\r' <build/vm-bench.log | \
 		sed -n '/^kipc bench: kernel/,/^KIPC-SVG-BEGIN$$/p' | \
@@ -149,16 +173,19 @@ bench: all
 		sed '1d;$$d' >build/bench.svg
 	@echo "bench: table in build/bench.txt, chart in build/bench.svg"
 
-lint: $(KSRC_STAMP)
+lint: deps
+	@$(MAKE) --no-print-directory ksrc
 	scripts/lint.sh "$(KDIR)" "$(KSRC)" $(KMOD_SRCS) -- $(USER_SRCS)
 
-format: $(KSRC_STAMP)
+format: deps
+	@$(MAKE) --no-print-directory ksrc
 	clang-format -i --style=file:$(KSRC)/.clang-format $(KMOD_SRCS) $(USER_SRCS)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 	@if [ -f user/Makefile ]; then $(MAKE) -C user clean; fi
+	$(MAKE) -C bench clean
 	rm -rf $(BUILD)
 
 # DKMS: the module's sources and dkms.conf, staged as /usr/src/kipc-VERSION.
@@ -185,7 +212,7 @@ dkms-uninstall:
 
 # CI: build with dkms for KVER in a scratch tree (signing key included),
 # check the result, remove it. Installs nothing, loads nothing.
-dkms-check:
+dkms-check: deps
 	@command -v dkms >/dev/null || { echo "dkms-check: no dkms (make deps)"; exit 1; }
 	@test -n "$(KVER)" || { echo "dkms-check: no kernel with headers (make deps)"; exit 1; }
 	rm -rf $(DKMS_SCRATCH)

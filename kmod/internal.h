@@ -28,7 +28,7 @@ extern unsigned long kipc_param_shm_size;
 extern unsigned long kipc_param_shm_max;
 extern unsigned int kipc_param_sem_init;
 
-struct kipc_kind;
+struct kipc_kind_ops;
 
 /**
  * struct kipc_node - the part every device node embeds
@@ -45,12 +45,12 @@ struct kipc_kind;
 struct kipc_node {
 	struct cdev cdev;
 	struct device dev;
-	const struct kipc_kind *kind;
+	const struct kipc_kind_ops *kind;
 	unsigned int index;
 };
 
 /**
- * struct kipc_kind - what a mechanism file provides to the core
+ * struct kipc_kind_ops - what a mechanism file provides to the core
  * @name: node name prefix and /proc/kipc file name ("pipe", "msg", ...)
  * @proc_header: column names of the /proc/kipc table
  * @fops: file operations of every node of this kind
@@ -60,7 +60,7 @@ struct kipc_node {
  * @free: free a node allocated by @alloc, and everything it owns
  * @proc_show: print one /proc/kipc row for @node
  */
-struct kipc_kind {
+struct kipc_kind_ops {
 	const char *name;
 	const char *proc_header;
 	const struct file_operations *fops;
@@ -79,15 +79,15 @@ struct kipc_kind {
  * Written only at module init and exit, read-only in between.
  */
 struct kipc_node_set {
-	const struct kipc_kind *kind;
+	const struct kipc_kind_ops *kind;
 	struct kipc_node **nodes;
 	unsigned int count;
 };
 
-extern const struct kipc_kind kipc_pipe_kind;
-extern const struct kipc_kind kipc_msg_kind;
-extern const struct kipc_kind kipc_shm_kind;
-extern const struct kipc_kind kipc_sem_kind;
+extern const struct kipc_kind_ops kipc_pipe_kind;
+extern const struct kipc_kind_ops kipc_msg_kind;
+extern const struct kipc_kind_ops kipc_shm_kind;
+extern const struct kipc_kind_ops kipc_sem_kind;
 
 /**
  * struct kipc_notify_list - the KIPC_NOTIFY registrations on one node

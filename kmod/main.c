@@ -2,7 +2,7 @@
 /*
  * kipc core: module parameters, the device class, node registration and
  * ordered init/exit. The mechanisms live in pipe.c, msg.c, shm.c and sem.c
- * and plug in through struct kipc_kind.
+ * and plug in through struct kipc_kind_ops.
  *
  * Locking: nothing here changes after module init except through the driver
  * core. The node tables are written in kipc_init()/kipc_exit() only; open
@@ -183,9 +183,9 @@ static int kipc_check_params(void)
 	unsigned int i;
 	int ret;
 
-	ret = kipc_check_count("pipes", pipes)	       ?:
+	ret = kipc_check_count("pipes", pipes)	      ?:
 		      kipc_check_count("msgqs", msgs) ?:
-		      kipc_check_count("shms", shms)   ?:
+		      kipc_check_count("shms", shms)  ?:
 		      kipc_check_count("sems", sems);
 	if (ret)
 		return ret;
@@ -267,3 +267,6 @@ module_exit(kipc_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("kipc developers");
 MODULE_DESCRIPTION("Classic IPC mechanisms as character devices");
+#ifdef KIPC_VERSION
+MODULE_VERSION(KIPC_VERSION);
+#endif

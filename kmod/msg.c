@@ -114,23 +114,23 @@
 #include "internal.h"
 
 /* A message is one allocation: kvmalloc() refuses more than INT_MAX. */
-#define KIPC_MSGQ_MSGMAX_LIMIT INT_MAX
+#define KIPC_MSG_MSGMAX_LIMIT INT_MAX
 /* qbytes is only compared with byte counts; keep sums in u64 far from wrap. */
-#define KIPC_MSGQ_QBYTES_LIMIT ((u64)S64_MAX)
+#define KIPC_MSG_QBYTES_LIMIT ((u64)S64_MAX)
 
 /* The required columns, then receivers and senders waiting. */
-#define KIPC_MSGQ_PROC_HEADER \
+#define KIPC_MSG_PROC_HEADER \
 	"name qnum cbytes qbytes msgmax lspid lrpid sent received notifiers rwait swait"
 
-#define KIPC_MSGQ_RECV_FLAGS \
+#define KIPC_MSG_RECV_FLAGS \
 	(KIPC_NOWAIT | KIPC_MSG_EXCEPT | KIPC_MSG_NOERROR | KIPC_MSG_PEEK)
 
 /* Selection modes, as SEARCH_* in ipc/msg.c. */
 enum kipc_msg_mode {
-	KIPC_MSGQ_ANY,
-	KIPC_MSGQ_EQUAL,
-	KIPC_MSGQ_NOTEQUAL,
-	KIPC_MSGQ_LESSEQUAL,
+	KIPC_MSG_SEL_ANY,
+	KIPC_MSG_SEL_EQUAL,
+	KIPC_MSG_SEL_NOTEQUAL,
+	KIPC_MSG_SEL_LESSEQUAL,
 };
 
 /**
@@ -237,7 +237,7 @@ static inline struct kipc_msg_queue *kipc_msg_of(struct file *file)
  * @link: entry on &kipc_msg_queue.receivers (&kipc_msg_queue.lock)
  * @task: the waiting task
  * @mode: selection mode
- * @type: selection type (|selector| for KIPC_MSGQ_LESSEQUAL)
+ * @type: selection type (|selector| for KIPC_MSG_SEL_LESSEQUAL)
  * @maxsize: largest text it takes without E2BIG
  * @peek: KIPC_MSG_PEEK: takes a reference, leaves the message queued
  * @msg: NULL while waiting; then the message handed over (a reference)
@@ -332,7 +332,7 @@ static bool kipc_msg_fits(const struct kipc_msg_space *sp, u64 size)
 }
 
 static void kipc_msg_space(const struct kipc_msg_queue *q,
-			    struct kipc_msg_space *sp)
+			   struct kipc_msg_space *sp)
 {
 	sp->qnum = READ_ONCE(q->qnum);
 	sp->cbytes = READ_ONCE(q->cbytes);
@@ -366,13 +366,13 @@ static void kipc_msg_set_pid(struct pid **slot, struct pid *pid)
 static bool kipc_msg_match(enum kipc_msg_mode mode, s64 type, s64 mtype)
 {
 	switch (mode) {
-	case KIPC_MSGQ_ANY:
+	case KIPC_MSG_SEL_ANY:
 		return true;
-	case KIPC_MSGQ_EQUAL:
+	case KIPC_MSG_SEL_EQUAL:
 		return mtype == type;
-	case KIPC_MSGQ_NOTEQUAL:
+	case KIPC_MSG_SEL_NOTEQUAL:
 		return mtype != type;
-	case KIPC_MSGQ_LESSEQUAL:
+	case KIPC_MSG_SEL_LESSEQUAL:
 		return mtype <= type;
 	}
 	return false;
@@ -382,13 +382,13 @@ static bool kipc_msg_match(enum kipc_msg_mode mode, s64 type, s64 mtype)
 static enum kipc_msg_mode kipc_msg_mode(s64 *type, bool except)
 {
 	if (*type == 0)
-		return KIPC_MSGQ_ANY;
+		return KIPC_MSG_SEL_ANY;
 	if (*type < 0) {
 		/* -S64_MIN does not exist; every type is <= S64_MAX anyway. */
 		*type = *type == S64_MIN ? S64_MAX : -*type;
-		return KIPC_MSGQ_LESSEQUAL;
+		return KIPC_MSG_SEL_LESSEQUAL;
 	}
-	return except ? KIPC_MSGQ_NOTEQUAL : KIPC_MSGQ_EQUAL;
+	return except ? KIPC_MSG_SEL_NOTEQUAL : KIPC_MSG_SEL_EQUAL;
 }
 
 static inline struct kipc_msg_msg *kipc_msg_type_entry(struct rb_node *n)
@@ -432,27 +432,27 @@ static struct kipc_msg_msg *kipc_msg_lookup(struct kipc_msg_queue *q, s64 type)
 
 /*
  * The message a receive with @mode/@type takes, or NULL. Always the head
- * of its type. Cost: O(log T) for KIPC_MSGQ_EQUAL, O(1) amortised for the
- * others (rb_next() in KIPC_MSGQ_NOTEQUAL), T being the types queued.
+ * of its type. Cost: O(log T) for KIPC_MSG_SEL_EQUAL, O(1) amortised for the
+ * others (rb_next() in KIPC_MSG_SEL_NOTEQUAL), T being the types queued.
  */
 static struct kipc_msg_msg *kipc_msg_find(struct kipc_msg_queue *q,
-					    enum kipc_msg_mode mode, s64 type)
+					  enum kipc_msg_mode mode, s64 type)
 {
 	struct kipc_msg_msg *m;
 
 	lockdep_assert_held(&q->lock);
 	switch (mode) {
-	case KIPC_MSGQ_ANY:
+	case KIPC_MSG_SEL_ANY:
 		return kipc_msg_seq_entry(rb_first_cached(&q->heads));
-	case KIPC_MSGQ_EQUAL:
+	case KIPC_MSG_SEL_EQUAL:
 		return kipc_msg_lookup(q, type);
-	case KIPC_MSGQ_NOTEQUAL:
+	case KIPC_MSG_SEL_NOTEQUAL:
 		/* One head per type: the first or second head qualifies. */
 		m = kipc_msg_seq_entry(rb_first_cached(&q->heads));
 		if (m && m->mtype == type)
 			m = kipc_msg_seq_entry(rb_next(&m->seq_node));
 		return m;
-	case KIPC_MSGQ_LESSEQUAL:
+	case KIPC_MSG_SEL_LESSEQUAL:
 		m = kipc_msg_type_entry(rb_first_cached(&q->types));
 		return m && m->mtype <= type ? m : NULL;
 	}
@@ -546,9 +546,9 @@ static void kipc_msg_count_recv(struct kipc_msg_queue *q, struct pid *tgid)
  * record (on its stack) is gone, so @r is not touched after the store.
  */
 static void kipc_msg_wake_receiver(struct kipc_msg_queue *q,
-				    struct kipc_msg_receiver *r,
-				    struct kipc_msg_msg *m,
-				    struct task_struct **later)
+				   struct kipc_msg_receiver *r,
+				   struct kipc_msg_msg *m,
+				   struct task_struct **later)
 {
 	struct task_struct *task = get_task_struct(r->task);
 
@@ -574,7 +574,7 @@ static void kipc_msg_wake_receiver(struct kipc_msg_queue *q,
  * with its wake_q: the woken task does not find the lock held.
  */
 static bool kipc_msg_hand_off(struct kipc_msg_queue *q, struct kipc_msg_msg *m,
-			       struct task_struct **later)
+			      struct task_struct **later)
 {
 	struct kipc_msg_receiver *r, *tmp;
 
@@ -599,8 +599,8 @@ static bool kipc_msg_hand_off(struct kipc_msg_queue *q, struct kipc_msg_msg *m,
 }
 
 /* Who kipc_msg_waiters() found waiting. */
-#define KIPC_MSGQ_POLLERS 1
-#define KIPC_MSGQ_SENDERS 2
+#define KIPC_MSG_POLLERS 1
+#define KIPC_MSG_SENDERS 2
 
 /*
  * Under @q->lock, after a change: who may need a wake-up once the lock is
@@ -613,14 +613,15 @@ static unsigned int kipc_msg_waiters(struct kipc_msg_queue *q)
 {
 	lockdep_assert_held(&q->lock);
 	/* No barrier needed: @lock orders this against kipc_msg_poll(). */
-	return (waitqueue_active(&q->poll_wait) ? KIPC_MSGQ_POLLERS : 0) |
-	       (q->nr_senders ? KIPC_MSGQ_SENDERS : 0);
+	return (waitqueue_active(&q->poll_wait) ? KIPC_MSG_POLLERS : 0) |
+	       (q->nr_senders ? KIPC_MSG_SENDERS : 0);
 }
 
 /* A message became available in the queue: tell poll and O_ASYNC readers. */
-static void kipc_msg_wake_readers(struct kipc_msg_queue *q, unsigned int waiters)
+static void kipc_msg_wake_readers(struct kipc_msg_queue *q,
+				  unsigned int waiters)
 {
-	if (waiters & KIPC_MSGQ_POLLERS)
+	if (waiters & KIPC_MSG_POLLERS)
 		wake_up_interruptible_poll(&q->poll_wait,
 					   EPOLLIN | EPOLLRDNORM);
 	kill_fasync(&q->fasync_readers, SIGIO, POLL_IN);
@@ -632,7 +633,7 @@ static void kipc_msg_wake_readers(struct kipc_msg_queue *q, unsigned int waiters
  * against the one exclusive wake-up.
  */
 static int kipc_msg_sender_wake(struct wait_queue_entry *wq, unsigned int mode,
-				 int sync, void *key)
+				int sync, void *key)
 {
 	struct kipc_msg_sender *s =
 		container_of(wq, struct kipc_msg_sender, wq);
@@ -656,10 +657,10 @@ static void kipc_msg_wake_senders(struct kipc_msg_queue *q)
 /* Space was freed: blocked senders, poll and O_ASYNC writers. */
 static void kipc_msg_space_freed(struct kipc_msg_queue *q, unsigned int waiters)
 {
-	if (waiters & KIPC_MSGQ_SENDERS)
+	if (waiters & KIPC_MSG_SENDERS)
 		kipc_msg_wake_senders(q);
 	if (kipc_msg_has_room(q, 1)) {
-		if (waiters & KIPC_MSGQ_POLLERS)
+		if (waiters & KIPC_MSG_POLLERS)
 			wake_up_interruptible_poll(&q->poll_wait,
 						   EPOLLOUT | EPOLLWRNORM);
 		kill_fasync(&q->fasync_writers, SIGIO, POLL_OUT);
@@ -699,7 +700,7 @@ static ktime_t *kipc_msg_deadline(ktime_t *expires, u64 timeout_ns)
  * error only while it still does not. Sets *@waited if it slept.
  */
 static int kipc_msg_wait_space(struct kipc_msg_queue *q,
-				const struct kipc_msg_snd *snd, bool *waited)
+			       const struct kipc_msg_snd *snd, bool *waited)
 	__must_hold(&q->lock)
 {
 	struct kipc_msg_sender s = { .size = snd->size };
@@ -744,7 +745,7 @@ static int kipc_msg_wait_space(struct kipc_msg_queue *q,
  * answer: a bad type (EINVAL) is reported before a bad text (EFAULT).
  */
 static int kipc_msg_copy_in(struct kipc_msg_msg *m,
-			     const struct kipc_msg_snd *snd)
+			    const struct kipc_msg_snd *snd)
 {
 	const struct kipc_msgbuf __user *mb = snd->text;
 
@@ -765,7 +766,8 @@ static int kipc_msg_copy_in(struct kipc_msg_msg *m,
  * Send as @snd says. Errors in the order of ipc/msg.c do_msgsnd(): EINVAL
  * (size, then type), EFAULT, then the wait for space.
  */
-static int kipc_msg_send(struct kipc_msg_queue *q, const struct kipc_msg_snd *snd)
+static int kipc_msg_send(struct kipc_msg_queue *q,
+			 const struct kipc_msg_snd *snd)
 {
 	bool queued = false, waited = false;
 	struct task_struct *later = NULL;
@@ -833,7 +835,7 @@ static int kipc_msg_send(struct kipc_msg_queue *q, const struct kipc_msg_snd *sn
  * read() mtype and text in struct kipc_msgbuf framing.
  */
 static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
-			      const struct kipc_msg_msg *m, u64 n)
+			     const struct kipc_msg_msg *m, u64 n)
 {
 	struct kipc_msg *k = &rcv->karg;
 
@@ -853,7 +855,7 @@ static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
 }
 
 static u64 kipc_msg_copy_len(const struct kipc_msg_rcv *rcv,
-			      const struct kipc_msg_msg *m)
+			     const struct kipc_msg_msg *m)
 {
 	return min_t(u64, m->size, rcv->cap);
 }
@@ -864,8 +866,8 @@ static u64 kipc_msg_copy_len(const struct kipc_msg_rcv *rcv,
  * reference) or an ERR_PTR: E2BIG, a timeout or a signal.
  */
 static struct kipc_msg_msg *kipc_msg_wait_msg(struct kipc_msg_queue *q,
-						struct kipc_msg_receiver *r,
-						struct kipc_msg_rcv *rcv)
+					      struct kipc_msg_receiver *r,
+					      struct kipc_msg_rcv *rcv)
 {
 	struct kipc_msg_msg *m;
 	int ret = 0;
@@ -906,8 +908,9 @@ static struct kipc_msg_msg *kipc_msg_wait_msg(struct kipc_msg_queue *q,
  * would take the message with us, a consumed message goes back where it
  * was (or to the next waiter that wants it): nothing is lost.
  */
-static long kipc_msg_recv_taken(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv,
-				 struct kipc_msg_msg *m)
+static long kipc_msg_recv_taken(struct kipc_msg_queue *q,
+				struct kipc_msg_rcv *rcv,
+				struct kipc_msg_msg *m)
 {
 	u64 n = kipc_msg_copy_len(rcv, m);
 	struct task_struct *later = NULL;
@@ -1009,7 +1012,7 @@ static bool kipc_msg_nonblock(struct file *file)
 
 /* KIPC_MSG_SEND, or one entry of KIPC_MSG_SENDV (@nowait after the first). */
 static long kipc_msg_ioctl_send(struct kipc_msg_queue *q, struct file *file,
-				 struct kipc_msg __user *uarg, bool nowait)
+				struct kipc_msg __user *uarg, bool nowait)
 {
 	struct kipc_msg_snd snd;
 	struct kipc_msg k;
@@ -1019,7 +1022,8 @@ static long kipc_msg_ioctl_send(struct kipc_msg_queue *q, struct file *file,
 		return -EBADF;
 	if (copy_from_user(&k, uarg, sizeof(k)))
 		return -EFAULT;
-	if ((k.flags & ~KIPC_NOWAIT) || k.pid)
+	if ((k.flags & ~KIPC_NOWAIT) || k.pid ||
+	    memchr_inv(k.reserved, 0, sizeof(k.reserved)))
 		return -EINVAL;
 	snd.mtype = k.mtype;
 	snd.text = u64_to_user_ptr(k.text);
@@ -1033,7 +1037,7 @@ static long kipc_msg_ioctl_send(struct kipc_msg_queue *q, struct file *file,
 
 /* KIPC_MSG_RECV, or one entry of KIPC_MSG_RECVV (@nowait after the first). */
 static long kipc_msg_ioctl_recv(struct kipc_msg_queue *q, struct file *file,
-				 struct kipc_msg __user *uarg, bool nowait)
+				struct kipc_msg __user *uarg, bool nowait)
 {
 	struct kipc_msg_rcv rcv = { .uarg = uarg };
 	struct kipc_msg *k = &rcv.karg;
@@ -1045,7 +1049,8 @@ static long kipc_msg_ioctl_recv(struct kipc_msg_queue *q, struct file *file,
 	if (copy_from_user(k, uarg, sizeof(*k)))
 		return -EFAULT;
 	/* msgrcv(2) takes a signed size: a negative one is EINVAL there. */
-	if ((k->flags & ~KIPC_MSGQ_RECV_FLAGS) || k->size > S64_MAX)
+	if ((k->flags & ~KIPC_MSG_RECV_FLAGS) || k->size > S64_MAX ||
+	    memchr_inv(k->reserved, 0, sizeof(k->reserved)))
 		return -EINVAL;
 	rcv.type = k->mtype;
 	rcv.mode = kipc_msg_mode(&rcv.type, k->flags & KIPC_MSG_EXCEPT);
@@ -1070,8 +1075,8 @@ static long kipc_msg_ioctl_recv(struct kipc_msg_queue *q, struct file *file,
  * its message was not sent or is still queued, so the next call reports it.
  */
 static long kipc_msg_ioctl_vec(struct kipc_msg_queue *q, struct file *file,
-				const struct kipc_msg_vec __user *uvec,
-				bool send)
+			       const struct kipc_msg_vec __user *uvec,
+			       bool send)
 {
 	struct kipc_msg __user *msgs;
 	struct kipc_msg_vec vec;
@@ -1080,7 +1085,8 @@ static long kipc_msg_ioctl_vec(struct kipc_msg_queue *q, struct file *file,
 
 	if (copy_from_user(&vec, uvec, sizeof(vec)))
 		return -EFAULT;
-	if (!vec.count || vec.count > KIPC_MSG_VEC_MAX || vec.flags)
+	if (!vec.count || vec.count > KIPC_MSG_VEC_MAX || vec.flags ||
+	    memchr_inv(vec.reserved, 0, sizeof(vec.reserved)))
 		return -EINVAL;
 	msgs = u64_to_user_ptr(vec.msgs);
 	for (i = 0; i < vec.count; i++) {
@@ -1096,7 +1102,7 @@ static long kipc_msg_ioctl_vec(struct kipc_msg_queue *q, struct file *file,
 }
 
 static long kipc_msg_getinfo(struct kipc_msg_queue *q,
-			      struct kipc_msg_info __user *uarg)
+			     struct kipc_msg_info __user *uarg)
 {
 	struct kipc_msg_info info;
 
@@ -1123,7 +1129,7 @@ static long kipc_msg_getinfo(struct kipc_msg_queue *q,
  * below what is queued drops nothing; senders wait until it fits.
  */
 static long kipc_msg_set_limits(struct kipc_msg_queue *q, struct file *file,
-				 struct kipc_msg_limits __user *uarg)
+				struct kipc_msg_limits __user *uarg)
 {
 	struct kipc_msg_limits lim;
 	unsigned int waiters;
@@ -1132,8 +1138,9 @@ static long kipc_msg_set_limits(struct kipc_msg_queue *q, struct file *file,
 		return -EBADF;
 	if (copy_from_user(&lim, uarg, sizeof(lim)))
 		return -EFAULT;
-	if (!lim.qbytes || lim.qbytes > KIPC_MSGQ_QBYTES_LIMIT || !lim.msgmax ||
-	    lim.msgmax > KIPC_MSGQ_MSGMAX_LIMIT)
+	if (!lim.qbytes || lim.qbytes > KIPC_MSG_QBYTES_LIMIT || !lim.msgmax ||
+	    lim.msgmax > KIPC_MSG_MSGMAX_LIMIT ||
+	    memchr_inv(lim.reserved, 0, sizeof(lim.reserved)))
 		return -EINVAL;
 	if ((lim.qbytes > kipc_param_msgmnb ||
 	     lim.msgmax > kipc_param_msgmax) &&
@@ -1174,7 +1181,7 @@ static long kipc_msg_flush(struct kipc_msg_queue *q, struct file *file)
 }
 
 static long kipc_msg_ioctl(struct file *file, unsigned int cmd,
-			    unsigned long arg)
+			   unsigned long arg)
 {
 	struct kipc_msg_file *mf = file->private_data;
 	struct kipc_msg_queue *q = mf->q;
@@ -1204,7 +1211,7 @@ static long kipc_msg_ioctl(struct file *file, unsigned int cmd,
 
 /* write(fd, struct kipc_msgbuf, 8 + len): send len bytes; returns count. */
 static ssize_t kipc_msg_write(struct file *file, const char __user *buf,
-			       size_t count, loff_t *ppos)
+			      size_t count, loff_t *ppos)
 {
 	struct kipc_msg_queue *q = kipc_msg_of(file);
 	struct kipc_msgbuf __user *mb = (struct kipc_msgbuf __user *)buf;
@@ -1230,11 +1237,11 @@ static ssize_t kipc_msg_write(struct file *file, const char __user *buf,
 
 /* read(fd, buf, cap): the first message, as struct kipc_msgbuf; 8 + len. */
 static ssize_t kipc_msg_read(struct file *file, char __user *buf, size_t count,
-			      loff_t *ppos)
+			     loff_t *ppos)
 {
 	struct kipc_msg_queue *q = kipc_msg_of(file);
 	struct kipc_msg_rcv rcv = {
-		.mode = KIPC_MSGQ_ANY,
+		.mode = KIPC_MSG_SEL_ANY,
 		.nowait = kipc_msg_nonblock(file),
 		.intr_err = -ERESTARTSYS,
 		.buf = buf,
@@ -1320,15 +1327,15 @@ static int kipc_msg_check_params(void)
 {
 	/* The uapi structs have no holes and a fixed layout. */
 	BUILD_BUG_ON(sizeof(struct kipc_msgbuf) != 8);
-	BUILD_BUG_ON(sizeof(struct kipc_msg) != 40);
-	BUILD_BUG_ON(sizeof(struct kipc_msg_info) != 72);
-	BUILD_BUG_ON(sizeof(struct kipc_msg_limits) != 16);
-	BUILD_BUG_ON(sizeof(struct kipc_msg_vec) != 16);
+	BUILD_BUG_ON(sizeof(struct kipc_msg) != 56);
+	BUILD_BUG_ON(sizeof(struct kipc_msg_info) != 104);
+	BUILD_BUG_ON(sizeof(struct kipc_msg_limits) != 32);
+	BUILD_BUG_ON(sizeof(struct kipc_msg_vec) != 32);
 
 	if (kipc_param_msgmax < 1 ||
-	    kipc_param_msgmax > KIPC_MSGQ_MSGMAX_LIMIT) {
+	    kipc_param_msgmax > KIPC_MSG_MSGMAX_LIMIT) {
 		pr_err("msgmax=%u is out of range 1..%d\n", kipc_param_msgmax,
-		       KIPC_MSGQ_MSGMAX_LIMIT);
+		       KIPC_MSG_MSGMAX_LIMIT);
 		return -EINVAL;
 	}
 	if (kipc_param_msgmnb < 1 || kipc_param_msgmnb > INT_MAX) {
@@ -1360,7 +1367,8 @@ static struct kipc_node *kipc_msg_alloc(unsigned int index)
 /* Module exit: no file is open, so nobody waits and nothing is handed off. */
 static void kipc_msg_free(struct kipc_node *node)
 {
-	struct kipc_msg_queue *q = container_of(node, struct kipc_msg_queue, node);
+	struct kipc_msg_queue *q =
+		container_of(node, struct kipc_msg_queue, node);
 
 	kipc_msg_free_all(&q->types.rb_root);
 	put_pid(q->lspid);
@@ -1370,7 +1378,8 @@ static void kipc_msg_free(struct kipc_node *node)
 
 static void kipc_msg_proc_show(struct seq_file *m, struct kipc_node *node)
 {
-	struct kipc_msg_queue *q = container_of(node, struct kipc_msg_queue, node);
+	struct kipc_msg_queue *q =
+		container_of(node, struct kipc_msg_queue, node);
 
 	spin_lock(&q->lock);
 	seq_printf(m, "%s %llu %llu %llu %llu %d %d %llu %llu %u %u %u\n",
@@ -1381,9 +1390,9 @@ static void kipc_msg_proc_show(struct seq_file *m, struct kipc_node *node)
 	spin_unlock(&q->lock);
 }
 
-const struct kipc_kind kipc_msg_kind = {
+const struct kipc_kind_ops kipc_msg_kind = {
 	.name = "msg",
-	.proc_header = KIPC_MSGQ_PROC_HEADER,
+	.proc_header = KIPC_MSG_PROC_HEADER,
 	.fops = &kipc_msg_fops,
 	.check_params = kipc_msg_check_params,
 	.alloc = kipc_msg_alloc,

@@ -79,9 +79,11 @@ int kipc_notify_set(struct kipc_notify_list *nl, struct kipc_notifier *n,
 {
 	struct kipc_notify req;
 
+	BUILD_BUG_ON(sizeof(struct kipc_notify) != 32);
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.flags & ~KIPC_NOTIFY_ONESHOT)
+	if ((req.flags & ~KIPC_NOTIFY_ONESHOT) ||
+	    memchr_inv(req.reserved, 0, sizeof(req.reserved)))
 		return -EINVAL;
 	if (req.mtype && !typed)
 		return -EINVAL;

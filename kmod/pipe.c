@@ -785,7 +785,7 @@ static void kipc_pipe_proc_show(struct seq_file *m, struct kipc_node *node)
 	mutex_unlock(&p->lock);
 }
 
-const struct kipc_kind kipc_pipe_kind = {
+const struct kipc_kind_ops kipc_pipe_kind = {
 	.name = "pipe",
 	.proc_header =
 		"name size used readers writers bytes_in bytes_out high_water notifiers",

@@ -347,6 +347,8 @@ static long kipc_sem_op(struct kipc_sem_file *sf, struct file *file,
 		return -EBADF;
 	if (copy_from_user(&op, arg, sizeof(op)))
 		return -EFAULT;
+	if (memchr_inv(op.reserved, 0, sizeof(op.reserved)))
+		return -EINVAL;
 	return cmd == KIPC_SEM_P ? kipc_sem_p(sf, &op) : kipc_sem_v(sf, &op);
 }
 
@@ -491,6 +493,9 @@ static const struct file_operations kipc_sem_fops = {
 
 static int kipc_sem_check_params(void)
 {
+	BUILD_BUG_ON(sizeof(struct kipc_sem_op) != 32);
+	BUILD_BUG_ON(sizeof(struct kipc_sem_info) != 64);
+
 	if (kipc_param_sem_init > KIPC_SEM_VALUE_MAX) {
 		pr_err("sem_init=%u is out of range 0..%d\n",
 		       kipc_param_sem_init, KIPC_SEM_VALUE_MAX);
@@ -541,7 +546,7 @@ static void kipc_sem_proc_show(struct seq_file *m, struct kipc_node *node)
 		   waiters, lpid, p_ops, v_ops);
 }
 
-const struct kipc_kind kipc_sem_kind = {
+const struct kipc_kind_ops kipc_sem_kind = {
 	.name = "sem",
 	.proc_header = "name value waiters lpid p_ops v_ops",
 	.fops = &kipc_sem_fops,

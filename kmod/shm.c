@@ -520,6 +520,8 @@ static const struct file_operations kipc_shm_fops = {
 
 static int kipc_shm_check_params(void)
 {
+	BUILD_BUG_ON(sizeof(struct kipc_shm_info) != 48);
+
 	if (kipc_param_shm_max < PAGE_SIZE ||
 	    kipc_param_shm_max > KIPC_SHM_LIMIT) {
 		pr_err("shm_max=%lu is out of range %lu..%llu\n",
@@ -586,7 +588,7 @@ static void kipc_shm_proc_show(struct seq_file *m, struct kipc_node *node)
 	seq_printf(m, "%s %llu %lu\n", dev_name(&node->dev), size, nattch);
 }
 
-const struct kipc_kind kipc_shm_kind = {
+const struct kipc_kind_ops kipc_shm_kind = {
 	.name = "shm",
 	.proc_header = "name size nattch",
 	.fops = &kipc_shm_fops,

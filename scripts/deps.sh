@@ -1,13 +1,25 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Install, as root with apt-get, whatever kipc needs to build, lint, boot and
-# test. A quick no-op when everything is already there.
+# Install, as root with apt-get, whatever kipc needs. A quick no-op when
+# everything is already there, so make targets call it first.
+#
+#   deps.sh          build, lint, boot and test (make, make check, make run)
+#   deps.sh debug    the above, and what building the debug kernel from
+#                    linux-source-6.1 needs (make check-debug, make fault)
 set -eu
 
 PKGS="gcc make libc6-dev perl python3 kmod cpio gzip xz-utils
       linux-image-amd64 linux-headers-amd64 linux-source-6.1
       qemu-system-x86 busybox-static sparse clang-format dwarves
       trinity stress-ng rt-tests dkms"
+# The kernel's own build needs (Documentation/process/changes.rst).
+DEBUG_PKGS="bc bison flex libelf-dev libssl-dev"
+
+case ${1:-} in
+"") ;;
+debug) PKGS="$PKGS $DEBUG_PKGS" ;;
+*) echo "deps: unknown set '$1' (none, or debug)" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do

@@ -6,9 +6,10 @@
 # the host root (so dynamically linked Debian programs work), then checks
 # the kernel log and taint and prints one line: KIPC-RESULT: PASS|FAIL ...
 #
-# Kernel command line: kipc.root=DIR (project tree on the host),
-# kipc.job=check|fault|run|shell|bench, kipc.tests=a,b,c, kipc.args=p=v,p=v,
-# kipc.env=K=V,K=V.
+# Kernel command line: kipc.root=DIR (the project tree on the host) and
+# kipc.conf=FILE (relative to it), the job's settings that qemu-run.sh
+# wrote: KIPC_JOB (check|fault|run|shell|bench), KIPC_TESTS, KIPC_KO_ARGS
+# (module parameters), and `export` lines for the job's environment.
 
 PATH=/bin:/sbin
 export PATH
@@ -26,14 +27,11 @@ finish() {
 	sleep 60
 }
 
-root= job=check tests= args= env=
+root= conf=
 for w in $(cat /proc/cmdline); do
 	case $w in
 	kipc.root=*) root=${w#kipc.root=} ;;
-	kipc.job=*) job=${w#kipc.job=} ;;
-	kipc.tests=*) tests=$(echo "${w#kipc.tests=}" | tr , ' ') ;;
-	kipc.args=*) args=$(echo "${w#kipc.args=}" | tr , ' ') ;;
-	kipc.env=*) env=$(echo "${w#kipc.env=}" | tr , ' ') ;;
+	kipc.conf=*) conf=${w#kipc.conf=} ;;
 	esac
 done
 
@@ -48,6 +46,10 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose \
 # it if it lives under /tmp, /run, /var/tmp or /root.
 mkdir -p /project
 mount --bind "/host$root" /project || finish "FAIL: no project tree at $root"
+KIPC_JOB=check KIPC_TESTS= KIPC_KO_ARGS=
+# shellcheck disable=SC1090
+[ -n "$conf" ] && . "/project/$conf" || finish "FAIL: no settings file '$conf'"
+job=$KIPC_JOB
 
 # The chroot's own kernel filesystems and writable scratch space.
 mount -t proc proc /host/proc
@@ -75,11 +77,11 @@ kmemleak=/sys/kernel/debug/kmemleak
 # ran yet, so such a failure is the kernel's or the emulator's.
 echo "KIPC-BOOTED"
 # shellcheck disable=SC2086
-insmod "/host$root/kmod/kipc.ko" $args || finish "FAIL: cannot load kipc.ko"
+insmod "/host$root/kmod/kipc.ko" $KIPC_KO_ARGS || finish "FAIL: cannot load kipc.ko"
 
 chroot /host /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-	TERM=linux LANG=C.UTF-8 KIPC_ROOT="$root" KIPC_TESTS="$tests" \
-	KIPC_KO="$root/kmod/kipc.ko" KIPC_KO_ARGS="$args" $env \
+	TERM=linux LANG=C.UTF-8 KIPC_ROOT="$root" KIPC_CONF="$root/$conf" \
+	KIPC_KO="$root/kmod/kipc.ko" \
 	/bin/bash "$root/scripts/guest-job.sh" "$job"
 rc=$?
 

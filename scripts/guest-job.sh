@@ -15,6 +15,9 @@
 # KIPC_STRESS_FAULTS=1). fault_test aims its own failures (fail-nth).
 set -u
 cd "$KIPC_ROOT" || exit 1
+# KIPC_TESTS, KIPC_KO_ARGS and the KIPC_ENV words, as qemu-run.sh wrote them.
+# shellcheck disable=SC1090
+. "$KIPC_CONF" || exit 1
 
 run_selftests() {
 	local t out rc pass fail skip limit status=0
@@ -89,22 +92,23 @@ run)
 	scripts/tour.sh
 	;;
 bench)
-	# KIPC_ENV="KIPC_BENCH_ARGS=--quick" passes options, ':' between them.
-	args=${KIPC_BENCH_ARGS:-}
+	# KIPC_ENV="KIPC_BENCH_ARGS='--quick --only pipe'" passes options.
+	# `kipc bench` runs kipc-bench from PATH; its --svg runs bench/svg.py.
+	export PATH=$KIPC_ROOT/user:$KIPC_ROOT/bench:$PATH
 	# shellcheck disable=SC2086
-	user/kipc bench ${args//:/ } --svg /tmp/bench.svg || exit
+	kipc bench ${KIPC_BENCH_ARGS:-} --svg /tmp/bench.svg || exit
 	# The chart, for the host to cut out of the console log.
 	echo "KIPC-SVG-BEGIN"
 	cat /tmp/bench.svg
 	echo "KIPC-SVG-END"
 	;;
 shell)
-	export PATH=$KIPC_ROOT/user:$PATH PS1='kipc-vm:\w# '
+	export PATH=$KIPC_ROOT/user:$KIPC_ROOT/bench:$PATH PS1='kipc-vm:\w# '
 	# KIPC_ENV="KIPC_CMD=path/to/script" runs it instead of a shell.
 	if [ -n "${KIPC_CMD:-}" ]; then
 		exec "$KIPC_CMD"
 	fi
-	echo "kipc is loaded; the kipc tool is on PATH. Exit the shell to power off."
+	echo "kipc is loaded; kipc and kipc-bench are on PATH. Exit the shell to power off."
 	setsid -c /bin/bash -i </dev/ttyS0 >/dev/ttyS0 2>&1
 	;;
 *)

@@ -10,8 +10,10 @@
 #
 # TCG by default (nested KVM hangs on our machines); KIPC_KVM=1 opts in to
 # KVM. KIPC_ARGS="p=v ..." passes module parameters, KIPC_ENV="K=V ..."
-# environment variables to the job. The serial console is
-# saved in build/vm-JOB.log. For `check` and `fault` the last line is
+# environment variables to the job (shell words: KIPC_ENV="A='x y' B=z").
+# They reach the guest as a file, build/vm-JOB.conf, read over 9p; the
+# kernel command line carries only where to find it. The serial console is
+# saved in build/vm-JOB.log, for the interactive shell too. For `check` and `fault` the last line is
 # "N passed, N failed, N skipped" and the exit status is non-zero on any
 # failure, kernel warning, oops, bad taint or time-out.
 set -u
@@ -35,6 +37,7 @@ build=$root/build
 [ -n "$kernel" ] || kernel=/boot/vmlinuz-$kver
 initrd=$build/initramfs-$kver.cpio.gz
 log=$build/vm-$job.log
+conf=$build/vm-$job.conf
 
 [ -n "$kver" ] && [ -r "$kernel" ] || { echo "qemu-run: no kernel image '$kernel' (make deps)" >&2; exit 1; }
 [ -r "$root/kmod/kipc.ko" ] || { echo "qemu-run: build kipc.ko first (make)" >&2; exit 1; }
@@ -50,10 +53,30 @@ if [ "$job" = check ] && [ -z "$tests" ]; then
 	tests=$(make -s -C "$root/selftests" KSFT_DIR="$build/linux-src/tools/testing/selftests" list-tests)
 fi
 
+# One shell word, single-quoted, for a file that sh sources.
+quote() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+# The job's settings: sourced by guest-init.sh (busybox sh) for the job,
+# the tests and the module parameters, and by guest-job.sh, which exports
+# the KIPC_ENV words to the job.
+{
+	echo "# Written by qemu-run.sh for one VM run; read in the guest."
+	echo "export KIPC_JOB=$(quote "$job")"
+	echo "export KIPC_TESTS=$(quote "$(echo $tests)")"
+	echo "export KIPC_KO_ARGS=$(quote "${KIPC_ARGS:-}")"
+	eval "set -- ${KIPC_ENV:-}" || { echo "qemu-run: KIPC_ENV is not a list of shell words" >&2; exit 2; }
+	for kv in "$@"; do
+		case $kv in
+		[A-Za-z_]*=*) echo "export ${kv%%=*}=$(quote "${kv#*=}")" ;;
+		*) echo "qemu-run: KIPC_ENV word '$kv' is not NAME=VALUE" >&2; exit 2 ;;
+		esac
+	done
+} >"$conf" || exit
+
 cmdline="console=ttyS0 loglevel=5 panic_on_warn=1 oops=panic panic=-1"
-cmdline+=" hung_task_panic=1 rdinit=/init kipc.root=$root kipc.job=$job"
-cmdline+=" kipc.tests=$(echo $tests | tr ' ' ,) kipc.args=$(echo ${KIPC_ARGS:-} | tr ' ' ,)"
-cmdline+=" kipc.env=$(echo ${KIPC_ENV:-} | tr ' ' ,)"
+cmdline+=" hung_task_panic=1 rdinit=/init kipc.root=$root kipc.conf=${conf#"$root"/}"
 
 accel=(-accel tcg,thread=multi -cpu max)
 [ "${KIPC_KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
@@ -65,28 +88,32 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2048 -no-reboot
       -nic none -display none -monitor none)
 
 if [ "$interactive" = 1 ]; then
-	exec "${qemu[@]}" -serial mon:stdio
+	# The console on the terminal, with QEMU's monitor behind Ctrl-A c,
+	# and logged, so that the job's result is judged as below.
+	"${qemu[@]}" -chardev "stdio,id=con,mux=on,signal=off,logfile=$log" \
+		-serial chardev:con -mon chardev=con
+	qrc=$?
+else
+	# A boot that dies without a result before the guest reaches
+	# KIPC-BOOTED (just before it loads kipc.ko) failed in the kernel or
+	# in TCG, not in kipc: 6.12 under TCG has been seen to oops in
+	# boot-time code patching (int3 in sched_clock_cpu). Such a boot is
+	# kept as $log.bootN and tried again, up to three boots.
+	for boot in 1 2 3; do
+		echo "qemu-run: booting $kver (${KIPC_KVM:+KVM}${KIPC_KVM:-TCG}), job $job, log $log"
+		timeout -k 10 "$timeout" "${qemu[@]}" -serial stdio </dev/null 2>&1 |
+			tr -d '\r' | tee "$log"
+		qrc=${PIPESTATUS[0]}
+		# A guest that gave a result (a set-up FAIL, say) is not retried.
+		grep -aqE '^(KIPC-BOOTED$|KIPC-RESULT: )' "$log" && break
+		# A time-out is not retried: three of them would take too long.
+		{ [ "$qrc" = 124 ] || [ "$qrc" = 137 ] || [ "$boot" = 3 ]; } && break
+		mv "$log" "$log.boot$boot"
+		echo "qemu-run: the kernel died before kipc.ko was loaded; log kept in $log.boot$boot, booting again"
+	done
 fi
 
-# A boot that dies without a result before the guest reaches KIPC-BOOTED
-# (just before it loads kipc.ko) failed in the kernel or in TCG, not in
-# kipc: 6.12 under TCG has been seen to oops in boot-time code patching
-# (int3 in sched_clock_cpu). Such a boot is kept as $log.bootN and tried
-# again, up to three boots.
-for boot in 1 2 3; do
-	echo "qemu-run: booting $kver (${KIPC_KVM:+KVM}${KIPC_KVM:-TCG}), job $job, log $log"
-	timeout -k 10 "$timeout" "${qemu[@]}" -serial stdio </dev/null 2>&1 |
-		tr -d '\r' | tee "$log"
-	qrc=${PIPESTATUS[0]}
-	# A guest that gave a result (a set-up FAIL, say) is not retried.
-	grep -aqE '^(KIPC-BOOTED$|KIPC-RESULT: )' "$log" && break
-	# A time-out is not retried: three of them would take too long.
-	{ [ "$qrc" = 124 ] || [ "$qrc" = 137 ] || [ "$boot" = 3 ]; } && break
-	mv "$log" "$log.boot$boot"
-	echo "qemu-run: the kernel died before kipc.ko was loaded; log kept in $log.boot$boot, booting again"
-done
-
-result=$(grep -a '^KIPC-RESULT: ' "$log" | tail -n 1)
+result=$(tr -d '\r' <"$log" | grep -a '^KIPC-RESULT: ' | tail -n 1)
 status=0
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "qemu-run: time-out: the VM ran longer than ${timeout}s"

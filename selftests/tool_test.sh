@@ -4,111 +4,17 @@
 # kipc(1), the command-line tool, run in the VM against the loaded module:
 # output, exit codes (0 ok, 1 error, 2 usage) and every error path. Prints
 # KTAP. Every test leaves the nodes as it found them. Runs as root.
+# `kipc bench` is bench_test.sh's.
 #
 # The tool is $KIPC, else ../user/kipc next to this directory.
 
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-KIPC=${KIPC:-$here/../user/kipc}
+# shellcheck source=selftests/lib.sh
+. "$(dirname "$0")/lib.sh"
 KO=${KIPC_KO:-$here/../kmod/kipc.ko}
 NOBODY=65534
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-kipc() { "$KIPC" "$@"; }
 
 # ------------------------------------------------------------- helpers
-#
-# Each test runs in a subshell; variables its EXIT trap uses (pid, before,
-# args) are not local, since the trap runs after the function returned.
-
-# run CMD...: stdout to $tmp/out, stderr to $tmp/err, status in $rc.
-run() {
-	last="$*"
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# The test fails: show what the last command did, then leave the test.
-fail() {
-	echo "$*"
-	echo "last command: $last"
-	echo "exit status: $rc"
-	sed 's/^/stdout: /' "$tmp/out"
-	sed 's/^/stderr: /' "$tmp/err"
-	exit 1
-}
-
-skip() {
-	echo "$*" >"$tmp/skip"
-	exit 4
-}
-
-expect_rc() { [ "$rc" = "$1" ] || fail "expected exit status $1"; }
-
-expect_out() { [ "$(cat "$tmp/out")" = "$1" ] || fail "expected stdout: $1"; }
-
-expect_err() { [ "$(cat "$tmp/err")" = "$1" ] || fail "expected stderr: $1"; }
-
-expect_no_out() { [ ! -s "$tmp/out" ] || fail "expected no stdout"; }
-
-expect_no_err() { [ ! -s "$tmp/err" ] || fail "expected no stderr"; }
-
-# expect_err_start PREFIX: the first stderr line starts with PREFIX.
-expect_err_start() {
-	case $(head -n 1 "$tmp/err") in
-	"$1"*) ;;
-	*) fail "expected stderr to start with: $1" ;;
-	esac
-}
-
-# A usage error: exit 2, nothing on stdout, "kipc: ..." then a usage.
-expect_usage_error() {
-	expect_rc 2
-	expect_no_out
-	expect_err_start "kipc: "
-	grep -q '^usage: ' "$tmp/err" || fail "expected a usage on stderr"
-}
-
-# An error: exit 1, nothing on stdout, exactly the line given on stderr.
-expect_error() {
-	expect_rc 1
-	expect_no_out
-	expect_err "$1"
-}
-
-# check WHAT ACTUAL EXPECTED
-check() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; }
-
-# procval TABLE NODE COLUMN: one value from /proc/kipc/TABLE.
-procval() {
-	awk -v node="$2" -v col="$3" '
-		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
-		$1 == node && c && NF >= c { print $c; found = 1 }
-		END { exit !found }' "/proc/kipc/$1"
-}
-
-# wait_until WHAT CMD...: poll CMD (a safety net of 120 s, not a timing
-# assertion: the VM is emulated and slow).
-wait_until() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 1200; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	fail "timed out waiting until $what"
-}
-
-proc_is() { [ "$(procval "$1" "$2" "$3")" = "$4" ]; }
-
-# need NODE: NODE opens (every mechanism is implemented; ENODEV fails).
-need() {
-	local e
-
-	e=$({ : <"/dev/kipc/$1"; } 2>&1) && return 0
-	fail "cannot open /dev/kipc/$1: $e"
-}
 
 # need_notify NODE: KIPC_NOTIFY is there on NODE: an uncatchable signal is
 # refused with EINVAL (ENOTTY would mean no KIPC_NOTIFY); nothing is
@@ -137,19 +43,6 @@ msg_drain() {
 	while kipc recv msg0 --nowait >/dev/null 2>&1; do :; done
 }
 
-# Keep shm0's contents and size, to put them back at the end of a test.
-shm_save() {
-	shm_size=$(kipc shm shm0 size) || fail "cannot read the size of shm0"
-	kipc shm shm0 read --length "$shm_size" >"$tmp/shm0.saved" ||
-		fail "cannot save shm0"
-	trap shm_restore EXIT
-}
-
-shm_restore() {
-	kipc shm shm0 size "$shm_size" >/dev/null
-	kipc shm shm0 write - <"$tmp/shm0.saved"
-}
-
 # ------------------------------------------------------- general tests
 
 test_help_lists_every_command() {
@@ -158,7 +51,7 @@ test_help_lists_every_command() {
 	run kipc --help
 	expect_rc 0
 	expect_no_err
-	for c in ls send recv sem shm pipe notify bench; do
+	for c in ls send recv sem shm pipe notify; do
 		grep -q "^  kipc $c " "$tmp/out" || fail "kipc $c missing from --help"
 	done
 	run kipc help
@@ -168,7 +61,7 @@ test_help_lists_every_command() {
 test_help_on_every_subcommand() {
 	local c
 
-	for c in ls send recv sem shm pipe notify bench; do
+	for c in ls send recv sem shm pipe notify; do
 		run kipc "$c" --help
 		expect_rc 0
 		expect_no_err
@@ -351,61 +244,6 @@ test_write_error_on_stdout_fails() {
 	expect_error "kipc: write error: No space left on device"
 }
 
-# A smoke run only: it runs, prints every row with figures on both sides,
-# and exits 0. Timing is judged by `make bench`, never here.
-test_bench_quick_prints_every_row() {
-	local row
-
-	run kipc bench --quick
-	expect_rc 0
-	expect_no_err
-	for row in "pipe0 4 KiB writes" "pipe0 64 KiB writes" \
-		"msg0 64 B messages" "msg0 64 B, 32 per call" \
-		"sem0/1 round trip" "shm0 4 MiB write" \
-		"shm0 4 MiB read" "shm0 4 MiB 1st touch" "msg0 notify latency" \
-		"pipe0 notify latency"; do
-		grep -q "^$row" "$tmp/out" || fail "no row '$row'"
-	done
-	# Three backlogs (smaller ones in --quick).
-	[ "$(grep -c "^msg0 typed, [0-9]* queued" "$tmp/out")" = 3 ] ||
-		fail "not three typed-receive rows"
-	! grep -q "n/a" "$tmp/out" || fail "a side did not run"
-}
-
-test_bench_json_parses() {
-	run kipc bench --quick --json --only sem
-	expect_rc 0
-	python3 - "$tmp/out" <<-'EOF' || fail "kipc bench --json is wrong"
-		import json, sys
-		d = json.load(open(sys.argv[1]))
-		assert d["quick"] is True
-		assert d["rows"], "no rows"
-		assert all(r["ratio"] > 0 for r in d["rows"]), d["rows"]
-	EOF
-}
-
-test_bench_bad_option_is_usage_error() {
-	run kipc bench --reps many
-	expect_usage_error
-	run kipc bench --only frobnicate
-	expect_usage_error
-}
-
-# Each shm run resizes shm0 and frees its pages at the end (see shm_run()
-# in bench.c); the bench puts the size and the contents back when it ends.
-test_bench_leaves_shm0_as_found() {
-	need shm0
-	shm_save
-	kipc shm shm0 size 12288 >/dev/null || fail "resize failed"
-	printf 'before the bench' | kipc shm shm0 write --offset 5000 - ||
-		fail "write failed"
-	kipc shm shm0 read --length 12288 >"$tmp/before" || fail "read failed"
-	run kipc bench --quick --only shm
-	expect_rc 0
-	check "size after the bench" "$(kipc shm shm0 size)" 12288
-	kipc shm shm0 read --length 12288 >"$tmp/after" || fail "read failed"
-	cmp -s "$tmp/before" "$tmp/after" || fail "the bench changed shm0"
-}
 
 # ---------------------------------------------------------------- pipe
 
@@ -763,10 +601,10 @@ test_msg_full_queue_refused() {
 msg_limits() {
 	python3 - "$1" "$2" <<-'EOF'
 		import fcntl, os, struct, sys
-		KIPC_MSG_SET_LIMITS = (1 << 30) | (16 << 16) | (0xB8 << 8) | 0x13
+		KIPC_MSG_SET_LIMITS = (1 << 30) | (32 << 16) | (0xB8 << 8) | 0x13
 		fd = os.open("/dev/kipc/msg0", os.O_RDWR)
 		fcntl.ioctl(fd, KIPC_MSG_SET_LIMITS,
-			    struct.pack("QQ", int(sys.argv[1]), int(sys.argv[2])))
+			    struct.pack("QQ16x", int(sys.argv[1]), int(sys.argv[2])))
 	EOF
 }
 
@@ -1193,49 +1031,4 @@ test_module_not_loaded() {
 
 # --------------------------------------------------------------- main
 
-# The tests, in the order of this file.
-tests=$(grep -o '^test_[a-z0-9_]*' "$0")
-n=$(wc -w <<<"$tests")
-
-echo "TAP version 13"
-if ! [ -x "$KIPC" ]; then
-	echo "1..0 # SKIP kipc tool not built at $KIPC"
-	echo "Bail out! build it with make"
-	exit 1
-fi
-if ! [ -d /proc/kipc ]; then
-	echo "1..0 # SKIP kipc module not loaded"
-	exit 4
-fi
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 4
-fi
-
-echo "1..$n"
-i=0 failed=0
-for t in $tests; do
-	i=$((i + 1))
-	rm -f "$tmp/skip"
-	last='' rc=''
-	(
-		: >"$tmp/out"
-		: >"$tmp/err"
-		pid='' before='' args=''
-		"$t"
-	) >"$tmp/log" 2>&1 </dev/null
-	status=$?
-	sed 's/^/# /' "$tmp/log"
-	name=${t#test_}
-	if [ $status = 0 ]; then
-		echo "ok $i $name"
-	elif [ $status = 4 ] && [ -f "$tmp/skip" ]; then
-		echo "ok $i $name # SKIP $(cat "$tmp/skip")"
-	else
-		[ $status -gt 128 ] && echo "# killed by signal $((status - 128))"
-		echo "not ok $i $name"
-		failed=$((failed + 1))
-	fi
-done
-echo "# $failed of $n failed"
-[ $failed = 0 ]
+ktap_main "$KIPC"

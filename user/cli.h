@@ -32,8 +32,11 @@
 #define EXIT_ERR 1
 #define EXIT_USAGE 2
 
-/* The kinds of node, as bits so a command can accept several. */
-enum kipc_kind {
+/*
+ * The kinds of node, as bits so a command can accept several (not the
+ * uapi's enum kipc_kind, which numbers them for the control node).
+ */
+enum kipc_kind_bit {
 	KIND_PIPE = 1 << 0,
 	KIND_MSG = 1 << 1,
 	KIND_SHM = 1 << 2,
@@ -97,7 +100,7 @@ uint64_t kipc_parse_timeout(const char *s);
 
 /* Open node @dev (path or short name) of a kind in @kinds, or fail. */
 int kipc_open_dev(const char *dev, unsigned int kinds, int flags,
-		  enum kipc_kind *kind);
+		  enum kipc_kind_bit *kind);
 
 /* Read all of @fd (at most @max bytes; one more means too long). */
 char *kipc_read_all(int fd, const char *what, size_t max, size_t *len);
@@ -105,7 +108,7 @@ char *kipc_read_all(int fd, const char *what, size_t max, size_t *len);
 /* Write all of @buf to @fd or fail naming @what. */
 void kipc_write_all(int fd, const char *what, const void *buf, size_t len);
 
-const char *kipc_kind_name(enum kipc_kind kind);
+const char *kipc_kind_name(enum kipc_kind_bit kind);
 
 int kipc_cmd_ls(int argc, char **argv);
 int kipc_cmd_send(int argc, char **argv);

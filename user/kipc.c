@@ -45,7 +45,8 @@ static const char kipc_main_usage[] =
 	"                            | write [--offset N] TEXT|-\n"
 	"  kipc pipe DEV size [BYTES]\n"
 	"  kipc notify DEV [--signal SIG] [--type N] [--count N]\n"
-	"  kipc bench [--quick] [--json] [--only WORKLOAD]... [--svg FILE]\n";
+	"  kipc bench [--quick] [--json] [--only WORKLOAD]... [--svg FILE]\n"
+	"  kipc --version\n";
 
 static const char kipc_main_help[] =
 	"\n"
@@ -253,7 +254,7 @@ uint64_t kipc_parse_timeout(const char *s)
 
 static const struct {
 	const char *name;
-	enum kipc_kind kind;
+	enum kipc_kind_bit kind;
 } kipc_kinds[] = {
 	{ "pipe", KIND_PIPE },
 	{ "msg", KIND_MSG },
@@ -261,7 +262,7 @@ static const struct {
 	{ "sem", KIND_SEM },
 };
 
-const char *kipc_kind_name(enum kipc_kind kind)
+const char *kipc_kind_name(enum kipc_kind_bit kind)
 {
 	size_t i;
 
@@ -322,7 +323,7 @@ static unsigned int kipc_kind_of_dev(dev_t rdev, const char *path)
 }
 
 int kipc_open_dev(const char *dev, unsigned int kinds, int flags,
-		  enum kipc_kind *kindp)
+		  enum kipc_kind_bit *kindp)
 {
 	char path[PATH_MAX];
 	unsigned int kind;
@@ -433,6 +434,23 @@ static const struct {
 	{ "notify", kipc_cmd_notify }, { "bench", kipc_cmd_bench },
 };
 
+/* The tool's version, and the loaded module's (MODULE_VERSION) if any. */
+static int kipc_version(void)
+{
+	char buf[64] = "";
+	FILE *f;
+
+	printf("kipc %s\n", KIPC_VERSION);
+	f = fopen("/sys/module/kipc/version", "re");
+	if (f && fgets(buf, sizeof(buf), f))
+		printf("module %s", buf);
+	else
+		printf("module not loaded\n");
+	if (f)
+		fclose(f);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
@@ -443,6 +461,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help"))
 		kipc_help();
+	if (!strcmp(argv[1], "--version"))
+		return kipc_version();
 	for (i = 0; i < ARRAY_SIZE(kipc_cmds); i++)
 		if (!strcmp(argv[1], kipc_cmds[i].name))
 			return kipc_cmds[i].fn(argc - 1, argv + 1);

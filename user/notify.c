@@ -102,7 +102,7 @@ int kipc_cmd_notify(int argc, char **argv)
 	struct kipc_notify req = { .signo = SIGRTMIN };
 	uint64_t count = 0, seen = 0;
 	bool has_count = false;
-	enum kipc_kind kind;
+	enum kipc_kind_bit kind;
 	struct kipc_args a;
 	siginfo_t info;
 	const char *dev;
