@@ -105,7 +105,8 @@
  * @resize_lock: serialises KIPC_SHM_SET_SIZE
  * @file: the shmem file holding the contents; set at alloc, never changes;
  *	its i_size (under its inode lock) bounds read/write
- * @size: bytes that may be mapped, a multiple of PAGE_SIZE (@lock). Equal
+ * @size: bytes mmap() and remap_file_pages() may map, a multiple of
+ *	PAGE_SIZE (@lock; mremap() may grow a mapping past it). Equal
  *	to the shmem i_size except during a resize, when it is the smaller
  *	of the old and new sizes
  * @nattch: live vmas of this segment (@lock)
