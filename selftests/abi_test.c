@@ -23,6 +23,8 @@ static_assert(sizeof(struct kipc_sem_op) == 32, "struct kipc_sem_op");
 static_assert(sizeof(struct kipc_sem_info) == 64, "struct kipc_sem_info");
 static_assert(sizeof(struct kipc_notify) == 32, "struct kipc_notify");
 
+KIPC_REQUIRE_MODULE();
+
 /* One byte of text for the messages sent here. */
 static const char one[] = "x";
 
@@ -50,7 +52,6 @@ FIXTURE_VARIANT_ADD(abi, last) {
 
 FIXTURE_SETUP(abi)
 {
-	KIPC_REQUIRE_MODULE();
 	self->msg = kipc_open("msg2", O_RDWR);
 	ASSERT_LE(0, self->msg);
 	ASSERT_EQ(0, ioctl(self->msg, KIPC_MSG_FLUSH));

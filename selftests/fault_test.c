@@ -348,6 +348,23 @@ FIXTURE_VARIANT_ADD(fault, page_rest) {
 
 /* clang-format on */
 
+/*
+ * What every test needs, checked once at start-up (see kipc_require()):
+ * kipc, fail-nth, and failslab and fail_page_alloc in debugfs.
+ */
+static void __attribute__((constructor)) fault_require(void)
+{
+	kipc_require(kipc_loaded(), "kipc module not loaded");
+	kipc_require(!access(FAIL_NTH, F_OK),
+		     "no " FAIL_NTH " (CONFIG_FAULT_INJECTION)");
+	if (access(DEBUGFS "/failslab", F_OK))
+		mount("debugfs", DEBUGFS, "debugfs", 0, NULL);
+	kipc_require(!access(DEBUGFS "/failslab", F_OK),
+		     "no failslab in debugfs (CONFIG_FAILSLAB)");
+	kipc_require(!access(DEBUGFS "/fail_page_alloc", F_OK),
+		     "no fail_page_alloc in debugfs (CONFIG_FAIL_PAGE_ALLOC)");
+}
+
 static int variant_index(int bit)
 {
 	return __builtin_ctz(bit);
@@ -358,17 +375,6 @@ FIXTURE_SETUP(fault)
 	int fd, fired, err, idx = variant_index(variant->bit);
 	char path[128];
 	unsigned int i;
-
-	KIPC_REQUIRE_MODULE();
-	if (access(FAIL_NTH, F_OK))
-		SKIP(longjmp(_metadata->env, 1),
-		     "no " FAIL_NTH " (CONFIG_FAULT_INJECTION)");
-	if (access(DEBUGFS "/failslab", F_OK))
-		mount("debugfs", DEBUGFS, "debugfs", 0, NULL);
-	if (access(DEBUGFS "/failslab", F_OK) ||
-	    access(DEBUGFS "/fail_page_alloc", F_OK))
-		SKIP(longjmp(_metadata->env, 1),
-		     "no failslab and fail_page_alloc in debugfs");
 
 	for (i = 0; i < NR_KNOBS; i++) {
 		knob_path(path, sizeof(path), knobs[i].file);

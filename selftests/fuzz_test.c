@@ -23,6 +23,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 #define WORKERS 4
 #define BUF_SIZE 65536
 
@@ -417,7 +419,6 @@ TEST_F_TIMEOUT(fuzz, every_ioctl_of_every_node, 86400)
 	pid_t pids[WORKERS];
 	int i, status;
 
-	KIPC_REQUIRE_MODULE();
 	/* Guard pages on both sides: overruns must fault, not corrupt us. */
 	buf = mmap(NULL, BUF_SIZE + 8192, PROT_NONE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

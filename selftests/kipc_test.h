@@ -40,16 +40,29 @@ static inline int kipc_loaded(void)
 }
 
 /*
- * Skip the test without the module. Usable in a fixture setup too: the 6.1
- * harness would run the test body after a SKIP(return) in setup, so this
- * leaves through the harness's own setjmp, as an ASSERT does.
+ * Skip the whole test program, before the harness runs any test, unless
+ * @cond holds. For what every test of a program needs (the module loaded,
+ * a debugfs file): a SKIP() in a fixture setup does not stop the test
+ * there on every harness, as the 6.1 harness still runs the test body and
+ * the teardown after it, and the harness has no other portable way out of
+ * a setup. Exits with KSFT_SKIP and a "1..0 # SKIP @why" line.
  */
-#define KIPC_REQUIRE_MODULE()                            \
-	do {                                             \
-		if (!kipc_loaded())                      \
-			SKIP(longjmp(_metadata->env, 1), \
-			     "kipc module not loaded");  \
-	} while (0)
+static inline void kipc_require(int cond, const char *why)
+{
+	if (!cond)
+		ksft_exit_skip("%s\n", why);
+}
+
+/*
+ * In a test program whose every test needs kipc loaded (at file scope):
+ * checked once, at start-up, by kipc_require().
+ */
+#define KIPC_REQUIRE_MODULE()                                              \
+	static void __attribute__((constructor)) kipc_require_module(void) \
+	{                                                                  \
+		kipc_require(kipc_loaded(), "kipc module not loaded");     \
+	}                                                                  \
+	static void kipc_require_module(void)
 
 static inline void kipc_node_path(char *buf, size_t len, const char *name)
 {
@@ -306,7 +319,7 @@ static inline void kipc_reap_kids(void)
  * `r`, a zeroed `struct op_result`, which the child sends back on a pipe
  * whose read end is stored in @note (see kipc_op_done()). struct op_result
  * is the test's own, not one from here: what a child reports differs
- * (msg_test's carries the received message), and only KIPC_CHILD_OP()
+ * (msg_fixture.h's carries the received message), and only KIPC_CHILD_OP()
  * below needs fields of it, .ret and .err.
  */
 #define KIPC_CHILD(note, ...)                                 \

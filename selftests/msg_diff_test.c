@@ -10,7 +10,7 @@
  * so a peek is checked against the receive that follows it: same result,
  * same message. Blocking is left out (every call is non-blocking), and so
  * are bad buffers, where System V loses the message and kipc keeps it
- * (msg_test.c covers both).
+ * (msg_args_test.c and msg_wait_test.c cover both).
  *
  * KIPC_DIFF_SEED=N picks another sequence; the seed is logged.
  */
@@ -21,6 +21,8 @@
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
+
+KIPC_REQUIRE_MODULE();
 
 #define NODE "msg0"
 #define DEF_MSGMAX 8192ULL
@@ -135,7 +137,6 @@ FIXTURE_SETUP(diff)
 	const char *seed = getenv("KIPC_DIFF_SEED");
 
 	self->id = -1;
-	KIPC_REQUIRE_MODULE();
 	self->fd = kipc_open(NODE, O_RDWR);
 	ASSERT_GE(self->fd, 0);
 	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));

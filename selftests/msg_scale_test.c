@@ -21,6 +21,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 #define DEF_MSGMAX 8192ULL
 #define DEF_QBYTES 16384ULL
 #define SMALL 10
@@ -174,7 +176,6 @@ FIXTURE_SETUP(scale)
 	self->big = -1;
 	self->sysv[0] = -1;
 	self->sysv[1] = -1;
-	KIPC_REQUIRE_MODULE();
 	self->small = kipc_open("msg1", O_RDWR);
 	ASSERT_GE(self->small, 0);
 	self->big = kipc_open("msg2", O_RDWR);

@@ -21,6 +21,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 #define NODE "msg0"
 #define DEF_MSGMAX 8192ULL
 #define DEF_QBYTES 16384ULL
@@ -189,7 +191,6 @@ FIXTURE_SETUP(stress)
 
 	self->fd = -1;
 	self->b = MAP_FAILED;
-	KIPC_REQUIRE_MODULE();
 	self->fd = kipc_open(NODE, O_RDWR);
 	ASSERT_GE(self->fd, 0);
 	ASSERT_EQ(0, ioctl(self->fd, KIPC_MSG_FLUSH));

@@ -18,6 +18,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 #define NODE "pipe1"
 #define MSG_NODE "msg1"
 
@@ -116,7 +118,6 @@ FIXTURE_VARIANT_ADD(notify, msg) {
 
 FIXTURE_SETUP(notify)
 {
-	KIPC_REQUIRE_MODULE();
 	self->fd = open_node(variant->node, variant->flags, variant->msg);
 	ASSERT_GE(self->fd, 0);
 }
@@ -356,7 +357,6 @@ FIXTURE(pipe_notify)
 
 FIXTURE_SETUP(pipe_notify)
 {
-	KIPC_REQUIRE_MODULE();
 	self->fd = open_node(NODE, O_RDWR | O_NONBLOCK, false);
 	ASSERT_GE(self->fd, 0);
 }
@@ -423,7 +423,6 @@ FIXTURE(msg_notify)
 
 FIXTURE_SETUP(msg_notify)
 {
-	KIPC_REQUIRE_MODULE();
 	self->fd = open_node(MSG_NODE, O_RDWR, true);
 	ASSERT_GE(self->fd, 0);
 }
@@ -718,7 +717,6 @@ FIXTURE_SETUP(fasync)
 		self->rd = p[0];
 		self->wr = p[1];
 	} else {
-		KIPC_REQUIRE_MODULE();
 		self->rd = kipc_open(variant->node, O_RDONLY | O_NONBLOCK);
 		ASSERT_GE(self->rd, 0);
 		self->wr = kipc_open(variant->node, O_WRONLY | O_NONBLOCK);

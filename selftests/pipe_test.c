@@ -17,6 +17,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 #define DEFAULT_SIZE 65536
 #define NODE "pipe0"
 
@@ -109,7 +111,6 @@ FIXTURE_SETUP(pipe)
 	self->rd = -1;
 	self->wr = -1;
 	if (variant->kipc) {
-		KIPC_REQUIRE_MODULE();
 		kipc_node_path(self->path, sizeof(self->path), NODE);
 	} else {
 		snprintf(self->path, sizeof(self->path), "/tmp/kipc-fifo-%d",
@@ -951,7 +952,6 @@ FIXTURE(kipc_pipe)
 
 FIXTURE_SETUP(kipc_pipe)
 {
-	KIPC_REQUIRE_MODULE();
 	self->fd = kipc_open(NODE, O_RDWR);
 	ASSERT_GE(self->fd, 0);
 }
@@ -1079,7 +1079,6 @@ TEST(unprivileged_open_eacces)
 	int note;
 	pid_t pid;
 
-	KIPC_REQUIRE_MODULE();
 	KIPC_CHILD_OP(pid, note,
 		      kipc_drop_privileges() ? -2 : kipc_open(NODE, O_RDWR));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));

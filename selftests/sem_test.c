@@ -25,6 +25,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 #define NODE "sem0"
 #define SHM_NODE "shm1"
 #define MAX KIPC_SEM_VALUE_MAX
@@ -259,6 +261,31 @@ static int scene_memory_free(const struct backend *b, void *p, size_t len,
 	return ret;
 }
 
+/*
+ * sem0 as backend @b, with nobody waiting on it; its value is saved in
+ * *@saved for node_teardown() to put back.
+ */
+static void node_setup(struct __test_metadata *_metadata, struct backend *b,
+		       long long *saved)
+{
+	b->kipc = true;
+	b->semid = -1;
+	b->fd = kipc_open(NODE, O_RDWR);
+	ASSERT_GE(b->fd, 0);
+	*saved = sem_value(b->fd);
+	ASSERT_GE(*saved, 0);
+	ASSERT_EQ(0U, sem_info(b->fd).waiters);
+}
+
+/* Once the test's helpers are reaped: nobody waits, @saved is put back. */
+static void node_teardown(struct __test_metadata *_metadata,
+			  const struct backend *b, long long saved)
+{
+	EXPECT_EQ(0, wait_waiters(b, 0));
+	EXPECT_EQ(0, sem_setval(b->fd, saved));
+	close(b->fd);
+}
+
 /* ============================================== SysV vs /dev/kipc/sem0 */
 
 FIXTURE(both)
@@ -291,17 +318,11 @@ FIXTURE_VARIANT_ADD(both, kipc) {
 
 FIXTURE_SETUP(both)
 {
-	self->b.kipc = variant->kipc;
-	self->b.fd = -1;
-	self->b.semid = -1;
 	if (variant->kipc) {
-		KIPC_REQUIRE_MODULE();
-		self->b.fd = kipc_open(NODE, O_RDWR);
-		ASSERT_GE(self->b.fd, 0);
-		self->saved = sem_value(self->b.fd);
-		ASSERT_GE(self->saved, 0);
-		ASSERT_EQ(0U, sem_info(self->b.fd).waiters);
+		node_setup(_metadata, &self->b, &self->saved);
 	} else {
+		self->b.kipc = false;
+		self->b.fd = -1;
 		self->b.semid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 		ASSERT_GE(self->b.semid, 0);
 	}
@@ -310,13 +331,11 @@ FIXTURE_SETUP(both)
 FIXTURE_TEARDOWN(both)
 {
 	kipc_reap_kids();
-	if (variant->kipc) {
-		EXPECT_EQ(0, wait_waiters(&self->b, 0));
-		EXPECT_EQ(0, sem_setval(self->b.fd, self->saved));
-		close(self->b.fd);
-	} else {
+	if (!variant->kipc) {
 		EXPECT_EQ(0, semctl(self->b.semid, 0, IPC_RMID));
+		return;
 	}
+	node_teardown(_metadata, &self->b, self->saved);
 }
 
 TEST_F(both, p_takes_and_v_gives_units)
@@ -754,76 +773,68 @@ TEST_F(both, producer_consumer_producer_starts_first)
 
 /* ================================================= /dev/kipc/sem0 only */
 
+/* As the `both` fixture's kipc variant: sem0 as a backend, for be_*(). */
 FIXTURE(sem)
 {
-	int fd;
+	struct backend b;
 	long long saved;
 };
 
 FIXTURE_SETUP(sem)
 {
-	KIPC_REQUIRE_MODULE();
-	self->fd = kipc_open(NODE, O_RDWR);
-	ASSERT_GE(self->fd, 0);
-	self->saved = sem_value(self->fd);
-	ASSERT_GE(self->saved, 0);
-	ASSERT_EQ(0U, sem_info(self->fd).waiters);
+	node_setup(_metadata, &self->b, &self->saved);
 }
 
 FIXTURE_TEARDOWN(sem)
 {
-	struct backend b = { .kipc = true, .fd = self->fd };
-
 	kipc_reap_kids();
-	EXPECT_EQ(0, wait_waiters(&b, 0));
-	EXPECT_EQ(0, sem_setval(self->fd, self->saved));
-	close(self->fd);
+	node_teardown(_metadata, &self->b, self->saved);
 }
 
 /* ------------------------------------------------- argument checks */
 
 TEST_F(sem, p_count_zero_einval)
 {
-	EXPECT_EQ(-1, sem_p(self->fd, 0, 0, 0));
+	EXPECT_EQ(-1, sem_p(self->b.fd, 0, 0, 0));
 	EXPECT_EQ(EINVAL, errno);
 }
 
 TEST_F(sem, v_count_zero_einval)
 {
-	EXPECT_EQ(-1, sem_v(self->fd, 0));
+	EXPECT_EQ(-1, sem_v(self->b.fd, 0));
 	EXPECT_EQ(EINVAL, errno);
 }
 
 /* More than the value can ever hold: it would block the queue for good. */
 TEST_F(sem, p_count_above_max_einval)
 {
-	EXPECT_EQ(-1, sem_p(self->fd, (__u32)MAX + 1, KIPC_NOWAIT, 0));
+	EXPECT_EQ(-1, sem_p(self->b.fd, (__u32)MAX + 1, KIPC_NOWAIT, 0));
 	EXPECT_EQ(EINVAL, errno);
 }
 
 TEST_F(sem, p_unknown_flag_einval)
 {
-	ASSERT_EQ(0, sem_setval(self->fd, 1));
-	EXPECT_EQ(-1, sem_p(self->fd, 1, 1U << 7, 0));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 1));
+	EXPECT_EQ(-1, sem_p(self->b.fd, 1, 1U << 7, 0));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, sem_p(self->fd, 1, KIPC_MSG_EXCEPT, 0));
+	EXPECT_EQ(-1, sem_p(self->b.fd, 1, KIPC_MSG_EXCEPT, 0));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(1, sem_value(self->fd));
+	EXPECT_EQ(1, sem_value(self->b.fd));
 }
 
 TEST_F(sem, v_with_flags_einval)
 {
-	ASSERT_EQ(0, sem_setval(self->fd, 0));
-	EXPECT_EQ(-1, sem_op(self->fd, KIPC_SEM_V, 1, KIPC_NOWAIT, 0));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 0));
+	EXPECT_EQ(-1, sem_op(self->b.fd, KIPC_SEM_V, 1, KIPC_NOWAIT, 0));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, sem_op(self->fd, KIPC_SEM_V, 1, KIPC_SEM_UNDO, 0));
+	EXPECT_EQ(-1, sem_op(self->b.fd, KIPC_SEM_V, 1, KIPC_SEM_UNDO, 0));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0, sem_value(self->fd));
+	EXPECT_EQ(0, sem_value(self->b.fd));
 }
 
 TEST_F(sem, v_with_timeout_einval)
 {
-	EXPECT_EQ(-1, sem_op(self->fd, KIPC_SEM_V, 1, 0, MS));
+	EXPECT_EQ(-1, sem_op(self->b.fd, KIPC_SEM_V, 1, 0, MS));
 	EXPECT_EQ(EINVAL, errno);
 }
 
@@ -831,64 +842,64 @@ TEST_F(sem, v_overflow_changes_nothing)
 {
 	struct kipc_sem_info before, after;
 
-	ASSERT_EQ(0, sem_setval(self->fd, MAX - 5));
-	before = sem_info(self->fd);
-	EXPECT_EQ(-1, sem_v(self->fd, 6));
+	ASSERT_EQ(0, sem_setval(self->b.fd, MAX - 5));
+	before = sem_info(self->b.fd);
+	EXPECT_EQ(-1, sem_v(self->b.fd, 6));
 	EXPECT_EQ(EOVERFLOW, errno);
-	EXPECT_EQ(-1, sem_v(self->fd, UINT32_MAX));
+	EXPECT_EQ(-1, sem_v(self->b.fd, UINT32_MAX));
 	EXPECT_EQ(EOVERFLOW, errno);
-	after = sem_info(self->fd);
+	after = sem_info(self->b.fd);
 	EXPECT_EQ(MAX - 5, after.value);
 	EXPECT_EQ(before.v_ops, after.v_ops);
-	EXPECT_EQ(0, sem_v(self->fd, 5));
-	EXPECT_EQ(MAX, sem_value(self->fd));
+	EXPECT_EQ(0, sem_v(self->b.fd, 5));
+	EXPECT_EQ(MAX, sem_value(self->b.fd));
 }
 
 TEST_F(sem, setval_negative_erange)
 {
-	ASSERT_EQ(0, sem_setval(self->fd, 3));
-	EXPECT_EQ(-1, sem_setval(self->fd, -1));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 3));
+	EXPECT_EQ(-1, sem_setval(self->b.fd, -1));
 	EXPECT_EQ(ERANGE, errno);
-	EXPECT_EQ(3, sem_value(self->fd));
+	EXPECT_EQ(3, sem_value(self->b.fd));
 }
 
 TEST_F(sem, setval_above_max_erange)
 {
-	ASSERT_EQ(0, sem_setval(self->fd, 3));
-	EXPECT_EQ(-1, sem_setval(self->fd, (long long)MAX + 1));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 3));
+	EXPECT_EQ(-1, sem_setval(self->b.fd, (long long)MAX + 1));
 	EXPECT_EQ(ERANGE, errno);
-	EXPECT_EQ(3, sem_value(self->fd));
+	EXPECT_EQ(3, sem_value(self->b.fd));
 }
 
 TEST_F(sem, setval_bounds_accepted)
 {
-	EXPECT_EQ(0, sem_setval(self->fd, 0));
-	EXPECT_EQ(0, sem_value(self->fd));
-	EXPECT_EQ(0, sem_setval(self->fd, MAX));
-	EXPECT_EQ(MAX, sem_value(self->fd));
+	EXPECT_EQ(0, sem_setval(self->b.fd, 0));
+	EXPECT_EQ(0, sem_value(self->b.fd));
+	EXPECT_EQ(0, sem_setval(self->b.fd, MAX));
+	EXPECT_EQ(MAX, sem_value(self->b.fd));
 }
 
 TEST_F(sem, p_bad_pointer_efault)
 {
-	EXPECT_EQ(-1, ioctl(self->fd, KIPC_SEM_P, kipc_bad_ptr()));
+	EXPECT_EQ(-1, ioctl(self->b.fd, KIPC_SEM_P, kipc_bad_ptr()));
 	EXPECT_EQ(EFAULT, errno);
 }
 
 TEST_F(sem, v_bad_pointer_efault)
 {
-	EXPECT_EQ(-1, ioctl(self->fd, KIPC_SEM_V, NULL));
+	EXPECT_EQ(-1, ioctl(self->b.fd, KIPC_SEM_V, NULL));
 	EXPECT_EQ(EFAULT, errno);
 }
 
 TEST_F(sem, getinfo_bad_pointer_efault)
 {
-	EXPECT_EQ(-1, ioctl(self->fd, KIPC_SEM_GETINFO, kipc_bad_ptr()));
+	EXPECT_EQ(-1, ioctl(self->b.fd, KIPC_SEM_GETINFO, kipc_bad_ptr()));
 	EXPECT_EQ(EFAULT, errno);
 }
 
 TEST_F(sem, setval_bad_pointer_efault)
 {
-	EXPECT_EQ(-1, ioctl(self->fd, KIPC_SEM_SETVAL, kipc_bad_ptr()));
+	EXPECT_EQ(-1, ioctl(self->b.fd, KIPC_SEM_SETVAL, kipc_bad_ptr()));
 	EXPECT_EQ(EFAULT, errno);
 }
 
@@ -896,9 +907,9 @@ TEST_F(sem, unknown_ioctl_enotty)
 {
 	__u64 size;
 
-	EXPECT_EQ(-1, ioctl(self->fd, KIPC_SHM_GET_SIZE, &size));
+	EXPECT_EQ(-1, ioctl(self->b.fd, KIPC_SHM_GET_SIZE, &size));
 	EXPECT_EQ(ENOTTY, errno);
-	EXPECT_EQ(-1, ioctl(self->fd, _IO(KIPC_IOC_MAGIC, 0x3f)));
+	EXPECT_EQ(-1, ioctl(self->b.fd, _IO(KIPC_IOC_MAGIC, 0x3f)));
 	EXPECT_EQ(ENOTTY, errno);
 }
 
@@ -907,7 +918,7 @@ TEST_F(sem, readonly_fd_cannot_alter_ebadf)
 	int fd = kipc_open(NODE, O_RDONLY);
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, sem_setval(self->fd, 1));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 1));
 	EXPECT_EQ(-1, sem_p(fd, 1, KIPC_NOWAIT, 0));
 	EXPECT_EQ(EBADF, errno);
 	EXPECT_EQ(-1, sem_v(fd, 1));
@@ -936,38 +947,36 @@ TEST_F(sem, writeonly_fd_cannot_getinfo_ebadf)
 /* A NOWAIT P that would fit does not jump a queue: EAGAIN. */
 TEST_F(sem, nowait_p_does_not_overtake_queue)
 {
-	struct backend b = { .kipc = true, .fd = self->fd };
 	int note;
 	pid_t pid;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 2));
-	KIPC_CHILD_OP(pid, note, sem_p(self->fd, 3, 0, 0));
-	ASSERT_EQ(0, wait_waiters(&b, 1));
-	EXPECT_EQ(-1, sem_p(self->fd, 1, KIPC_NOWAIT, 0));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 2));
+	KIPC_CHILD_OP(pid, note, sem_p(self->b.fd, 3, 0, 0));
+	ASSERT_EQ(0, wait_waiters(&self->b, 1));
+	EXPECT_EQ(-1, sem_p(self->b.fd, 1, KIPC_NOWAIT, 0));
 	EXPECT_EQ(EAGAIN, errno);
-	EXPECT_EQ(2, sem_value(self->fd));
+	EXPECT_EQ(2, sem_value(self->b.fd));
 	(void)note;
 	(void)pid;
 }
 
 TEST_F(sem, blocking_p_queues_behind_waiter)
 {
-	struct backend b = { .kipc = true, .fd = self->fd };
 	struct op_result r;
 	int big, small;
 	pid_t pb, ps;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 2));
-	KIPC_CHILD_OP(pb, big, sem_p(self->fd, 3, 0, 0));
-	ASSERT_EQ(0, wait_waiters(&b, 1));
-	KIPC_CHILD_OP(ps, small, sem_p(self->fd, 1, 0, 0));
-	ASSERT_EQ(0, wait_waiters(&b, 2));
-	EXPECT_EQ(2, sem_value(self->fd));
-	ASSERT_EQ(0, sem_v(self->fd, 2));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 2));
+	KIPC_CHILD_OP(pb, big, sem_p(self->b.fd, 3, 0, 0));
+	ASSERT_EQ(0, wait_waiters(&self->b, 1));
+	KIPC_CHILD_OP(ps, small, sem_p(self->b.fd, 1, 0, 0));
+	ASSERT_EQ(0, wait_waiters(&self->b, 2));
+	EXPECT_EQ(2, sem_value(self->b.fd));
+	ASSERT_EQ(0, sem_v(self->b.fd, 2));
 	/* 4 units: 3 to the head, then 1 to the next. */
 	ASSERT_EQ(1, kipc_op_done(big, 10000, &r));
 	ASSERT_EQ(1, kipc_op_done(small, 10000, &r));
-	EXPECT_EQ(0, sem_value(self->fd));
+	EXPECT_EQ(0, sem_value(self->b.fd));
 	EXPECT_EQ(0, wait_exit(pb));
 	EXPECT_EQ(0, wait_exit(ps));
 }
@@ -975,79 +984,75 @@ TEST_F(sem, blocking_p_queues_behind_waiter)
 /* The head times out: the one it held back is served at once. */
 TEST_F(sem, head_timing_out_serves_next)
 {
-	struct backend b = { .kipc = true, .fd = self->fd };
 	struct op_result r;
 	int big, small;
 	pid_t pb, ps;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 2));
-	KIPC_CHILD_OP(pb, big, sem_p(self->fd, 3, 0, 3000 * MS));
-	ASSERT_EQ(0, wait_waiters(&b, 1));
-	KIPC_CHILD_OP(ps, small, sem_p(self->fd, 1, 0, 0));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 2));
+	KIPC_CHILD_OP(pb, big, sem_p(self->b.fd, 3, 0, 3000 * MS));
+	ASSERT_EQ(0, wait_waiters(&self->b, 1));
+	KIPC_CHILD_OP(ps, small, sem_p(self->b.fd, 1, 0, 0));
 	/* Both queued: the small one waits behind the big one. */
-	ASSERT_EQ(0, wait_waiters(&b, 2));
+	ASSERT_EQ(0, wait_waiters(&self->b, 2));
 	EXPECT_EQ(0, kipc_op_done(small, 0, &r));
 	ASSERT_EQ(1, kipc_op_done(big, 10000, &r));
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(ETIMEDOUT, r.err);
 	ASSERT_EQ(1, kipc_op_done(small, 10000, &r));
 	EXPECT_EQ(0, r.ret);
-	EXPECT_EQ(1, sem_value(self->fd));
+	EXPECT_EQ(1, sem_value(self->b.fd));
 	EXPECT_EQ(0, wait_exit(pb));
 	EXPECT_EQ(0, wait_exit(ps));
 }
 
 TEST_F(sem, head_killed_serves_next)
 {
-	struct backend b = { .kipc = true, .fd = self->fd };
 	struct op_result r;
 	int big, small;
 	pid_t pb, ps;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 2));
-	KIPC_CHILD_OP(pb, big, sem_p(self->fd, 3, 0, 0));
-	ASSERT_EQ(0, wait_waiters(&b, 1));
-	KIPC_CHILD_OP(ps, small, sem_p(self->fd, 1, 0, 0));
-	ASSERT_EQ(0, wait_waiters(&b, 2));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 2));
+	KIPC_CHILD_OP(pb, big, sem_p(self->b.fd, 3, 0, 0));
+	ASSERT_EQ(0, wait_waiters(&self->b, 1));
+	KIPC_CHILD_OP(ps, small, sem_p(self->b.fd, 1, 0, 0));
+	ASSERT_EQ(0, wait_waiters(&self->b, 2));
 	kill(pb, SIGKILL);
 	EXPECT_EQ(-1, wait_exit(pb));
 	ASSERT_EQ(1, kipc_op_done(small, 10000, &r));
 	EXPECT_EQ(0, r.ret);
-	EXPECT_EQ(1, sem_value(self->fd));
+	EXPECT_EQ(1, sem_value(self->b.fd));
 	EXPECT_EQ(0, wait_exit(ps));
 	(void)big;
 }
 
 TEST_F(sem, setval_serves_waiters)
 {
-	struct backend b = { .kipc = true, .fd = self->fd };
 	struct op_result r;
 	int note;
 	pid_t pid;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 0));
-	KIPC_CHILD_OP(pid, note, sem_p(self->fd, 2, 0, 0));
-	ASSERT_EQ(0, wait_waiters(&b, 1));
-	ASSERT_EQ(0, sem_setval(self->fd, 5));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 0));
+	KIPC_CHILD_OP(pid, note, sem_p(self->b.fd, 2, 0, 0));
+	ASSERT_EQ(0, wait_waiters(&self->b, 1));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 5));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
-	EXPECT_EQ(3, sem_value(self->fd));
+	EXPECT_EQ(3, sem_value(self->b.fd));
 	EXPECT_EQ(0, wait_exit(pid));
 }
 
 /* A relative timeout of 2^64-1 ns saturates: it waits, not fails. */
 TEST_F(sem, huge_timeout_waits)
 {
-	struct backend b = { .kipc = true, .fd = self->fd };
 	struct op_result r;
 	int note;
 	pid_t pid;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 0));
-	KIPC_CHILD_OP(pid, note, sem_p(self->fd, 1, 0, UINT64_MAX));
-	ASSERT_EQ(0, wait_waiters(&b, 1));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 0));
+	KIPC_CHILD_OP(pid, note, sem_p(self->b.fd, 1, 0, UINT64_MAX));
+	ASSERT_EQ(0, wait_waiters(&self->b, 1));
 	EXPECT_EQ(0, kipc_op_done(note, 100, &r));
-	ASSERT_EQ(0, sem_v(self->fd, 1));
+	ASSERT_EQ(0, sem_v(self->b.fd, 1));
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(0, wait_exit(pid));
@@ -1055,8 +1060,8 @@ TEST_F(sem, huge_timeout_waits)
 
 TEST_F(sem, nowait_ignores_timeout)
 {
-	ASSERT_EQ(0, sem_setval(self->fd, 0));
-	EXPECT_EQ(-1, sem_p(self->fd, 1, KIPC_NOWAIT, 60000 * MS));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 0));
+	EXPECT_EQ(-1, sem_p(self->b.fd, 1, KIPC_NOWAIT, 60000 * MS));
 	EXPECT_EQ(EAGAIN, errno);
 }
 
@@ -1069,11 +1074,10 @@ TEST_F(sem, nowait_ignores_timeout)
 TEST_F_TIMEOUT(sem, units_conserved_under_timeouts_and_kill, 60)
 {
 	unsigned long long end = kipc_now_ns() + 3000000000ULL;
-	struct backend b = { .kipc = true, .fd = self->fd };
 	pid_t pid[4];
 	int i;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 5));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 5));
 	for (i = 0; i < 4; i++) {
 		pid[i] = kipc_fork_kid();
 		ASSERT_GE(pid[i], 0);
@@ -1105,8 +1109,8 @@ TEST_F_TIMEOUT(sem, units_conserved_under_timeouts_and_kill, 60)
 	EXPECT_EQ(-1, wait_exit(pid[0]));
 	for (i = 1; i < 4; i++)
 		EXPECT_EQ(0, wait_exit(pid[i]));
-	EXPECT_EQ(0, wait_waiters(&b, 0));
-	EXPECT_EQ(5, sem_value(self->fd));
+	EXPECT_EQ(0, wait_waiters(&self->b, 0));
+	EXPECT_EQ(5, sem_value(self->b.fd));
 }
 
 /* --------------------------------------------------------- counters */
@@ -1115,15 +1119,15 @@ TEST_F(sem, ops_counted_only_when_completed)
 {
 	struct kipc_sem_info a, b;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 1));
-	a = sem_info(self->fd);
-	EXPECT_EQ(0, sem_p(self->fd, 1, 0, 0));
-	EXPECT_EQ(-1, sem_p(self->fd, 1, KIPC_NOWAIT, 0));
-	EXPECT_EQ(-1, sem_p(self->fd, 1, 0, MS));
-	EXPECT_EQ(0, sem_v(self->fd, 2));
-	EXPECT_EQ(-1, sem_v(self->fd, MAX));
-	EXPECT_EQ(0, sem_v(self->fd, 1));
-	b = sem_info(self->fd);
+	ASSERT_EQ(0, sem_setval(self->b.fd, 1));
+	a = sem_info(self->b.fd);
+	EXPECT_EQ(0, sem_p(self->b.fd, 1, 0, 0));
+	EXPECT_EQ(-1, sem_p(self->b.fd, 1, KIPC_NOWAIT, 0));
+	EXPECT_EQ(-1, sem_p(self->b.fd, 1, 0, MS));
+	EXPECT_EQ(0, sem_v(self->b.fd, 2));
+	EXPECT_EQ(-1, sem_v(self->b.fd, MAX));
+	EXPECT_EQ(0, sem_v(self->b.fd, 1));
+	b = sem_info(self->b.fd);
 	EXPECT_EQ(a.p_ops + 1, b.p_ops);
 	EXPECT_EQ(a.v_ops + 2, b.v_ops);
 	EXPECT_EQ(getpid(), (pid_t)b.lpid);
@@ -1135,9 +1139,9 @@ TEST_F(sem, proc_row_matches_getinfo)
 {
 	struct kipc_sem_info info;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 7));
-	ASSERT_EQ(0, sem_p(self->fd, 2, 0, 0));
-	info = sem_info(self->fd);
+	ASSERT_EQ(0, sem_setval(self->b.fd, 7));
+	ASSERT_EQ(0, sem_p(self->b.fd, 2, 0, 0));
+	info = sem_info(self->b.fd);
 	EXPECT_EQ(5, kipc_proc("sem", NODE, "value"));
 	EXPECT_EQ((long long)info.waiters, kipc_proc("sem", NODE, "waiters"));
 	EXPECT_EQ(getpid(), kipc_proc("sem", NODE, "lpid"));
@@ -1193,26 +1197,25 @@ static short poll_events(int fd, int ms)
 
 TEST_F(sem, poll_readable_while_value)
 {
-	ASSERT_EQ(0, sem_setval(self->fd, 1));
-	EXPECT_EQ(POLLIN, poll_events(self->fd, 0) & POLLIN);
-	ASSERT_EQ(0, sem_setval(self->fd, 0));
-	EXPECT_EQ(0, poll_events(self->fd, 0));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 1));
+	EXPECT_EQ(POLLIN, poll_events(self->b.fd, 0) & POLLIN);
+	ASSERT_EQ(0, sem_setval(self->b.fd, 0));
+	EXPECT_EQ(0, poll_events(self->b.fd, 0));
 }
 
 TEST_F(sem, poll_not_readable_while_queue_waits)
 {
-	struct backend b = { .kipc = true, .fd = self->fd };
 	int note;
 	pid_t pid;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 2));
-	KIPC_CHILD_OP(pid, note, sem_p(self->fd, 3, 0, 0));
-	ASSERT_EQ(0, wait_waiters(&b, 1));
-	EXPECT_EQ(0, poll_events(self->fd, 0));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 2));
+	KIPC_CHILD_OP(pid, note, sem_p(self->b.fd, 3, 0, 0));
+	ASSERT_EQ(0, wait_waiters(&self->b, 1));
+	EXPECT_EQ(0, poll_events(self->b.fd, 0));
 	kill(pid, SIGKILL);
 	EXPECT_EQ(-1, wait_exit(pid));
 	/* The queue emptied: readable again. */
-	EXPECT_EQ(POLLIN, poll_events(self->fd, 10000) & POLLIN);
+	EXPECT_EQ(POLLIN, poll_events(self->b.fd, 10000) & POLLIN);
 	(void)note;
 }
 
@@ -1220,17 +1223,17 @@ TEST_F(sem, poll_woken_by_v)
 {
 	pid_t pid;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 0));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 0));
 	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		/* V only once the parent sleeps in poll(). */
 		if (wait_sleeping(getppid()))
 			_exit(2);
-		_exit(sem_v(self->fd, 1) ? 1 : 0);
+		_exit(sem_v(self->b.fd, 1) ? 1 : 0);
 	}
 	ASSERT_EQ(0, kipc_keep_kid(pid));
-	EXPECT_EQ(POLLIN, poll_events(self->fd, 10000) & POLLIN);
+	EXPECT_EQ(POLLIN, poll_events(self->b.fd, 10000) & POLLIN);
 	EXPECT_EQ(0, wait_exit(pid));
 }
 
@@ -1241,15 +1244,15 @@ TEST_F(sem, epoll_woken_by_v)
 	pid_t pid;
 
 	ASSERT_GE(ep, 0);
-	ASSERT_EQ(0, sem_setval(self->fd, 0));
-	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 0));
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->b.fd, &ev));
 	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
 	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		if (wait_sleeping(getppid()))
 			_exit(2);
-		_exit(sem_v(self->fd, 1) ? 1 : 0);
+		_exit(sem_v(self->b.fd, 1) ? 1 : 0);
 	}
 	ASSERT_EQ(0, kipc_keep_kid(pid));
 	ASSERT_EQ(1, epoll_wait(ep, &ev, 1, 10000));
@@ -1265,11 +1268,11 @@ TEST_F(sem, undo_given_back_on_close)
 	int fd = kipc_open(NODE, O_RDWR);
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, sem_setval(self->fd, 5));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 5));
 	ASSERT_EQ(0, sem_p(fd, 3, KIPC_SEM_UNDO, 0));
-	EXPECT_EQ(2, sem_value(self->fd));
+	EXPECT_EQ(2, sem_value(self->b.fd));
 	close(fd);
-	EXPECT_EQ(5, sem_value(self->fd));
+	EXPECT_EQ(5, sem_value(self->b.fd));
 }
 
 TEST_F(sem, plain_p_not_given_back)
@@ -1277,10 +1280,10 @@ TEST_F(sem, plain_p_not_given_back)
 	int fd = kipc_open(NODE, O_RDWR);
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, sem_setval(self->fd, 5));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 5));
 	ASSERT_EQ(0, sem_p(fd, 3, 0, 0));
 	close(fd);
-	EXPECT_EQ(2, sem_value(self->fd));
+	EXPECT_EQ(2, sem_value(self->b.fd));
 }
 
 /* P(UNDO) then V through the same file: nothing is given back twice. */
@@ -1289,11 +1292,11 @@ TEST_F(sem, own_v_settles_undo)
 	int fd = kipc_open(NODE, O_RDWR);
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, sem_setval(self->fd, 1));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 1));
 	ASSERT_EQ(0, sem_p(fd, 1, KIPC_SEM_UNDO, 0));
 	ASSERT_EQ(0, sem_v(fd, 1));
 	close(fd);
-	EXPECT_EQ(1, sem_value(self->fd));
+	EXPECT_EQ(1, sem_value(self->b.fd));
 }
 
 TEST_F(sem, undo_give_back_clamped_at_max)
@@ -1301,11 +1304,11 @@ TEST_F(sem, undo_give_back_clamped_at_max)
 	int fd = kipc_open(NODE, O_RDWR);
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, sem_setval(self->fd, MAX));
+	ASSERT_EQ(0, sem_setval(self->b.fd, MAX));
 	ASSERT_EQ(0, sem_p(fd, 5, KIPC_SEM_UNDO, 0));
-	ASSERT_EQ(0, sem_v(self->fd, 5));
+	ASSERT_EQ(0, sem_v(self->b.fd, 5));
 	close(fd);
-	EXPECT_EQ(MAX, sem_value(self->fd));
+	EXPECT_EQ(MAX, sem_value(self->b.fd));
 }
 
 /* Outstanding undo units per file are bounded like the value: ERANGE. */
@@ -1314,12 +1317,12 @@ TEST_F(sem, undo_beyond_max_erange)
 	int fd = kipc_open(NODE, O_RDWR);
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, sem_setval(self->fd, MAX));
+	ASSERT_EQ(0, sem_setval(self->b.fd, MAX));
 	ASSERT_EQ(0, sem_p(fd, MAX, KIPC_SEM_UNDO, 0));
-	ASSERT_EQ(0, sem_v(self->fd, 10));
+	ASSERT_EQ(0, sem_v(self->b.fd, 10));
 	EXPECT_EQ(-1, sem_p(fd, 1, KIPC_SEM_UNDO, 0));
 	EXPECT_EQ(ERANGE, errno);
-	EXPECT_EQ(10, sem_value(self->fd));
+	EXPECT_EQ(10, sem_value(self->b.fd));
 	/* Without undo it is an ordinary P. */
 	EXPECT_EQ(0, sem_p(fd, 1, 0, 0));
 	close(fd);
@@ -1330,11 +1333,11 @@ TEST_F(sem, undo_of_timed_out_p_not_given_back)
 	int fd = kipc_open(NODE, O_RDWR);
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, sem_setval(self->fd, 0));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 0));
 	EXPECT_EQ(-1, sem_p(fd, 1, KIPC_SEM_UNDO, 10 * MS));
 	EXPECT_EQ(ETIMEDOUT, errno);
 	close(fd);
-	EXPECT_EQ(0, sem_value(self->fd));
+	EXPECT_EQ(0, sem_value(self->b.fd));
 }
 
 /* The record belongs to the open file, shared by kipc_fork_kid(): last close. */
@@ -1344,25 +1347,24 @@ TEST_F(sem, undo_shared_by_fork_given_back_at_last_close)
 	pid_t pid;
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, sem_setval(self->fd, 3));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 3));
 	ASSERT_EQ(0, sem_p(fd, 2, KIPC_SEM_UNDO, 0));
 	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		_exit(0);
 	EXPECT_EQ(0, wait_exit(pid));
-	EXPECT_EQ(1, sem_value(self->fd));
+	EXPECT_EQ(1, sem_value(self->b.fd));
 	close(fd);
-	EXPECT_EQ(3, sem_value(self->fd));
+	EXPECT_EQ(3, sem_value(self->b.fd));
 }
 
 /* A granted waiter's units are given back too. */
 TEST_F(sem, undo_of_waited_p_given_back)
 {
-	struct backend b = { .kipc = true, .fd = self->fd };
 	pid_t pid;
 
-	ASSERT_EQ(0, sem_setval(self->fd, 0));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 0));
 	pid = kipc_fork_kid();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
@@ -1371,10 +1373,10 @@ TEST_F(sem, undo_of_waited_p_given_back)
 		_exit(fd < 0 || sem_p(fd, 2, KIPC_SEM_UNDO, 0) ? 1 : 0);
 	}
 	ASSERT_EQ(0, kipc_keep_kid(pid));
-	ASSERT_EQ(0, wait_waiters(&b, 1));
-	ASSERT_EQ(0, sem_v(self->fd, 2));
+	ASSERT_EQ(0, wait_waiters(&self->b, 1));
+	ASSERT_EQ(0, sem_v(self->b.fd, 2));
 	EXPECT_EQ(0, wait_exit(pid));
-	EXPECT_EQ(2, sem_value(self->fd));
+	EXPECT_EQ(2, sem_value(self->b.fd));
 }
 
 TEST_F(sem, fdinfo_shows_undo)
@@ -1385,7 +1387,7 @@ TEST_F(sem, fdinfo_shows_undo)
 	FILE *f;
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, sem_setval(self->fd, 5));
+	ASSERT_EQ(0, sem_setval(self->b.fd, 5));
 	ASSERT_EQ(0, sem_p(fd, 2, KIPC_SEM_UNDO, 0));
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "re");

@@ -25,6 +25,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 #define NODE "shm0"
 #define SEG_SIZE (64 * 1024)
 
@@ -210,7 +212,6 @@ FIXTURE_SETUP(seg)
 	self->fd = -1;
 	self->shmid = -1;
 	if (variant->kipc) {
-		KIPC_REQUIRE_MODULE();
 		self->fd = kipc_open(NODE, O_RDWR);
 		ASSERT_GE(self->fd, 0);
 		ASSERT_EQ(0, get_size(self->fd, &self->saved_size));
@@ -876,7 +877,6 @@ FIXTURE(shm)
 
 FIXTURE_SETUP(shm)
 {
-	KIPC_REQUIRE_MODULE();
 	self->fd = kipc_open(NODE, O_RDWR);
 	ASSERT_GE(self->fd, 0);
 	ASSERT_EQ(0, get_size(self->fd, &self->saved_size));

@@ -31,6 +31,8 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
+KIPC_REQUIRE_MODULE();
+
 #define PIPE_WRITERS 3
 #define PIPE_READERS 2
 #define MSG_SENDERS 2
@@ -499,7 +501,7 @@ FIXTURE(stress)
 
 FIXTURE_SETUP(stress)
 {
-	KIPC_REQUIRE_MODULE();
+	/* kipc is checked for once, at start-up: KIPC_REQUIRE_MODULE(). */
 }
 
 FIXTURE_TEARDOWN(stress)
