@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kipc core: module parameters, the device class, node registration and
- * ordered init/exit. The mechanisms live in pipe.c, msg.c, shm.c and sem.c
- * and plug in through struct kipc_kind_ops.
+ * kipc core: module parameters and ordered init/exit. The mechanisms live
+ * in pipe.c, msg.c, shm.c and sem.c and plug in through struct kipc_kind_ops;
+ * objects (named, anonymous, and the load-time nodes, which are named
+ * objects made by root) in object.c; the control node in control.c.
  *
- * Locking: nothing here changes after module init except through the driver
- * core. The node tables are written in kipc_init()/kipc_exit() only; open
- * files and mappings pin the module (fops->owner), so no node is freed while
- * anyone can reach it.
+ * Locking: nothing here changes after module init. Open files and mappings
+ * pin the module (fops->owner), so no object outlives it.
  */
 
 #include <linux/fs.h>
@@ -18,24 +17,25 @@
 
 static unsigned int pipes = 4;
 module_param(pipes, uint, 0444);
-MODULE_PARM_DESC(pipes, "Number of /dev/kipc/pipeN nodes, 1..256 (default 4)");
+MODULE_PARM_DESC(pipes, "Load-time /dev/kipc/pipeN nodes, 0..256 (default 4)");
 
 /* The parameter keeps its wave-1 name; SPEC.md fixes it. */
 static unsigned int msgs = 4;
 module_param_named(msgqs, msgs, uint, 0444);
-MODULE_PARM_DESC(msgqs, "Number of /dev/kipc/msgN nodes, 1..256 (default 4)");
+MODULE_PARM_DESC(msgqs, "Load-time /dev/kipc/msgN nodes, 0..256 (default 4)");
 
 static unsigned int shms = 4;
 module_param(shms, uint, 0444);
-MODULE_PARM_DESC(shms, "Number of /dev/kipc/shmN nodes, 1..256 (default 4)");
+MODULE_PARM_DESC(shms, "Load-time /dev/kipc/shmN nodes, 0..256 (default 4)");
 
 static unsigned int sems = 4;
 module_param(sems, uint, 0444);
-MODULE_PARM_DESC(sems, "Number of /dev/kipc/semN nodes, 1..256 (default 4)");
+MODULE_PARM_DESC(sems, "Load-time /dev/kipc/semN nodes, 0..256 (default 4)");
 
+/* Permission bits of the load-time nodes. */
 static ushort mode = 0600;
 module_param(mode, ushort, 0444);
-MODULE_PARM_DESC(mode, "Permission bits of every node (default 0600)");
+MODULE_PARM_DESC(mode, "Permission bits of the load-time nodes (default 0600)");
 
 unsigned int kipc_param_pipe_size = 65536;
 module_param_named(pipe_size, kipc_param_pipe_size, uint, 0444);
@@ -70,111 +70,37 @@ unsigned int kipc_param_sem_init = 1;
 module_param_named(sem_init, kipc_param_sem_init, uint, 0444);
 MODULE_PARM_DESC(sem_init, "Initial semaphore value, 0..INT_MAX (default 1)");
 
-/* Minor numbers: KIPC_MAX_NODES per kind, kind by kind. */
-#define KIPC_NR_MINORS (ARRAY_SIZE(kipc_sets) * KIPC_MAX_NODES)
+unsigned int kipc_param_max_objects = 4096;
+module_param_named(max_objects, kipc_param_max_objects, uint, 0444);
+MODULE_PARM_DESC(max_objects, "Most objects at once, all kinds (default 4096)");
 
-static dev_t kipc_devt;
-static struct class *kipc_class;
+unsigned int kipc_param_max_user_objects = 256;
+module_param_named(max_user_objects, kipc_param_max_user_objects, uint, 0444);
+MODULE_PARM_DESC(max_user_objects,
+		 "Most objects made by one uid (default 256)");
 
-static struct kipc_node_set kipc_sets[] = {
-	{ .kind = &kipc_pipe_kind },
-	{ .kind = &kipc_msg_kind },
-	{ .kind = &kipc_shm_kind },
-	{ .kind = &kipc_sem_kind },
+ushort kipc_param_control_mode = 0666;
+module_param_named(control_mode, kipc_param_control_mode, ushort, 0444);
+MODULE_PARM_DESC(control_mode,
+		 "Permission bits of /dev/kipc/control (default 0666)");
+
+/* The load-time nodes, kind by kind, with their counts. */
+static const struct {
+	const struct kipc_kind_ops *kind;
+	const char *param;
+	unsigned int *count;
+} kipc_load_nodes[] = {
+	{ &kipc_pipe_kind, "pipes", &pipes },
+	{ &kipc_msg_kind, "msgqs", &msgs },
+	{ &kipc_shm_kind, "shms", &shms },
+	{ &kipc_sem_kind, "sems", &sems },
 };
 
-static char *kipc_devnode(KIPC_DEVNODE_CONST struct device *dev, umode_t *modep)
+static int kipc_check_mode(const char *name, unsigned int bits)
 {
-	if (modep)
-		*modep = mode;
-	return kasprintf(GFP_KERNEL, "kipc/%s", dev_name(dev));
-}
-
-static void kipc_node_release(struct device *dev)
-{
-	struct kipc_node *node = container_of(dev, struct kipc_node, dev);
-
-	node->kind->free(node);
-}
-
-/*
- * Publish @node as /dev/kipc/<kind><index>. On failure the node has been
- * freed through its device release.
- */
-static int kipc_node_add(struct kipc_node *node, unsigned int minor)
-{
-	struct device *dev = &node->dev;
-	int ret;
-
-	device_initialize(dev);
-	dev->class = kipc_class;
-	dev->devt = MKDEV(MAJOR(kipc_devt), minor);
-	dev->release = kipc_node_release;
-	ret = dev_set_name(dev, "%s%u", node->kind->name, node->index);
-	if (ret)
-		goto out_put;
-
-	cdev_init(&node->cdev, node->kind->fops);
-	node->cdev.owner = node->kind->fops->owner;
-	ret = cdev_device_add(&node->cdev, dev);
-	if (ret)
-		goto out_put;
-	return 0;
-
-out_put:
-	put_device(dev);
-	return ret;
-}
-
-static void kipc_node_del(struct kipc_node *node)
-{
-	cdev_device_del(&node->cdev, &node->dev);
-	put_device(&node->dev);
-}
-
-static void kipc_set_destroy(struct kipc_node_set *set)
-{
-	while (set->count)
-		kipc_node_del(set->nodes[--set->count]);
-	kfree(set->nodes);
-	set->nodes = NULL;
-}
-
-static int kipc_set_create(struct kipc_node_set *set, unsigned int first_minor,
-			   unsigned int count)
-{
-	struct kipc_node *node;
-	int ret;
-
-	set->nodes = kcalloc(count, sizeof(*set->nodes), GFP_KERNEL);
-	if (!set->nodes)
-		return -ENOMEM;
-
-	for (set->count = 0; set->count < count; set->count++) {
-		node = set->kind->alloc(set->count);
-		if (!node) {
-			ret = -ENOMEM;
-			goto out_destroy;
-		}
-		node->kind = set->kind;
-		node->index = set->count;
-		ret = kipc_node_add(node, first_minor + set->count);
-		if (ret)
-			goto out_destroy;
-		set->nodes[set->count] = node;
-	}
-	return 0;
-
-out_destroy:
-	kipc_set_destroy(set);
-	return ret;
-}
-
-static int kipc_check_count(const char *name, unsigned int count)
-{
-	if (count >= 1 && count <= KIPC_MAX_NODES)
+	if (!(bits & ~0777))
 		return 0;
-	pr_err("%s=%u is out of range 1..%u\n", name, count, KIPC_MAX_NODES);
+	pr_err("%s=%#o has bits outside 0777\n", name, bits);
 	return -EINVAL;
 }
 
@@ -183,82 +109,86 @@ static int kipc_check_params(void)
 	unsigned int i;
 	int ret;
 
-	ret = kipc_check_count("pipes", pipes)	      ?:
-		      kipc_check_count("msgqs", msgs) ?:
-		      kipc_check_count("shms", shms)  ?:
-		      kipc_check_count("sems", sems);
+	for (i = 0; i < ARRAY_SIZE(kipc_load_nodes); i++) {
+		if (*kipc_load_nodes[i].count > KIPC_MAX_NODES) {
+			pr_err("%s=%u is out of range 0..%u\n",
+			       kipc_load_nodes[i].param,
+			       *kipc_load_nodes[i].count, KIPC_MAX_NODES);
+			return -EINVAL;
+		}
+	}
+	ret = kipc_check_mode("mode", mode) ?:
+		      kipc_check_mode("control_mode", kipc_param_control_mode);
 	if (ret)
 		return ret;
 
-	if (mode & ~0777) {
-		pr_err("mode=%#o has bits outside 0777\n", mode);
-		return -EINVAL;
-	}
-
-	for (i = 0; i < ARRAY_SIZE(kipc_sets); i++) {
-		ret = kipc_sets[i].kind->check_params();
+	for (i = 0; i < ARRAY_SIZE(kipc_load_nodes); i++) {
+		ret = kipc_load_nodes[i].kind->check_params();
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-static int __init kipc_init(void)
+/* pipe0.., msg0.., shm0.., sem0..: ordinary named objects, made by root. */
+static int kipc_make_load_nodes(void)
 {
-	const unsigned int counts[] = { pipes, msgs, shms, sems };
-	unsigned int i;
+	char name[KIPC_NAME_MAX];
+	unsigned int i, n;
 	int ret;
 
-	BUILD_BUG_ON(ARRAY_SIZE(counts) != ARRAY_SIZE(kipc_sets));
+	for (i = 0; i < ARRAY_SIZE(kipc_load_nodes); i++) {
+		for (n = 0; n < *kipc_load_nodes[i].count; n++) {
+			snprintf(name, sizeof(name), "%s%u",
+				 kipc_load_nodes[i].kind->name, n);
+			ret = kipc_object_create(kipc_load_nodes[i].kind, name,
+						 0, KIPC_OBJECT_LOAD, mode,
+						 NULL);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int __init kipc_init(void)
+{
+	int ret;
 
 	ret = kipc_check_params();
 	if (ret)
 		return ret;
 
-	ret = alloc_chrdev_region(&kipc_devt, 0, KIPC_NR_MINORS, "kipc");
+	ret = kipc_objects_init();
 	if (ret)
 		return ret;
-
-	kipc_class = kipc_class_create("kipc");
-	if (IS_ERR(kipc_class)) {
-		ret = PTR_ERR(kipc_class);
-		goto err_unregister_region;
-	}
-	kipc_class->devnode = kipc_devnode;
-
-	for (i = 0; i < ARRAY_SIZE(kipc_sets); i++) {
-		ret = kipc_set_create(&kipc_sets[i], i * KIPC_MAX_NODES,
-				      counts[i]);
-		if (ret)
-			goto err_destroy_sets;
-	}
-
-	ret = kipc_proc_init(kipc_sets, ARRAY_SIZE(kipc_sets));
+	ret = kipc_control_init();
 	if (ret)
-		goto err_destroy_sets;
+		goto err_objects;
+	ret = kipc_make_load_nodes();
+	if (ret)
+		goto err_control;
+	ret = kipc_proc_init();
+	if (ret)
+		goto err_control;
 
 	pr_info("loaded: %u pipes, %u msg queues, %u shm segments, %u semaphores\n",
 		pipes, msgs, shms, sems);
 	return 0;
 
-err_destroy_sets:
-	while (i--)
-		kipc_set_destroy(&kipc_sets[i]);
-	class_destroy(kipc_class);
-err_unregister_region:
-	unregister_chrdev_region(kipc_devt, KIPC_NR_MINORS);
+err_control:
+	kipc_control_exit();
+err_objects:
+	/* Unpublishes the load-time nodes made so far, too. */
+	kipc_objects_exit();
 	return ret;
 }
 
 static void __exit kipc_exit(void)
 {
-	unsigned int i = ARRAY_SIZE(kipc_sets);
-
 	kipc_proc_exit();
-	while (i--)
-		kipc_set_destroy(&kipc_sets[i]);
-	class_destroy(kipc_class);
-	unregister_chrdev_region(kipc_devt, KIPC_NR_MINORS);
+	kipc_control_exit();
+	kipc_objects_exit();
 }
 
 module_init(kipc_init);

@@ -711,6 +711,8 @@ static int kipc_msg_wait_space(struct kipc_msg_queue *q,
 	init_wait(&s.wq);
 	s.wq.func = kipc_msg_sender_wake;
 	for (;;) {
+		if (kipc_node_removed(&q->node))
+			return -EIDRM;
 		kipc_msg_space(q, &sp);
 		if (kipc_msg_fits(&sp, snd->size))
 			return 0;
@@ -731,7 +733,8 @@ static int kipc_msg_wait_space(struct kipc_msg_queue *q,
 					  TASK_INTERRUPTIBLE);
 		if (signal_pending(current))
 			ret = snd->intr_err;
-		else if (!kipc_msg_has_room(q, snd->size))
+		else if (!kipc_msg_has_room(q, snd->size) &&
+			 !kipc_node_removed(&q->node))
 			ret = kipc_msg_schedule(snd->expires);
 		finish_wait(&q->wr_wait, &s.wq);
 		spin_lock(&q->lock);
@@ -963,6 +966,10 @@ static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 	long ret;
 
 	spin_lock(&q->lock);
+	if (kipc_node_removed(&q->node)) {
+		spin_unlock(&q->lock);
+		return -EIDRM;
+	}
 	m = kipc_msg_find(q, rcv->mode, rcv->type);
 	if (m) {
 		if (m->size > rcv->cap && !rcv->noerror) {
@@ -1106,6 +1113,8 @@ static long kipc_msg_getinfo(struct kipc_msg_queue *q,
 {
 	struct kipc_msg_info info;
 
+	if (kipc_node_removed(&q->node))
+		return -EIDRM;
 	spin_lock(&q->lock);
 	info = (struct kipc_msg_info){
 		.qnum = q->qnum,
@@ -1124,9 +1133,11 @@ static long kipc_msg_getinfo(struct kipc_msg_queue *q,
 }
 
 /*
- * New limits. As IPC_SET on msg_qbytes: going above the module default
- * (not above the current value) needs CAP_SYS_RESOURCE. Lowering them
- * below what is queued drops nothing; senders wait until it fits.
+ * New limits. As IPC_SET on msg_qbytes: only the queue's creator or owner,
+ * or CAP_SYS_ADMIN, may set them (else a writer could stall every sender
+ * with qbytes 1), and going above the module default (not above the
+ * current value) needs CAP_SYS_RESOURCE. Lowering them below what is
+ * queued drops nothing; senders wait until it fits.
  */
 static long kipc_msg_set_limits(struct kipc_msg_queue *q, struct file *file,
 				struct kipc_msg_limits __user *uarg)
@@ -1142,6 +1153,10 @@ static long kipc_msg_set_limits(struct kipc_msg_queue *q, struct file *file,
 	    lim.msgmax > KIPC_MSG_MSGMAX_LIMIT ||
 	    memchr_inv(lim.reserved, 0, sizeof(lim.reserved)))
 		return -EINVAL;
+	if (kipc_node_removed(&q->node))
+		return -EIDRM;
+	if (!kipc_object_may_admin(&q->node))
+		return -EPERM;
 	if ((lim.qbytes > kipc_param_msgmnb ||
 	     lim.msgmax > kipc_param_msgmax) &&
 	    !capable(CAP_SYS_RESOURCE))
@@ -1164,6 +1179,8 @@ static long kipc_msg_flush(struct kipc_msg_queue *q, struct file *file)
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
+	if (kipc_node_removed(&q->node))
+		return -EIDRM;
 
 	spin_lock(&q->lock);
 	types = q->types;
@@ -1203,6 +1220,8 @@ static long kipc_msg_ioctl(struct file *file, unsigned int cmd,
 	case KIPC_MSG_FLUSH:
 		return kipc_msg_flush(q, file);
 	case KIPC_NOTIFY:
+		if (kipc_node_removed(&q->node))
+			return -EIDRM;
 		return kipc_notify_set(&q->notify, &mf->notifier, argp, true);
 	default:
 		return -ENOTTY;
@@ -1263,6 +1282,9 @@ static __poll_t kipc_msg_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(file, &q->poll_wait, wait);
+	/* Removed: every operation fails with EIDRM, poll says so. */
+	if (kipc_node_removed(&q->node))
+		return EPOLLERR | EPOLLHUP;
 	/* Read under @lock, after queueing: see kipc_msg_waiters(). */
 	spin_lock(&q->lock);
 	if ((file->f_mode & FMODE_READ) && q->qnum)
@@ -1289,24 +1311,45 @@ static int kipc_msg_fasync(int fd, struct file *file, int on)
 	return ret < 0 ? ret : 0;
 }
 
-static int kipc_msg_open(struct inode *inode, struct file *file)
+/* Set up @file on @node: the node's open(2), or an anonymous file. */
+static int kipc_msg_attach(struct kipc_node *node, struct file *file)
 {
 	struct kipc_msg_file *mf = kzalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
 
 	if (!mf)
 		return -ENOMEM;
-	mf->q = kipc_file_node(file, struct kipc_msg_queue, node);
+	mf->q = container_of(node, struct kipc_msg_queue, node);
 	INIT_LIST_HEAD(&mf->notifier.link);
 	file->private_data = mf;
-	return stream_open(inode, file);
+	return stream_open(file_inode(file), file);
 }
 
-/* fasync entries went in __fput() before this; only the notifier is left. */
+static int kipc_msg_open(struct inode *inode, struct file *file)
+{
+	struct kipc_node *node = kipc_inode_node(inode);
+	int ret;
+
+	ret = kipc_object_open(node, file);
+	if (ret)
+		return ret;
+	ret = kipc_msg_attach(node, file);
+	if (ret)
+		kipc_object_release(node);
+	return ret;
+}
+
+/*
+ * fasync entries went in __fput() before this; only the notifier is left.
+ * A file never set up (an anonymous one whose attach failed) has nothing.
+ */
 static int kipc_msg_release(struct inode *inode, struct file *file)
 {
 	struct kipc_msg_file *mf = file->private_data;
 
+	if (!mf)
+		return 0;
 	kipc_notify_clear(&mf->q->notify, &mf->notifier);
+	kipc_object_release(&mf->q->node);
 	kfree(mf);
 	return 0;
 }
@@ -1346,16 +1389,27 @@ static int kipc_msg_check_params(void)
 	return 0;
 }
 
-static struct kipc_node *kipc_msg_alloc(unsigned int index)
+/*
+ * A queue of capacity @qbytes (@dflt: msgmnb), under KIPC_MSG_SET_LIMITS's
+ * rules: past the module default needs CAP_SYS_RESOURCE.
+ */
+static struct kipc_node *kipc_msg_alloc(const char *name, u64 qbytes, bool dflt)
 {
-	struct kipc_msg_queue *q = kzalloc(sizeof(*q), GFP_KERNEL);
+	struct kipc_msg_queue *q;
 
+	if (dflt)
+		qbytes = kipc_param_msgmnb;
+	if (!qbytes || qbytes > KIPC_MSG_QBYTES_LIMIT)
+		return ERR_PTR(-EINVAL);
+	if (qbytes > kipc_param_msgmnb && !capable(CAP_SYS_RESOURCE))
+		return ERR_PTR(-EPERM);
+	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
 	if (!q)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	spin_lock_init(&q->lock);
 	q->types = RB_ROOT_CACHED;
 	q->heads = RB_ROOT_CACHED;
-	q->qbytes = kipc_param_msgmnb;
+	q->qbytes = qbytes;
 	q->msgmax = kipc_param_msgmax;
 	INIT_LIST_HEAD(&q->receivers);
 	init_waitqueue_head(&q->wr_wait);
@@ -1364,7 +1418,35 @@ static struct kipc_node *kipc_msg_alloc(unsigned int index)
 	return &q->node;
 }
 
-/* Module exit: no file is open, so nobody waits and nothing is handed off. */
+/*
+ * KIPC_CTL_REMOVE, as IPC_RMID (ipc/msg.c freeque()): the messages go, and
+ * blocked receivers and senders wake with EIDRM, as does every later
+ * operation on an open file (they check @removed, set before this runs).
+ */
+static void kipc_msg_remove(struct kipc_node *node)
+{
+	struct kipc_msg_queue *q =
+		container_of(node, struct kipc_msg_queue, node);
+	struct kipc_msg_receiver *r, *tmp;
+	struct rb_root_cached types;
+
+	spin_lock(&q->lock);
+	list_for_each_entry_safe(r, tmp, &q->receivers, link)
+		kipc_msg_wake_receiver(q, r, ERR_PTR(-EIDRM), NULL);
+	types = q->types;
+	q->types = RB_ROOT_CACHED;
+	q->heads = RB_ROOT_CACHED;
+	WRITE_ONCE(q->qnum, 0);
+	WRITE_ONCE(q->cbytes, 0);
+	spin_unlock(&q->lock);
+
+	kipc_msg_free_all(&types.rb_root);
+	/* Every sender: each sees @removed and leaves. */
+	wake_up_all(&q->wr_wait);
+	wake_up_interruptible_poll(&q->poll_wait, EPOLLERR | EPOLLHUP);
+}
+
+/* The last file is closed: nobody waits and nothing is handed off. */
 static void kipc_msg_free(struct kipc_node *node)
 {
 	struct kipc_msg_queue *q =
@@ -1382,20 +1464,23 @@ static void kipc_msg_proc_show(struct seq_file *m, struct kipc_node *node)
 		container_of(node, struct kipc_msg_queue, node);
 
 	spin_lock(&q->lock);
-	seq_printf(m, "%s %llu %llu %llu %llu %d %d %llu %llu %u %u %u\n",
-		   dev_name(&node->dev), q->qnum, q->cbytes, q->qbytes,
-		   q->msgmax, pid_vnr(q->lspid), pid_vnr(q->lrpid), q->sent,
-		   q->received, kipc_notify_count(&q->notify), q->nr_receivers,
+	seq_printf(m, "%s %llu %llu %llu %llu %d %d %llu %llu %u %u %u",
+		   node->name, q->qnum, q->cbytes, q->qbytes, q->msgmax,
+		   pid_vnr(q->lspid), pid_vnr(q->lrpid), q->sent, q->received,
+		   kipc_notify_count(&q->notify), q->nr_receivers,
 		   q->nr_senders);
 	spin_unlock(&q->lock);
 }
 
 const struct kipc_kind_ops kipc_msg_kind = {
 	.name = "msg",
+	.type = KIPC_KIND_MSG,
 	.proc_header = KIPC_MSG_PROC_HEADER,
 	.fops = &kipc_msg_fops,
 	.check_params = kipc_msg_check_params,
 	.alloc = kipc_msg_alloc,
 	.free = kipc_msg_free,
+	.open = kipc_msg_attach,
+	.remove = kipc_msg_remove,
 	.proc_show = kipc_msg_proc_show,
 };

@@ -472,11 +472,15 @@ static void kipc_pipe_discard(struct kipc_pipe *p)
 	p->tail = 0;
 }
 
-/* The FIFO open rules of fs/pipe.c fifo_open(). */
-static int kipc_pipe_open(struct inode *inode, struct file *file)
+/*
+ * The FIFO open rules of fs/pipe.c fifo_open() when @wait (open(2) of the
+ * node); without it (the ends of an anonymous pipe, made together) a side
+ * never waits for the other, as pipe(2)'s ends do not.
+ */
+static int kipc_pipe_attach_file(struct kipc_pipe *p, struct file *file,
+				 bool wait)
 {
-	struct kipc_pipe *p = kipc_file_node(file, struct kipc_pipe, node);
-	bool nonblock = file->f_flags & O_NONBLOCK;
+	bool nonblock = (file->f_flags & O_NONBLOCK) || !wait;
 	struct kipc_pipe_file *pf;
 	int ret = 0;
 
@@ -489,7 +493,7 @@ static int kipc_pipe_open(struct inode *inode, struct file *file)
 	pf->pipe = p;
 	INIT_LIST_HEAD(&pf->notifier.link);
 	file->private_data = pf;
-	stream_open(inode, file);
+	stream_open(file_inode(file), file);
 
 	mutex_lock(&p->lock);
 	switch (file->f_mode & (FMODE_READ | FMODE_WRITE)) {
@@ -514,7 +518,7 @@ static int kipc_pipe_open(struct inode *inode, struct file *file)
 		p->w_counter++;
 		p->writers++;
 		wake_up_interruptible_all(&p->open_wait);
-		if (!p->readers &&
+		if (!p->readers && wait &&
 		    kipc_pipe_wait_partner(p, &p->r_counter, p->r_counter))
 			goto err_writer;
 		break;
@@ -547,16 +551,43 @@ err_writer:
 	ret = -ERESTARTSYS;
 err:
 	mutex_unlock(&p->lock);
+	file->private_data = NULL;
 	kfree(pf);
 	return ret;
+}
+
+static int kipc_pipe_open(struct inode *inode, struct file *file)
+{
+	struct kipc_node *node = kipc_inode_node(inode);
+	int ret;
+
+	ret = kipc_object_open(node, file);
+	if (ret)
+		return ret;
+	ret = kipc_pipe_attach_file(container_of(node, struct kipc_pipe, node),
+				    file, true);
+	if (ret)
+		kipc_object_release(node);
+	return ret;
+}
+
+/* An end of an anonymous pipe (KIPC_CTL_PIPE), O_RDONLY or O_WRONLY. */
+static int kipc_pipe_attach(struct kipc_node *node, struct file *file)
+{
+	return kipc_pipe_attach_file(container_of(node, struct kipc_pipe, node),
+				     file, false);
 }
 
 static int kipc_pipe_release(struct inode *inode, struct file *file)
 {
 	struct kipc_pipe_file *pf = file->private_data;
-	struct kipc_pipe *p = pf->pipe;
+	struct kipc_pipe *p;
 	bool hangup;
 
+	/* An anonymous end whose attach failed has nothing to release. */
+	if (!pf)
+		return 0;
+	p = pf->pipe;
 	kipc_notify_clear(&p->notify, &pf->notifier);
 	mutex_lock(&p->lock);
 	if (file->f_mode & FMODE_READ)
@@ -578,6 +609,7 @@ static int kipc_pipe_release(struct inode *inode, struct file *file)
 		kill_fasync(&p->fasync_writers, SIGIO, POLL_OUT);
 	}
 	kfree(pf);
+	kipc_object_release(&p->node);
 	return 0;
 }
 
@@ -740,20 +772,32 @@ static int kipc_pipe_check_params(void)
 	return 0;
 }
 
-static struct kipc_node *kipc_pipe_alloc(unsigned int index)
+/*
+ * A pipe of capacity @req (@dflt: pipe_size), under KIPC_PIPE_SET_SIZE's
+ * rules: at most 2^31, rounded up to a power of two of at least a page,
+ * past pipe_max_size only with CAP_SYS_RESOURCE.
+ */
+static struct kipc_node *kipc_pipe_alloc(const char *name, u64 req, bool dflt)
 {
+	unsigned int size;
 	struct kipc_pipe *p;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (dflt)
+		req = kipc_param_pipe_size;
+	if (!req || req > KIPC_PIPE_SIZE_LIMIT)
+		return ERR_PTR(-EINVAL);
+	size = max_t(unsigned int, PAGE_SIZE, roundup_pow_of_two(req));
+	if (size > kipc_param_pipe_max_size && !capable(CAP_SYS_RESOURCE))
+		return ERR_PTR(-EPERM);
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
-		return NULL;
-	p->size = max_t(unsigned int, PAGE_SIZE,
-			roundup_pow_of_two(kipc_param_pipe_size));
-	p->pages =
-		kvcalloc(p->size >> PAGE_SHIFT, sizeof(*p->pages), GFP_KERNEL);
+		return ERR_PTR(-ENOMEM);
+	p->size = size;
+	p->pages = kvcalloc(p->size >> PAGE_SHIFT, sizeof(*p->pages),
+			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!p->pages) {
 		kfree(p);
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	mutex_init(&p->lock);
 	init_waitqueue_head(&p->rd_wait);
@@ -778,20 +822,21 @@ static void kipc_pipe_proc_show(struct seq_file *m, struct kipc_node *node)
 	struct kipc_pipe *p = container_of(node, struct kipc_pipe, node);
 
 	mutex_lock(&p->lock);
-	seq_printf(m, "%s %u %u %u %u %llu %llu %u %u\n", dev_name(&node->dev),
-		   p->size, kipc_pipe_used(p), p->readers, p->writers,
-		   p->bytes_in, p->bytes_out, p->high_water,
-		   kipc_notify_count(&p->notify));
+	seq_printf(m, "%s %u %u %u %u %llu %llu %u %u", node->name, p->size,
+		   kipc_pipe_used(p), p->readers, p->writers, p->bytes_in,
+		   p->bytes_out, p->high_water, kipc_notify_count(&p->notify));
 	mutex_unlock(&p->lock);
 }
 
 const struct kipc_kind_ops kipc_pipe_kind = {
 	.name = "pipe",
+	.type = KIPC_KIND_PIPE,
 	.proc_header =
 		"name size used readers writers bytes_in bytes_out high_water notifiers",
 	.fops = &kipc_pipe_fops,
 	.check_params = kipc_pipe_check_params,
 	.alloc = kipc_pipe_alloc,
 	.free = kipc_pipe_free,
+	.open = kipc_pipe_attach,
 	.proc_show = kipc_pipe_proc_show,
 };

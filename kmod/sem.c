@@ -29,17 +29,23 @@
  * open for writing and GETINFO one open for reading (EBADF otherwise),
  * matching the alter/read permissions System V asks for.
  *
- * KIPC_SEM_UNDO: units a P takes with it are recorded in the open file and
- * given back when the file is released, which also happens when the holder
- * is killed. A V through the same file settles recorded units first (the
- * uapi has no V flags, and a P(UNDO)/V pair must not give back twice; SysV
- * users pass SEM_UNDO on both for the same effect). Outstanding units per
- * file are bounded by KIPC_SEM_VALUE_MAX (ERANGE, as semop() bounds
- * semadj). The give-back clamps the value at KIPC_SEM_VALUE_MAX, as SysV
- * exit_sem() does, because a V by someone else may already have refilled
- * it. SETVAL forgets every file's outstanding units, as SysV SETVAL clears
- * semadj. The record is per open file: after fork() parent and child share
- * it, and it is given back when the last of them closes the file.
+ * KIPC_SEM_UNDO is per process, as SEM_UNDO is: units a P takes with it
+ * are recorded for the process (thread group) that took them, on the open
+ * file they came through, and given back when that process closes its
+ * last descriptor of the file or exits (->flush, called for both, as
+ * ipc/mqueue.c uses it for mq_notify). So a worker forked with the fd and
+ * killed while holding P(UNDO) gives its units back although its parent
+ * still holds the file, exactly as with System V; fork() does not
+ * inherit the parent's record (SysV: a child starts with no semadj). What
+ * is left when the file is released (a process that was handed the fd and
+ * never closed it itself) is given back then. A V through the same file by
+ * the same process settles its recorded units first (the uapi has no V
+ * flags, and a P(UNDO)/V pair must not give back twice; SysV users pass
+ * SEM_UNDO on both for the same effect). Outstanding units per record are
+ * bounded by KIPC_SEM_VALUE_MAX (ERANGE, as semop() bounds semadj). The
+ * give-back clamps the value at KIPC_SEM_VALUE_MAX, as SysV exit_sem()
+ * does, because a V by someone else may already have refilled it. SETVAL
+ * forgets every outstanding unit, as SysV SETVAL clears semadj.
  *
  * Statistics: p_ops and v_ops count completed P and V calls; lpid is the
  * process of the last one, recorded at grant time for a P that waited, as
@@ -50,10 +56,14 @@
  * it, with the task state set before it is dropped, so a grant between the
  * unlock and schedule() is not missed. As in ipc/sem.c, the granter wakes
  * the (first) granted waiter after dropping @lock, and the waiter learns of
- * its grant without taking @lock. The node outlives every waiter: an open
- * fd pins the module and nodes are freed only at unload.
+ * its grant without taking @lock. The object outlives every waiter: each
+ * open file holds a reference to it.
+ *
+ * Removal (KIPC_CTL_REMOVE, as IPC_RMID): every waiter wakes with EIDRM,
+ * and every later P, V, GETINFO and SETVAL gives EIDRM.
  */
 
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
@@ -72,8 +82,8 @@
 /**
  * struct kipc_sem - one sem node
  * @node: device node
- * @lock: guards every field below except @poll_wait, and the undo fields
- *	of every struct kipc_sem_file on @files
+ * @lock: guards every field below except @poll_wait, and the undo
+ *	records of every struct kipc_sem_file on @files
  * @value: units available, 0..KIPC_SEM_VALUE_MAX
  * @queue: waiting P calls in arrival order, struct kipc_sem_waiter.link
  * @nr_waiters: entries on @queue
@@ -100,15 +110,29 @@ struct kipc_sem {
  * struct kipc_sem_file - per open file state
  * @sem: the semaphore this file was opened on
  * @link: entry on @sem->files (@sem->lock)
- * @undo: units taken with KIPC_SEM_UNDO and not yet given back (@sem->lock)
- * @undo_pending: units asked for with KIPC_SEM_UNDO by P calls still
- *	waiting, reserved so that @undo stays bounded (@sem->lock)
+ * @undos: the undo records of the processes that used KIPC_SEM_UNDO
+ *	through this file, struct kipc_sem_undo.link (@sem->lock)
  */
 struct kipc_sem_file {
 	struct kipc_sem *sem;
 	struct list_head link;
-	u64 undo;
-	u64 undo_pending;
+	struct list_head undos;
+};
+
+/**
+ * struct kipc_sem_undo - one process's KIPC_SEM_UNDO units on one open file
+ * @link: entry on &kipc_sem_file.undos (&kipc_sem.lock)
+ * @tgid: the process (a reference)
+ * @units: units taken with KIPC_SEM_UNDO and not yet given back
+ *	(&kipc_sem.lock)
+ * @pending: units asked for with KIPC_SEM_UNDO by P calls still waiting,
+ *	reserved so that @units stays bounded (&kipc_sem.lock)
+ */
+struct kipc_sem_undo {
+	struct list_head link;
+	struct pid *tgid;
+	u64 units;
+	u64 pending;
 };
 
 /**
@@ -116,21 +140,21 @@ struct kipc_sem_file {
  * @link: entry on &kipc_sem.queue while waiting (&kipc_sem.lock)
  * @task: the sleeping task
  * @pid: its thread group, for lpid
- * @sf: the open file it came through, for KIPC_SEM_UNDO
  * @count: units it needs
- * @undo: it asked for KIPC_SEM_UNDO
- * @granted: the units were handed over and @link unlinked. Set once under
- *	&kipc_sem.lock with release semantics, after the granter's last use
- *	of this record; the waiter reads it without the lock (acquire)
+ * @un: its process's undo record if it asked for KIPC_SEM_UNDO, else NULL
+ * @result: 0 while waiting; 1 once the units were handed over, -EIDRM
+ *	once the semaphore was removed, and @link unlinked either way. Set
+ *	once under &kipc_sem.lock with release semantics, after the
+ *	granter's last use of this record; the waiter reads it without the
+ *	lock (acquire)
  */
 struct kipc_sem_waiter {
 	struct list_head link;
 	struct task_struct *task;
 	struct pid *pid;
-	struct kipc_sem_file *sf;
 	u32 count;
-	bool undo;
-	bool granted;
+	struct kipc_sem_undo *un;
+	int result;
 };
 
 static void kipc_sem_set_lpid(struct kipc_sem *sem, struct pid *pid)
@@ -149,14 +173,82 @@ static bool kipc_sem_ready(struct kipc_sem *sem)
 	return sem->value && list_empty(&sem->queue);
 }
 
-/* Take @count units for a P through @sf that is now complete. */
-static void kipc_sem_take(struct kipc_sem *sem, struct kipc_sem_file *sf,
-			  u32 count, bool undo, struct pid *pid)
+/* The undo record of process @tgid on @sf, or NULL. */
+static struct kipc_sem_undo *kipc_sem_undo_find(struct kipc_sem_file *sf,
+						struct pid *tgid)
+{
+	struct kipc_sem_undo *un;
+
+	lockdep_assert_held(&sf->sem->lock);
+	list_for_each_entry(un, &sf->undos, link)
+		if (un->tgid == tgid)
+			return un;
+	return NULL;
+}
+
+/* Give back @un's units, clamped as SysV exit_sem() does; true if any. */
+static bool kipc_sem_undo_give_back(struct kipc_sem *sem,
+				    struct kipc_sem_undo *un)
+{
+	lockdep_assert_held(&sem->lock);
+	if (!un->units)
+		return false;
+	sem->value =
+		min_t(u64, (u64)sem->value + un->units, KIPC_SEM_VALUE_MAX);
+	un->units = 0;
+	return true;
+}
+
+static void kipc_sem_undo_free(struct kipc_sem_undo *un)
+{
+	list_del(&un->link);
+	put_pid(un->tgid);
+	kfree(un);
+}
+
+/*
+ * Take @sf->sem->lock and find the caller's undo record on @sf, made if it
+ * has none (ERR_PTR(-ENOMEM) if that fails; the lock is held either way).
+ * Allocates only the first time a process uses KIPC_SEM_UNDO through the
+ * file.
+ */
+static struct kipc_sem_undo *kipc_sem_undo_get(struct kipc_sem_file *sf)
+	__acquires(&sf->sem->lock)
+{
+	struct kipc_sem *sem = sf->sem;
+	struct kipc_sem_undo *un, *new;
+	struct pid *tgid = task_tgid(current);
+
+	spin_lock(&sem->lock);
+	un = kipc_sem_undo_find(sf, tgid);
+	if (un)
+		return un;
+	spin_unlock(&sem->lock);
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	spin_lock(&sem->lock);
+	if (!new)
+		return ERR_PTR(-ENOMEM);
+	new->tgid = get_pid(tgid);
+	/* Another thread of the process may have made it meanwhile. */
+	un = kipc_sem_undo_find(sf, tgid);
+	if (un) {
+		put_pid(new->tgid);
+		kfree(new);
+		return un;
+	}
+	list_add(&new->link, &sf->undos);
+	return new;
+}
+
+/* Take @count units for a P that is now complete. */
+static void kipc_sem_take(struct kipc_sem *sem, struct kipc_sem_undo *un,
+			  u32 count, struct pid *pid)
 {
 	lockdep_assert_held(&sem->lock);
 	sem->value -= count;
-	if (undo)
-		sf->undo += count;
+	if (un)
+		un->units += count;
 	sem->p_ops++;
 	kipc_sem_set_lpid(sem, pid);
 }
@@ -188,12 +280,12 @@ static void kipc_sem_serve(struct kipc_sem *sem, struct kipc_sem_wake *wk)
 			break;
 		list_del_init(&w->link);
 		sem->nr_waiters--;
-		if (w->undo)
-			w->sf->undo_pending -= w->count;
-		kipc_sem_take(sem, w->sf, w->count, w->undo, w->pid);
+		if (w->un)
+			w->un->pending -= w->count;
+		kipc_sem_take(sem, w->un, w->count, w->pid);
 		task = get_task_struct(w->task);
 		/* From here on @w may be gone: pairs with kipc_sem_wait(). */
-		smp_store_release(&w->granted, true);
+		smp_store_release(&w->result, 1);
 		if (!wk->first)
 			wk->first = task;
 		else
@@ -222,6 +314,7 @@ static int kipc_sem_wait(struct kipc_sem *sem, struct kipc_sem_waiter *w,
 {
 	struct kipc_sem_wake wk = {};
 	bool timed_out = false;
+	int result;
 
 	lockdep_assert_held(&sem->lock);
 	set_current_state(TASK_INTERRUPTIBLE);
@@ -232,28 +325,30 @@ static int kipc_sem_wait(struct kipc_sem *sem, struct kipc_sem_waiter *w,
 					      HRTIMER_MODE_ABS))
 			timed_out = true;
 		/* Pairs with smp_store_release() in kipc_sem_serve(). */
-		if (smp_load_acquire(&w->granted))
-			return 0;
+		result = smp_load_acquire(&w->result);
+		if (result)
+			return result > 0 ? 0 : result;
 		if (timed_out || signal_pending(current))
 			break;
 		set_current_state(TASK_INTERRUPTIBLE);
 		/* Granted since the wake-up: as above, pairs with the release. */
-		if (smp_load_acquire(&w->granted)) {
+		result = smp_load_acquire(&w->result);
+		if (result) {
 			__set_current_state(TASK_RUNNING);
-			return 0;
+			return result > 0 ? 0 : result;
 		}
 	}
 
 	spin_lock(&sem->lock);
-	/* A grant wins over a timeout or a signal that came with it. */
-	if (w->granted) {
+	/* A grant (or removal) wins over a timeout or signal with it. */
+	if (w->result) {
 		spin_unlock(&sem->lock);
-		return 0;
+		return w->result > 0 ? 0 : w->result;
 	}
 	list_del(&w->link);
 	sem->nr_waiters--;
-	if (w->undo)
-		w->sf->undo_pending -= w->count;
+	if (w->un)
+		w->un->pending -= w->count;
 	/* It may have been the head holding back waiters that fit. */
 	kipc_sem_serve(sem, &wk);
 	spin_unlock(&sem->lock);
@@ -265,7 +360,7 @@ static int kipc_sem_wait(struct kipc_sem *sem, struct kipc_sem_waiter *w,
 static long kipc_sem_p(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 {
 	struct kipc_sem *sem = sf->sem;
-	bool undo = op->flags & KIPC_SEM_UNDO;
+	struct kipc_sem_undo *un = NULL;
 	struct kipc_sem_waiter w;
 	ktime_t expires, *exp = NULL;
 	u64 timeout;
@@ -282,14 +377,25 @@ static long kipc_sem_p(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 		exp = &expires;
 	}
 
-	spin_lock(&sem->lock);
-	if (undo &&
-	    sf->undo + sf->undo_pending + op->count > KIPC_SEM_VALUE_MAX) {
+	if (op->flags & KIPC_SEM_UNDO) {
+		un = kipc_sem_undo_get(sf);
+		if (IS_ERR(un)) {
+			ret = PTR_ERR(un);
+			goto out_unlock;
+		}
+	} else {
+		spin_lock(&sem->lock);
+	}
+	if (kipc_node_removed(&sem->node)) {
+		ret = -EIDRM;
+		goto out_unlock;
+	}
+	if (un && un->units + un->pending + op->count > KIPC_SEM_VALUE_MAX) {
 		ret = -ERANGE;
 		goto out_unlock;
 	}
 	if (list_empty(&sem->queue) && sem->value >= op->count) {
-		kipc_sem_take(sem, sf, op->count, undo, task_tgid(current));
+		kipc_sem_take(sem, un, op->count, task_tgid(current));
 		ret = 0;
 		goto out_unlock;
 	}
@@ -301,14 +407,13 @@ static long kipc_sem_p(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 	w = (struct kipc_sem_waiter){
 		.task = current,
 		.pid = task_tgid(current),
-		.sf = sf,
 		.count = op->count,
-		.undo = undo,
+		.un = un,
 	};
 	list_add_tail(&w.link, &sem->queue);
 	sem->nr_waiters++;
-	if (undo)
-		sf->undo_pending += op->count;
+	if (un)
+		un->pending += op->count;
 	return kipc_sem_wait(sem, &w, exp);
 out_unlock:
 	spin_unlock(&sem->lock);
@@ -319,17 +424,25 @@ static long kipc_sem_v(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 {
 	struct kipc_sem *sem = sf->sem;
 	struct kipc_sem_wake wk = {};
+	struct kipc_sem_undo *un;
 
 	if (!op->count || op->flags || op->timeout_ns)
 		return -EINVAL;
 
 	spin_lock(&sem->lock);
+	if (kipc_node_removed(&sem->node)) {
+		spin_unlock(&sem->lock);
+		return -EIDRM;
+	}
 	if ((u64)sem->value + op->count > KIPC_SEM_VALUE_MAX) {
 		spin_unlock(&sem->lock);
 		return -EOVERFLOW;
 	}
 	sem->value += op->count;
-	sf->undo -= min_t(u64, sf->undo, op->count);
+	/* Settle this process's own P(UNDO) units first. */
+	un = kipc_sem_undo_find(sf, task_tgid(current));
+	if (un)
+		un->units -= min_t(u64, un->units, op->count);
 	sem->v_ops++;
 	kipc_sem_set_lpid(sem, task_tgid(current));
 	kipc_sem_serve(sem, &wk);
@@ -359,6 +472,8 @@ static long kipc_sem_getinfo(struct kipc_sem *sem, struct file *file,
 
 	if (!(file->f_mode & FMODE_READ))
 		return -EBADF;
+	if (kipc_node_removed(&sem->node))
+		return -EIDRM;
 	spin_lock(&sem->lock);
 	info.value = sem->value;
 	info.waiters = sem->nr_waiters;
@@ -374,6 +489,7 @@ static long kipc_sem_setval(struct kipc_sem *sem, struct file *file,
 			    s64 __user *arg)
 {
 	struct kipc_sem_wake wk = {};
+	struct kipc_sem_undo *un;
 	struct kipc_sem_file *sf;
 	s64 val;
 
@@ -385,10 +501,15 @@ static long kipc_sem_setval(struct kipc_sem *sem, struct file *file,
 		return -ERANGE;
 
 	spin_lock(&sem->lock);
+	if (kipc_node_removed(&sem->node)) {
+		spin_unlock(&sem->lock);
+		return -EIDRM;
+	}
 	sem->value = val;
 	/* As SysV SETVAL clears semadj: nobody gives back into a set value. */
 	list_for_each_entry(sf, &sem->files, link)
-		sf->undo = 0;
+		list_for_each_entry(un, &sf->undos, link)
+			un->units = 0;
 	kipc_sem_serve(sem, &wk);
 	spin_unlock(&sem->lock);
 	kipc_sem_wake(sem, &wk);
@@ -421,6 +542,8 @@ static __poll_t kipc_sem_poll(struct file *file, poll_table *pt)
 	__poll_t mask = 0;
 
 	poll_wait(file, &sem->poll_wait, pt);
+	if (kipc_node_removed(&sem->node))
+		return EPOLLERR | EPOLLHUP;
 	spin_lock(&sem->lock);
 	if (kipc_sem_ready(sem))
 		mask = EPOLLIN | EPOLLRDNORM;
@@ -428,15 +551,17 @@ static __poll_t kipc_sem_poll(struct file *file, poll_table *pt)
 	return mask;
 }
 
-static int kipc_sem_open(struct inode *inode, struct file *file)
+/* Set up @file on @node: the node's open(2), or an anonymous file. */
+static int kipc_sem_attach(struct kipc_node *node, struct file *file)
 {
-	struct kipc_sem *sem = kipc_file_node(file, struct kipc_sem, node);
+	struct kipc_sem *sem = container_of(node, struct kipc_sem, node);
 	struct kipc_sem_file *sf;
 
 	sf = kzalloc(sizeof(*sf), GFP_KERNEL_ACCOUNT);
 	if (!sf)
 		return -ENOMEM;
 	sf->sem = sem;
+	INIT_LIST_HEAD(&sf->undos);
 	spin_lock(&sem->lock);
 	list_add_tail(&sf->link, &sem->files);
 	spin_unlock(&sem->lock);
@@ -444,45 +569,111 @@ static int kipc_sem_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int kipc_sem_open(struct inode *inode, struct file *file)
+{
+	struct kipc_node *node = kipc_inode_node(inode);
+	int ret;
+
+	ret = kipc_object_open(node, file);
+	if (ret)
+		return ret;
+	ret = kipc_sem_attach(node, file);
+	if (ret)
+		kipc_object_release(node);
+	return ret;
+}
+
+/* iterate_fd() callback: is this descriptor's file @data? */
+static int kipc_sem_same_file(const void *data, struct file *file,
+			      unsigned int fd)
+{
+	return file == data;
+}
+
+/*
+ * A process closes a descriptor of @file, or exits. If it holds no other
+ * descriptor of the file (an exiting one has no descriptor table left), it
+ * is done with the file: give back its KIPC_SEM_UNDO units, as SysV
+ * exit_sem() does, and serve the queue.
+ */
+static int kipc_sem_flush(struct file *file, fl_owner_t id)
+{
+	struct kipc_sem_file *sf = file->private_data;
+	struct files_struct *files = current->files;
+	struct kipc_sem_wake wk = {};
+	struct kipc_sem_undo *un;
+	struct kipc_sem *sem;
+
+	if (!sf || (files && iterate_fd(files, 0, kipc_sem_same_file, file)))
+		return 0;
+	sem = sf->sem;
+	spin_lock(&sem->lock);
+	un = kipc_sem_undo_find(sf, task_tgid(current));
+	if (un) {
+		if (kipc_sem_undo_give_back(sem, un))
+			kipc_sem_serve(sem, &wk);
+		/* A P(UNDO) of another thread may still wait through it. */
+		if (!un->pending)
+			kipc_sem_undo_free(un);
+	}
+	spin_unlock(&sem->lock);
+	kipc_sem_wake(sem, &wk);
+	return 0;
+}
+
 /*
  * The last reference to the open file is gone, so no P through it is still
- * waiting (each holds a file reference) and @undo_pending is 0. Give back
- * what is outstanding, clamped like SysV exit_sem(), and serve the queue.
+ * waiting (each holds a file reference) and no record has units pending.
+ * Give back what is still outstanding (a process that was handed the file
+ * and never closed a descriptor of it itself) and serve the queue.
  */
 static int kipc_sem_release(struct inode *inode, struct file *file)
 {
 	struct kipc_sem_file *sf = file->private_data;
-	struct kipc_sem *sem = sf->sem;
+	struct kipc_sem_undo *un, *tmp;
 	struct kipc_sem_wake wk = {};
+	bool more = false;
+	struct kipc_sem *sem;
 
+	/* An anonymous file whose attach failed has nothing to release. */
+	if (!sf)
+		return 0;
+	sem = sf->sem;
 	spin_lock(&sem->lock);
 	list_del(&sf->link);
-	WARN_ON_ONCE(sf->undo_pending);
-	if (sf->undo) {
-		sem->value = min_t(u64, (u64)sem->value + sf->undo,
-				   KIPC_SEM_VALUE_MAX);
-		kipc_sem_serve(sem, &wk);
+	list_for_each_entry_safe(un, tmp, &sf->undos, link) {
+		WARN_ON_ONCE(un->pending);
+		more |= kipc_sem_undo_give_back(sem, un);
+		kipc_sem_undo_free(un);
 	}
+	if (more)
+		kipc_sem_serve(sem, &wk);
 	spin_unlock(&sem->lock);
 	kipc_sem_wake(sem, &wk);
 	kfree(sf);
+	kipc_object_release(&sem->node);
 	return 0;
 }
 
+/* The reader's own KIPC_SEM_UNDO units on this file. */
 static void kipc_sem_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct kipc_sem_file *sf = file->private_data;
-	u64 undo;
+	struct kipc_sem_undo *un;
+	u64 units = 0;
 
 	spin_lock(&sf->sem->lock);
-	undo = sf->undo;
+	un = kipc_sem_undo_find(sf, task_tgid(current));
+	if (un)
+		units = un->units;
 	spin_unlock(&sf->sem->lock);
-	seq_printf(m, "kipc-sem-undo:\t%llu\n", undo);
+	seq_printf(m, "kipc-sem-undo:\t%llu\n", units);
 }
 
 static const struct file_operations kipc_sem_fops = {
 	.owner = THIS_MODULE,
 	.open = kipc_sem_open,
+	.flush = kipc_sem_flush,
 	.release = kipc_sem_release,
 	.poll = kipc_sem_poll,
 	.unlocked_ioctl = kipc_sem_ioctl,
@@ -504,21 +695,53 @@ static int kipc_sem_check_params(void)
 	return 0;
 }
 
-static struct kipc_node *kipc_sem_alloc(unsigned int index)
+/* A semaphore at @value (@dflt: sem_init), under KIPC_SEM_SETVAL's rule. */
+static struct kipc_node *kipc_sem_alloc(const char *name, u64 value, bool dflt)
 {
-	struct kipc_sem *sem = kzalloc(sizeof(*sem), GFP_KERNEL);
+	struct kipc_sem *sem;
 
+	if (dflt)
+		value = kipc_param_sem_init;
+	if (value > KIPC_SEM_VALUE_MAX)
+		return ERR_PTR(-ERANGE);
+	sem = kzalloc(sizeof(*sem), GFP_KERNEL_ACCOUNT);
 	if (!sem)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	spin_lock_init(&sem->lock);
-	sem->value = kipc_param_sem_init;
+	sem->value = value;
 	INIT_LIST_HEAD(&sem->queue);
 	INIT_LIST_HEAD(&sem->files);
 	init_waitqueue_head(&sem->poll_wait);
 	return &sem->node;
 }
 
-/* Called at unload: no open file, hence no waiter, is left. */
+/*
+ * KIPC_CTL_REMOVE, as IPC_RMID (ipc/sem.c freeary()): every waiter wakes
+ * with EIDRM, and so does every later operation (@removed is set first).
+ * Outstanding undo units have nothing left to go back to.
+ */
+static void kipc_sem_remove(struct kipc_node *node)
+{
+	struct kipc_sem *sem = container_of(node, struct kipc_sem, node);
+	struct kipc_sem_waiter *w, *next;
+	struct task_struct *task;
+
+	spin_lock(&sem->lock);
+	list_for_each_entry_safe(w, next, &sem->queue, link) {
+		list_del_init(&w->link);
+		sem->nr_waiters--;
+		if (w->un)
+			w->un->pending -= w->count;
+		task = get_task_struct(w->task);
+		/* From here on @w may be gone: pairs with kipc_sem_wait(). */
+		smp_store_release(&w->result, -EIDRM);
+		kipc_wake_put(task);
+	}
+	spin_unlock(&sem->lock);
+	wake_up_interruptible_poll(&sem->poll_wait, EPOLLERR | EPOLLHUP);
+}
+
+/* The last file is closed: no waiter is left. */
 static void kipc_sem_free(struct kipc_node *node)
 {
 	struct kipc_sem *sem = container_of(node, struct kipc_sem, node);
@@ -542,16 +765,19 @@ static void kipc_sem_proc_show(struct seq_file *m, struct kipc_node *node)
 	p_ops = sem->p_ops;
 	v_ops = sem->v_ops;
 	spin_unlock(&sem->lock);
-	seq_printf(m, "%s %u %u %d %llu %llu\n", dev_name(&node->dev), value,
-		   waiters, lpid, p_ops, v_ops);
+	seq_printf(m, "%s %u %u %d %llu %llu", node->name, value, waiters, lpid,
+		   p_ops, v_ops);
 }
 
 const struct kipc_kind_ops kipc_sem_kind = {
 	.name = "sem",
+	.type = KIPC_KIND_SEM,
 	.proc_header = "name value waiters lpid p_ops v_ops",
 	.fops = &kipc_sem_fops,
 	.check_params = kipc_sem_check_params,
 	.alloc = kipc_sem_alloc,
 	.free = kipc_sem_free,
+	.open = kipc_sem_attach,
+	.remove = kipc_sem_remove,
 	.proc_show = kipc_sem_proc_show,
 };

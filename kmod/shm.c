@@ -4,9 +4,10 @@
  * read or written with read/write/pread/pwrite at fixed-size-device
  * semantics.
  *
- * Backing: one tmpfs (shmem) file per segment, created at load and kept
- * until unload, exactly what System V shm uses (ipc/shm.c). We chose it
- * over vmalloc_user() + remap_vmalloc_range() because:
+ * Backing: one tmpfs (shmem) file per segment, made with the segment and
+ * kept until its last reference goes, exactly what System V shm uses
+ * (ipc/shm.c). We chose it over vmalloc_user() + remap_vmalloc_range()
+ * because:
  *  - its pages are charged to the memory cgroup of the task that first
  *    touches them and can be swapped, like SysV shm and tmpfs; vmalloc
  *    memory is neither charged (vmalloc_user() takes no GFP_ACCOUNT) nor
@@ -28,16 +29,21 @@
  * (vma_set_file(), as dma-buf does). Its f_mapping is shmem's, so the rest
  * of mm sees a shmem mapping, but whatever maps vm_file again comes back
  * to us: remap_file_pages() calls do_mmap(vma->vm_file), and the new vma
- * goes through kipc_shm_attach() like any other, checked and counted.
+ * goes through kipc_shm_map_vma() like any other, checked and counted.
  * A vma whose vm_file were the shmem file itself would escape every rule
  * here (ipc/shm.c has the same reason for shm_file_operations).
  *
  * Lifetime: the memory is pinned by each mapping, never by the fd. A vma
  * holds a reference to its mapping file (vm_file; fork, split and mremap
- * take more), and the mapping file holds the shmem inode and a module
- * reference, taken when it is made and dropped by its final fput() through
- * its ->owner: that keeps our vm_ops, and the segment they point at, until
- * the last vma is gone. Closing the fd while mapped frees nothing.
+ * take more), and the mapping file holds the shmem inode, a reference to
+ * the segment (struct kipc_node's, dropped by its ->release) and one to
+ * the module (taken when it is made, dropped by its final fput() through
+ * its ->owner): that keeps our vm_ops, and the segment they point at,
+ * until the last vma is gone. Closing the fd while mapped frees nothing,
+ * nor does removing a named segment or closing an anonymous one's last fd:
+ * the memory goes with the last mapping, as a SysV segment's after
+ * IPC_RMID. New mmap()s of a removed segment give EIDRM, and so does a
+ * remap_file_pages() of its last vma (see kipc_shm_map_vma()).
  *
  * Mapping policy: only MAP_SHARED (VM_MAYSHARE), only inside [0, size);
  * MAP_PRIVATE or a range past the end gives EINVAL, for mmap() and
@@ -123,9 +129,10 @@ struct kipc_shm {
 	const struct vm_operations_struct *shmem_vm_ops;
 };
 
+/* The segment of a file: the node's open or an anonymous file set it. */
 static inline struct kipc_shm *kipc_shm_of(struct file *file)
 {
-	return kipc_file_node(file, struct kipc_shm, node);
+	return file->private_data;
 }
 
 /* The segment of a vma: vm_file is its mapping file, see kipc_shm_mmap(). */
@@ -192,10 +199,16 @@ static const struct vm_operations_struct kipc_shm_vm_ops = {
 /*
  * Check @vma against the mapping policy, count it, and let shmem set it up
  * under our vm_ops. Every vma of a segment starts here: mmap() of the node
- * and do_mmap() of a mapping file (remap_file_pages()). The caller sees to
- * vm_file.
+ * and, with @remap, do_mmap() of a mapping file (remap_file_pages()). The
+ * caller sees to vm_file.
+ *
+ * A removed segment takes no new mapping (EIDRM, as shmat() of a removed
+ * id fails), and a remap only while another vma still holds it: a SysV
+ * segment after IPC_RMID is destroyed when a remap_file_pages() of its
+ * last attachment unmaps it (before the new ->mmap), and the remap fails.
  */
-static int kipc_shm_attach(struct kipc_shm *shm, struct vm_area_struct *vma)
+static int kipc_shm_map_vma(struct kipc_shm *shm, struct vm_area_struct *vma,
+			    bool remap)
 {
 	unsigned long pages = vma_pages(vma);
 	u64 limit;
@@ -206,6 +219,10 @@ static int kipc_shm_attach(struct kipc_shm *shm, struct vm_area_struct *vma)
 		return -EINVAL;
 
 	spin_lock(&shm->lock);
+	if (kipc_node_removed(&shm->node) && (!remap || !shm->nattch)) {
+		spin_unlock(&shm->lock);
+		return -EIDRM;
+	}
 	limit = shm->size >> PAGE_SHIFT;
 	if (vma->vm_pgoff >= limit || pages > limit - vma->vm_pgoff) {
 		spin_unlock(&shm->lock);
@@ -237,7 +254,7 @@ static int kipc_shm_attach(struct kipc_shm *shm, struct vm_area_struct *vma)
 /* ->mmap of a mapping file: remap_file_pages() maps it again. */
 static int kipc_shm_map_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	return kipc_shm_attach(file->private_data, vma);
+	return kipc_shm_map_vma(file->private_data, vma, true);
 }
 
 /*
@@ -256,18 +273,29 @@ static long kipc_shm_map_file_fallocate(struct file *file, int mode,
 	return backing->f_op->fallocate(backing, mode, offset, len);
 }
 
+/* The last vma of the mapping is gone: drop its hold on the segment. */
+static int kipc_shm_map_file_release(struct inode *inode, struct file *file)
+{
+	struct kipc_shm *shm = file->private_data;
+
+	kipc_node_put(&shm->node);
+	return 0;
+}
+
 static const struct file_operations kipc_shm_map_file_fops = {
 	.owner = THIS_MODULE,
 	.mmap = kipc_shm_map_file_mmap,
 	.fallocate = kipc_shm_map_file_fallocate,
+	.release = kipc_shm_map_file_release,
 };
 
 /*
  * A mapping file for a mapping made through @file, an open node: the shmem
  * inode with kipc_shm_map_file_fops, readable and writable as @file is (so
  * do_mmap() derives the same VM_MAYWRITE from it), named as the shmem file
- * is in /proc/PID/maps. Its module reference is dropped by its final
- * fput(), through fops->owner; @file pins the module meanwhile.
+ * is in /proc/PID/maps. It holds a reference to the segment, dropped by
+ * its ->release, and one to the module, dropped after that by its final
+ * fput() through fops->owner; @file holds both meanwhile.
  */
 static struct file *kipc_shm_map_file(struct kipc_shm *shm, struct file *file)
 {
@@ -286,6 +314,7 @@ static struct file *kipc_shm_map_file(struct kipc_shm *shm, struct file *file)
 		iput(inode);
 		return map_file;
 	}
+	kipc_node_get(&shm->node);
 	map_file->private_data = shm;
 	return map_file;
 }
@@ -296,10 +325,13 @@ static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	struct file *map_file;
 	int ret;
 
+	/* Checked again under the lock; this saves making a file for it. */
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 	map_file = kipc_shm_map_file(shm, file);
 	if (IS_ERR(map_file))
 		return PTR_ERR(map_file);
-	ret = kipc_shm_attach(shm, vma);
+	ret = kipc_shm_map_vma(shm, vma, false);
 	/* vm_file takes its own reference and drops the one to @file. */
 	if (!ret)
 		vma_set_file(vma, map_file);
@@ -309,9 +341,13 @@ static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 
 static ssize_t kipc_shm_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct file *backing = kipc_shm_of(iocb->ki_filp)->file;
+	struct kipc_shm *shm = kipc_shm_of(iocb->ki_filp);
+	struct file *backing = shm->file;
 	struct kiocb kiocb;
 	ssize_t ret;
+
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 
 	/* shmem reads up to its i_size: 0 at or past the end. */
 	init_sync_kiocb(&kiocb, backing);
@@ -323,12 +359,16 @@ static ssize_t kipc_shm_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 static ssize_t kipc_shm_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct file *backing = kipc_shm_of(iocb->ki_filp)->file;
+	struct kipc_shm *shm = kipc_shm_of(iocb->ki_filp);
+	struct file *backing = shm->file;
 	struct inode *inode = file_inode(backing);
 	struct kiocb kiocb;
 	size_t shorted = 0;
 	loff_t size;
 	ssize_t ret;
+
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 
 	if (!iov_iter_count(from))
 		return 0;
@@ -376,6 +416,8 @@ static long kipc_shm_get_size(struct kipc_shm *shm, u64 __user *arg)
 {
 	u64 size;
 
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 	spin_lock(&shm->lock);
 	size = shm->size;
 	spin_unlock(&shm->lock);
@@ -451,6 +493,8 @@ static long kipc_shm_set_size(struct kipc_shm *shm, struct file *file,
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 	if (get_user(req, arg))
 		return -EFAULT;
 	if (!req || req > kipc_param_shm_max)
@@ -484,6 +528,8 @@ static long kipc_shm_getinfo(struct kipc_shm *shm,
 {
 	struct kipc_shm_info info = {};
 
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
 	spin_lock(&shm->lock);
 	info.size = shm->size;
 	info.nattch = shm->nattch;
@@ -509,8 +555,43 @@ static long kipc_shm_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/* Set up @file on @node: the node's open(2), or an anonymous file. */
+static int kipc_shm_attach(struct kipc_node *node, struct file *file)
+{
+	file->private_data = container_of(node, struct kipc_shm, node);
+	/*
+	 * anon_inode_getfile() gives no FMODE_LSEEK, PREAD or PWRITE, which
+	 * do_dentry_open() gives an open(2): an anonymous segment is read,
+	 * written and seeked as a node is.
+	 */
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	return 0;
+}
+
+static int kipc_shm_open(struct inode *inode, struct file *file)
+{
+	struct kipc_node *node = kipc_inode_node(inode);
+	int ret;
+
+	ret = kipc_object_open(node, file);
+	if (ret)
+		return ret;
+	return kipc_shm_attach(node, file);
+}
+
+static int kipc_shm_release(struct inode *inode, struct file *file)
+{
+	struct kipc_shm *shm = file->private_data;
+
+	if (shm)
+		kipc_object_release(&shm->node);
+	return 0;
+}
+
 static const struct file_operations kipc_shm_fops = {
 	.owner = THIS_MODULE,
+	.open = kipc_shm_open,
+	.release = kipc_shm_release,
 	.llseek = kipc_shm_llseek,
 	.read_iter = kipc_shm_read_iter,
 	.write_iter = kipc_shm_write_iter,
@@ -538,25 +619,35 @@ static int kipc_shm_check_params(void)
 	return 0;
 }
 
-static struct kipc_node *kipc_shm_alloc(unsigned int index)
+/*
+ * A segment of @req bytes (@dflt: shm_size), under KIPC_SHM_SET_SIZE's rules:
+ * at most shm_max, rounded up to a page.
+ */
+static struct kipc_node *kipc_shm_alloc(const char *name, u64 req, bool dflt)
 {
+	char file_name[KIPC_NAME_MAX + 8];
 	struct kipc_shm *shm;
-	char name[32];
+	struct file *file;
 
-	shm = kzalloc(sizeof(*shm), GFP_KERNEL);
+	if (dflt)
+		req = kipc_param_shm_size;
+	if (!req || req > kipc_param_shm_max)
+		return ERR_PTR(-EINVAL);
+	shm = kzalloc(sizeof(*shm), GFP_KERNEL_ACCOUNT);
 	if (!shm)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	spin_lock_init(&shm->lock);
 	mutex_init(&shm->resize_lock);
-	shm->size = round_up((u64)kipc_param_shm_size, PAGE_SIZE);
+	shm->size = round_up(req, PAGE_SIZE);
 
 	/* The name shows in /proc/PID/maps: "/kipc-shm0 (deleted)". */
-	snprintf(name, sizeof(name), "kipc-shm%u", index);
-	shm->file = shmem_file_setup(name, shm->size, 0);
-	if (IS_ERR(shm->file)) {
+	snprintf(file_name, sizeof(file_name), "kipc-%s", name);
+	file = shmem_file_setup(file_name, shm->size, 0);
+	if (IS_ERR(file)) {
 		kfree(shm);
-		return NULL;
+		return ERR_CAST(file);
 	}
+	shm->file = file;
 	/*
 	 * Like SysV shm's kernel-internal files: the file is reached only
 	 * through our node, whose own inode carries the permission checks,
@@ -566,7 +657,10 @@ static struct kipc_node *kipc_shm_alloc(unsigned int index)
 	return &shm->node;
 }
 
-/* Called at unload, when no fd or mapping is left (they pin the module). */
+/*
+ * The last reference is gone: no fd, no mapping file (so no vma), and the
+ * name removed or unloaded.
+ */
 static void kipc_shm_free(struct kipc_node *node)
 {
 	struct kipc_shm *shm = container_of(node, struct kipc_shm, node);
@@ -586,15 +680,17 @@ static void kipc_shm_proc_show(struct seq_file *m, struct kipc_node *node)
 	size = shm->size;
 	nattch = shm->nattch;
 	spin_unlock(&shm->lock);
-	seq_printf(m, "%s %llu %lu\n", dev_name(&node->dev), size, nattch);
+	seq_printf(m, "%s %llu %lu", node->name, size, nattch);
 }
 
 const struct kipc_kind_ops kipc_shm_kind = {
 	.name = "shm",
+	.type = KIPC_KIND_SHM,
 	.proc_header = "name size nattch",
 	.fops = &kipc_shm_fops,
 	.check_params = kipc_shm_check_params,
 	.alloc = kipc_shm_alloc,
 	.free = kipc_shm_free,
+	.open = kipc_shm_attach,
 	.proc_show = kipc_shm_proc_show,
 };

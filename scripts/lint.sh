@@ -44,5 +44,8 @@ if ! clang-format --dry-run --Werror --style="file:$ksrc/.clang-format" \
 	status=1
 fi
 
+step "README.md's Layout names every file"
+"$root/scripts/check-layout.sh" || status=1
+
 [ $status = 0 ] && step "lint clean" || step "lint FAILED"
 exit $status

@@ -78,6 +78,35 @@ wait_proc() {
 	return 1
 }
 
+object_scene() {
+	local mask
+
+	say "Making an object: kipc mk, as mkfifo(1) or ipcmk(1)"
+	if ! [ -c /dev/kipc/control ]; then
+		note "no /dev/kipc/control: this module makes no objects; scene skipped"
+		status=1
+		return
+	fi
+	note "Besides pipe0, msg0... made at load, any user may make objects with"
+	note "a name: theirs, with mode 0666 less the umask (022 here)."
+	mask=$(umask)
+	umask 022
+	must kipc mk msg jobs
+	must ls -l /dev/kipc/jobs
+	note "The name does not tell the kind; the device does:"
+	must cat /sys/class/kipc/jobs/kind
+	must kipc send jobs 1 "build kipc"
+	must kipc recv jobs
+	note "Made again it is left as it is; --exclusive refuses, as IPC_EXCL:"
+	must kipc mk msg jobs
+	refused kipc mk msg jobs --exclusive
+	note "Only its creator, its owner or root may remove it:"
+	refused setpriv --reuid=65534 --regid=65534 --clear-groups kipc rm jobs
+	must kipc rm jobs
+	refused ls /dev/kipc/jobs
+	umask "$mask"
+}
+
 pipe_scene() {
 	local w
 
@@ -232,6 +261,7 @@ notify_scene() {
 	must kipc recv msg1
 }
 
+object_scene
 pipe_scene
 msg_scene
 limits_scene

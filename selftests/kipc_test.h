@@ -125,13 +125,14 @@ static inline int kipc_msg_recv(int fd, long long sel, void *text,
 }
 
 /*
- * Read column @col of the row for node @node in /proc/kipc/@table.
- * Returns 0 and stores the value in *@val, or -1 if not found.
+ * Column @col of row @node of /proc/kipc/@table as text, into @buf (of
+ * @len bytes): 0, or -1 if the table has no such row or column. For what
+ * is not a number ("-"); kipc_proc_get() reads numbers.
  */
-static inline int kipc_proc_get(const char *table, const char *node,
-				const char *col, long long *val)
+static inline int kipc_proc_text(const char *table, const char *node,
+				 const char *col, char *buf, size_t len)
 {
-	char path[64], line[512], *tok, *save;
+	char path[64], head[512], line[512], *tok, *save;
 	int idx = -1, i, ret = -1;
 	FILE *f;
 
@@ -139,29 +140,40 @@ static inline int kipc_proc_get(const char *table, const char *node,
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
-	if (!fgets(line, sizeof(line), f))
-		goto out;
-	for (i = 0, tok = strtok_r(line, "\n ", &save); tok;
-	     i++, tok = strtok_r(NULL, "\n ", &save))
-		if (!strcmp(tok, col))
-			idx = i;
-	if (idx < 0)
-		goto out;
-	while (fgets(line, sizeof(line), f)) {
+	if (fgets(head, sizeof(head), f))
+		for (i = 0, tok = strtok_r(head, "\n ", &save); tok;
+		     i++, tok = strtok_r(NULL, "\n ", &save))
+			if (!strcmp(tok, col))
+				idx = i;
+	while (idx >= 0 && ret && fgets(line, sizeof(line), f)) {
 		tok = strtok_r(line, "\n ", &save);
 		if (!tok || strcmp(tok, node))
 			continue;
-		for (i = 1; i <= idx && tok; i++)
+		for (i = 0; i < idx && tok; i++)
 			tok = strtok_r(NULL, "\n ", &save);
-		if (tok) {
-			*val = strtoll(tok, NULL, 0);
-			ret = 0;
-		}
-		break;
+		if (!tok)
+			break;
+		snprintf(buf, len, "%s", tok);
+		ret = 0;
 	}
-out:
 	fclose(f);
 	return ret;
+}
+
+/*
+ * Read column @col of the row for node @node in /proc/kipc/@table, a
+ * number in C syntax (the mode's leading 0 is octal). Returns 0 and stores
+ * the value in *@val, or -1 if not found.
+ */
+static inline int kipc_proc_get(const char *table, const char *node,
+				const char *col, long long *val)
+{
+	char buf[64];
+
+	if (kipc_proc_text(table, node, col, buf, sizeof(buf)))
+		return -1;
+	*val = strtoll(buf, NULL, 0);
+	return 0;
 }
 
 /* Like kipc_proc_get() but returns the value, or LLONG_MIN if missing. */
@@ -375,5 +387,248 @@ static inline int kipc_take_signal(int sig, siginfo_t *si, int ms)
 	sigaddset(&set, sig);
 	return sigtimedwait(&set, si, &ts);
 }
+
+/* ------------------------------------ objects made through the control node */
+
+/* A module parameter from /sys/module/kipc/parameters, or -1. */
+static inline long long kipc_param(const char *name)
+{
+	char path[128], buf[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/kipc/parameters/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] ? strtoll(buf, NULL, 0) : -1;
+}
+
+/* The kipc objects there are (loaded, named and anonymous), or LLONG_MIN. */
+static inline long long kipc_objects_used(void)
+{
+	return kipc_proc("limits", "max_objects", "used");
+}
+
+/* @cmd on a control file of its own, errno kept: what the ioctl returns. */
+static inline int kipc_ctl(unsigned long cmd, void *arg)
+{
+	int ctl = kipc_open("control", O_RDWR), ret, err;
+
+	if (ctl < 0)
+		return -1;
+	ret = ioctl(ctl, cmd, arg);
+	err = errno;
+	close(ctl);
+	errno = err;
+	return ret;
+}
+
+/* KIPC_CTL_CREATE of /dev/kipc/@name: 0, or -1 and errno. */
+static inline int kipc_create(__u32 kind, const char *name, __u32 mode,
+			      __u64 size, __u32 flags)
+{
+	struct kipc_create c = {
+		.kind = kind,
+		.flags = flags,
+		.mode = mode,
+		.size = size,
+	};
+
+	memcpy(c.name, name, strnlen(name, sizeof(c.name) - 1));
+	return kipc_ctl(KIPC_CTL_CREATE, &c);
+}
+
+/* KIPC_CTL_REMOVE of /dev/kipc/@name: 0, or -1 and errno. */
+static inline int kipc_remove(const char *name)
+{
+	struct kipc_remove r;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.name, name, strnlen(name, sizeof(r.name) - 1));
+	return kipc_ctl(KIPC_CTL_REMOVE, &r);
+}
+
+/* KIPC_CTL_ANON: the new object's file descriptor, or -1 and errno. */
+static inline int kipc_anon(__u32 kind, __u32 flags, __u64 size)
+{
+	struct kipc_anon a = { .kind = kind, .flags = flags, .size = size };
+
+	return kipc_ctl(KIPC_CTL_ANON, &a);
+}
+
+/* The /proc/kipc table of @kind (enum kipc_kind), or NULL. */
+static inline const char *kipc_kind_table(__u32 kind)
+{
+	static const char *const tables[] = { NULL, "pipe", "msg", "shm",
+					      "sem" };
+
+	return kind >= KIPC_KIND_PIPE && kind <= KIPC_KIND_SEM ? tables[kind] :
+								 NULL;
+}
+
+/*
+ * The names of the objects a test makes, for its teardown to remove with
+ * kipc_remove_names(): even when the test fails half-way.
+ */
+#define KIPC_NAMES_MAX 320
+struct kipc_names {
+	int n;
+	char name[KIPC_NAMES_MAX][KIPC_NAME_MAX];
+};
+
+/* Record @name; returns the recorded copy (NULL if the list is full). */
+static inline const char *kipc_names_add(struct kipc_names *names,
+					 const char *name)
+{
+	char *copy;
+
+	if (names->n == KIPC_NAMES_MAX)
+		return NULL;
+	copy = names->name[names->n++];
+	snprintf(copy, KIPC_NAME_MAX, "%s", name);
+	return copy;
+}
+
+/* Record and return a name no other process uses: "@tag-PID". */
+static inline const char *kipc_names_new(struct kipc_names *names,
+					 const char *tag)
+{
+	char name[KIPC_NAME_MAX];
+
+	snprintf(name, sizeof(name), "%s-%d", tag, getpid());
+	return kipc_names_add(names, name);
+}
+
+/*
+ * Remove every recorded object still there (the caller needs the right
+ * to: root has it). Returns how many removals failed other than with
+ * ENOENT, that is, other than for names already gone (0 for NULL).
+ */
+static inline int kipc_remove_names(struct kipc_names *names)
+{
+	int bad = 0;
+
+	while (names && names->n)
+		if (kipc_remove(names->name[--names->n]) && errno != ENOENT)
+			bad++;
+	return bad;
+}
+
+/*
+ * Run @expr as user nobody in a helper (on files opened before, if it
+ * uses any) and reap it; its errno, or 0 if it returned 0. The test's
+ * struct op_result needs .ret and .err, as for KIPC_CHILD_OP().
+ */
+#define KIPC_AS_NOBODY(expr)                                             \
+	({                                                               \
+		struct op_result __r;                                    \
+		pid_t __pid;                                             \
+		int __note;                                              \
+		KIPC_CHILD(__note,                                       \
+			   r.ret = kipc_drop_privileges() ? -2 : (expr); \
+			   r.err = errno);                               \
+		__pid = kipc_kids[kipc_nr_kids - 1];                     \
+		ASSERT_EQ(1, kipc_op_done(__note, 20000, &__r));         \
+		close(__note);                                           \
+		waitpid(__pid, NULL, 0);                                 \
+		kipc_forget_kid(__pid);                                  \
+		ASSERT_NE(-2, __r.ret);                                  \
+		__r.ret ? __r.err : 0;                                   \
+	})
+
+/* The state letter of task @pid (R, S, D...) from /proc/PID/stat, or 0. */
+static inline char kipc_task_state(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 0;
+	fclose(f);
+	return state;
+}
+
+/*
+ * Wait until @pid sleeps, at most ~20 s: a helper that went straight into
+ * a blocking call is then waiting in it. 0, or -1 if it never slept.
+ */
+static inline int kipc_wait_sleeping(pid_t pid)
+{
+	return kipc_wait_until(kipc_task_state(pid) == 'S');
+}
+
+/* Does /dev/kipc/@name exist? */
+static inline int kipc_node_exists(const char *name)
+{
+	char path[64];
+
+	kipc_node_path(path, sizeof(path), name);
+	return access(path, F_OK) == 0;
+}
+
+/* In a child: become user @uid, group @gid, with no capabilities. */
+static inline int kipc_become(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL) && errno != EPERM)
+		return -1;
+	return setgid(gid) || setuid(uid) ? -1 : 0;
+}
+
+/*
+ * An object's size as KIPC_CTL_CREATE's size field means it, read through
+ * @fd: pipe capacity, msg qbytes, shm bytes, sem value. -1 on error.
+ */
+static inline long long kipc_fd_size(__u32 kind, int fd)
+{
+	struct kipc_msg_info mi;
+	struct kipc_sem_info si;
+	__u32 psize;
+	__u64 size;
+
+	switch (kind) {
+	case KIPC_KIND_PIPE:
+		return ioctl(fd, KIPC_PIPE_GET_SIZE, &psize) ? -1 : psize;
+	case KIPC_KIND_MSG:
+		return ioctl(fd, KIPC_MSG_GETINFO, &mi) ? -1 :
+							  (long long)mi.qbytes;
+	case KIPC_KIND_SHM:
+		return ioctl(fd, KIPC_SHM_GET_SIZE, &size) ? -1 :
+							     (long long)size;
+	case KIPC_KIND_SEM:
+		return ioctl(fd, KIPC_SEM_GETINFO, &si) ? -1 : si.value;
+	}
+	return -1;
+}
+
+/*
+ * For the setup of a fixture that makes objects (in a program that has
+ * KIPC_REQUIRE_MODULE()): note in @base how many objects there are.
+ */
+#define KIPC_OBJECTS_SETUP(base)              \
+	do {                                  \
+		long long __used;             \
+		__used = kipc_objects_used(); \
+		ASSERT_GT(__used, 0);         \
+		(base) = __used;              \
+	} while (0)
+
+/*
+ * For its teardown, once its files and mappings are closed: kill the
+ * helpers, remove the names recorded in @names (if not NULL), and expect
+ * the count of objects back at @base (nothing leaked).
+ */
+#define KIPC_OBJECTS_TEARDOWN(names, base)                                    \
+	do {                                                                  \
+		kipc_reap_kids();                                             \
+		EXPECT_EQ(0, kipc_remove_names(names));                       \
+		EXPECT_EQ(0, kipc_wait_until(kipc_objects_used() == (base))); \
+	} while (0)
 
 #endif /* _KIPC_TEST_H */

@@ -159,28 +159,34 @@ static void expect_refused(struct __test_metadata *_metadata,
 	close(kmsg);
 }
 
-TEST_F(module, pipes_zero_einval)
+TEST_F(module, pipes_257_einval)
 {
-	expect_refused(_metadata, "pipes=0",
-		       "kipc: pipes=0 is out of range 1..256");
+	expect_refused(_metadata, "pipes=257",
+		       "kipc: pipes=257 is out of range 0..256");
 }
 
 TEST_F(module, msgqs_257_einval)
 {
 	expect_refused(_metadata, "msgqs=257",
-		       "kipc: msgqs=257 is out of range 1..256");
+		       "kipc: msgqs=257 is out of range 0..256");
 }
 
-TEST_F(module, shms_zero_einval)
+/* 0 load-time nodes of a kind is a load with none: objects come later. */
+TEST_F(module, zero_counts_make_no_nodes)
 {
-	expect_refused(_metadata, "shms=0",
-		       "kipc: shms=0 is out of range 1..256");
+	ASSERT_EQ(0, reload("pipes=0 msgqs=0 shms=0 sems=0"));
+	EXPECT_FALSE(node_exists("pipe0"));
+	EXPECT_FALSE(node_exists("msg0"));
+	EXPECT_FALSE(node_exists("shm0"));
+	EXPECT_FALSE(node_exists("sem0"));
+	EXPECT_TRUE(node_exists("control"));
+	EXPECT_EQ(0, kipc_proc("limits", "max_objects", "used"));
 }
 
 TEST_F(module, sems_1000_einval)
 {
 	expect_refused(_metadata, "sems=1000",
-		       "kipc: sems=1000 is out of range 1..256");
+		       "kipc: sems=1000 is out of range 0..256");
 }
 
 TEST_F(module, mode_outside_0777_einval)

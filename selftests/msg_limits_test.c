@@ -7,6 +7,8 @@
  * helpers are in msg_fixture.h.
  */
 
+#include <sys/msg.h>
+
 #include "msg_fixture.h"
 
 TEST_F(msg, msgmax_fits)
@@ -171,42 +173,76 @@ TEST_F(msg, set_limits_raise_as_root)
 		__r.ret ? __r.err : 0;                                   \
 	})
 
-TEST_F(msg, unprivileged_raise_qbytes_eperm)
-{
-	int fd = self->fd;
+/*
+ * As AS_NOBODY(), with the node chowned to nobody for the time: nobody is
+ * the queue's owner, which KIPC_MSG_SET_LIMITS asks for (as IPC_SET).
+ */
+#define AS_OWNER(expr)                                                 \
+	({                                                             \
+		char __path[64];                                       \
+		int __err;                                             \
+		kipc_node_path(__path, sizeof(__path), NODE);          \
+		ASSERT_EQ(0, chown(__path, KIPC_NOBODY, KIPC_NOBODY)); \
+		__err = AS_NOBODY(expr);                               \
+		ASSERT_EQ(0, chown(__path, 0, 0));                     \
+		__err;                                                 \
+	})
 
-	EXPECT_EQ(EPERM, AS_NOBODY(set_limits(fd, DEF_QBYTES + 1, DEF_MSGMAX)));
+/* Not the creator, not the owner: EPERM, as IPC_SET by another user. */
+TEST_F(msg, non_owner_set_limits_eperm)
+{
+	struct msqid_ds ds;
+	int fd = self->fd, id;
+
+	/* The twin: a queue root made, open to all, set by nobody. */
+	id = msgget(IPC_PRIVATE, IPC_CREAT | 0666);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, msgctl(id, IPC_STAT, &ds));
+	ds.msg_qbytes = 100;
+	EXPECT_EQ(EPERM, AS_NOBODY(msgctl(id, IPC_SET, &ds)));
+	EXPECT_EQ(0, msgctl(id, IPC_RMID, NULL));
+
+	EXPECT_EQ(EPERM, AS_NOBODY(set_limits(fd, 100, 50)));
 	EXPECT_EQ(DEF_QBYTES, qinfo(self->fd).qbytes);
-}
-
-TEST_F(msg, unprivileged_raise_msgmax_eperm)
-{
-	int fd = self->fd;
-
-	EXPECT_EQ(EPERM, AS_NOBODY(set_limits(fd, DEF_QBYTES, DEF_MSGMAX + 1)));
 	EXPECT_EQ(DEF_MSGMAX, qinfo(self->fd).msgmax);
 }
 
-TEST_F(msg, unprivileged_lower_and_default_allowed)
+TEST_F(msg, owner_raise_qbytes_eperm)
 {
 	int fd = self->fd;
 
-	EXPECT_EQ(0, AS_NOBODY(set_limits(fd, 100, 50)));
+	EXPECT_EQ(EPERM, AS_OWNER(set_limits(fd, DEF_QBYTES + 1, DEF_MSGMAX)));
+	EXPECT_EQ(DEF_QBYTES, qinfo(self->fd).qbytes);
+}
+
+TEST_F(msg, owner_raise_msgmax_eperm)
+{
+	int fd = self->fd;
+
+	EXPECT_EQ(EPERM, AS_OWNER(set_limits(fd, DEF_QBYTES, DEF_MSGMAX + 1)));
+	EXPECT_EQ(DEF_MSGMAX, qinfo(self->fd).msgmax);
+}
+
+TEST_F(msg, owner_lower_and_default_allowed)
+{
+	int fd = self->fd;
+
+	EXPECT_EQ(0, AS_OWNER(set_limits(fd, 100, 50)));
 	EXPECT_EQ(100ULL, qinfo(self->fd).qbytes);
-	EXPECT_EQ(0, AS_NOBODY(set_limits(fd, DEF_QBYTES, DEF_MSGMAX)));
+	EXPECT_EQ(0, AS_OWNER(set_limits(fd, DEF_QBYTES, DEF_MSGMAX)));
 	EXPECT_EQ(DEF_QBYTES, qinfo(self->fd).qbytes);
 }
 
 /* As IPC_SET: the bound is the module default, not the current value. */
-TEST_F(msg, unprivileged_keep_raised_value_eperm)
+TEST_F(msg, owner_keep_raised_value_eperm)
 {
 	int fd = self->fd;
 
 	ASSERT_EQ(0, set_limits(self->fd, 2 * DEF_QBYTES, DEF_MSGMAX));
-	EXPECT_EQ(EPERM, AS_NOBODY(set_limits(fd, 2 * DEF_QBYTES, DEF_MSGMAX)));
+	EXPECT_EQ(EPERM, AS_OWNER(set_limits(fd, 2 * DEF_QBYTES, DEF_MSGMAX)));
 }
 
-/* EINVAL is checked before the capability. */
+/* EINVAL is checked before the owner and the capability. */
 TEST_F(msg, unprivileged_zero_limits_einval)
 {
 	int fd = self->fd;

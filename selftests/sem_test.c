@@ -12,6 +12,7 @@
  */
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -194,9 +195,13 @@ static long p_with_restarting_handler(const struct backend *b, __u64 timeout)
 	return be_p(b, 1, 0, timeout);
 }
 
-/* A child that holds @n units taken with UNDO until killed. */
-static pid_t spawn_holder(struct __test_metadata *_metadata,
-			  const struct backend *b, int n)
+/*
+ * A child that holds @n units taken with UNDO until killed: through an
+ * open file of its own, or (@shared) through the parent's, as a worker of
+ * a forked pool does.
+ */
+static pid_t spawn_undo_holder(struct __test_metadata *_metadata,
+			       const struct backend *b, int n, bool shared)
 {
 	struct backend own = *b;
 	int ready[2];
@@ -208,7 +213,8 @@ static pid_t spawn_holder(struct __test_metadata *_metadata,
 	pid = kipc_fork_kid();
 	if (pid == 0) {
 		close(ready[0]);
-		if (be_own(&own) || be_p(&own, n, KIPC_SEM_UNDO, 0))
+		if ((!shared && be_own(&own)) ||
+		    be_p(&own, n, KIPC_SEM_UNDO, 0))
 			_exit(1);
 		if (write(ready[1], "x", 1) != 1)
 			_exit(2);
@@ -221,6 +227,12 @@ static pid_t spawn_holder(struct __test_metadata *_metadata,
 	EXPECT_EQ(1, read(ready[0], &c, 1));
 	close(ready[0]);
 	return pid;
+}
+
+static pid_t spawn_holder(struct __test_metadata *_metadata,
+			  const struct backend *b, int n)
+{
+	return spawn_undo_holder(_metadata, b, n, false);
 }
 
 /* Shared memory of @len bytes for the scenes: SysV shm or kipc shm1. */
@@ -585,6 +597,24 @@ TEST_F(both, undo_holder_killed_others_continue)
 		EXPECT_EQ(0, r.ret);
 		EXPECT_EQ(0, wait_exit(pid[i]));
 	}
+	EXPECT_EQ(1, be_value(&self->b));
+}
+
+/*
+ * The crash-safe worker pool: a worker forked with the parent's open file
+ * takes a unit with UNDO and is killed; the unit comes back although the
+ * parent still holds the file, as SEM_UNDO gives it back per process.
+ */
+TEST_F(both, undo_worker_sharing_the_file_killed_gives_back)
+{
+	pid_t worker;
+
+	ASSERT_EQ(0, be_setval(&self->b, 1));
+	worker = spawn_undo_holder(_metadata, &self->b, 1, true);
+	ASSERT_GT(worker, 0);
+	EXPECT_EQ(0, be_value(&self->b));
+	kill(worker, SIGKILL);
+	EXPECT_EQ(-1, wait_exit(worker));
 	EXPECT_EQ(1, be_value(&self->b));
 }
 
@@ -1261,7 +1291,7 @@ TEST_F(sem, epoll_woken_by_v)
 	close(ep);
 }
 
-/* ------------------------------------------------ undo per open file */
+/* ----------------------------------------------------- undo per process */
 
 TEST_F(sem, undo_given_back_on_close)
 {
@@ -1340,8 +1370,12 @@ TEST_F(sem, undo_of_timed_out_p_not_given_back)
 	EXPECT_EQ(0, sem_value(self->b.fd));
 }
 
-/* The record belongs to the open file, shared by kipc_fork_kid(): last close. */
-TEST_F(sem, undo_shared_by_fork_given_back_at_last_close)
+/*
+ * The record is the process's: a child forked with the file starts with
+ * none (as SEM_UNDO's semadj), so its exit gives nothing back; the
+ * parent's close does.
+ */
+TEST_F(sem, undo_not_inherited_by_fork)
 {
 	int fd = kipc_open(NODE, O_RDWR);
 	pid_t pid;
@@ -1377,6 +1411,52 @@ TEST_F(sem, undo_of_waited_p_given_back)
 	ASSERT_EQ(0, sem_v(self->b.fd, 2));
 	EXPECT_EQ(0, wait_exit(pid));
 	EXPECT_EQ(2, sem_value(self->b.fd));
+}
+
+/*
+ * Closing one of two descriptors of the file does not end the process's
+ * use of it: the units stay taken until the last one is closed.
+ */
+TEST_F(sem, undo_kept_while_a_dup_is_open)
+{
+	int fd = kipc_open(NODE, O_RDWR), dupfd;
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, sem_setval(self->b.fd, 3));
+	ASSERT_EQ(0, sem_p(fd, 2, KIPC_SEM_UNDO, 0));
+	dupfd = dup(fd);
+	ASSERT_GE(dupfd, 0);
+	close(fd);
+	EXPECT_EQ(1, sem_value(self->b.fd));
+	close(dupfd);
+	EXPECT_EQ(3, sem_value(self->b.fd));
+}
+
+static void *p_undo_thread(void *arg)
+{
+	return (void *)(long)sem_p(*(int *)arg, 1, KIPC_SEM_UNDO, 0);
+}
+
+/*
+ * Threads share the process's record (SEM_UNDO: CLONE_SYSVSEM): a thread
+ * that took a unit and ended gives nothing back; the process's close does.
+ */
+TEST_F(sem, undo_of_a_thread_stays_with_the_process)
+{
+	int fd = kipc_open(NODE, O_RDWR);
+	pthread_t t;
+	void *ret;
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, sem_setval(self->b.fd, 1));
+	ASSERT_EQ(0, pthread_create(&t, NULL, p_undo_thread, &fd));
+	ASSERT_EQ(0, pthread_join(t, &ret));
+	EXPECT_EQ(NULL, ret);
+	EXPECT_EQ(0, sem_value(self->b.fd));
+	/* The main thread's V settles the process's unit: nothing twice. */
+	ASSERT_EQ(0, sem_v(fd, 1));
+	close(fd);
+	EXPECT_EQ(1, sem_value(self->b.fd));
 }
 
 TEST_F(sem, fdinfo_shows_undo)

@@ -43,6 +43,67 @@ msg_drain() {
 	while kipc recv msg0 --nowait >/dev/null 2>&1; do :; done
 }
 
+# need_control: the module makes objects (wave 2: /dev/kipc/control).
+need_control() {
+	[ -c /dev/kipc/control ] || fail "no /dev/kipc/control"
+}
+
+# made NAME...: objects this test makes; they must not exist yet, and are
+# removed when the test ends, however it ends (after running $cleanup, for
+# tests that have more to undo).
+made() {
+	local n
+
+	need_control
+	for n in "$@"; do
+		[ -e "/dev/kipc/$n" ] && fail "/dev/kipc/$n exists already"
+	done
+	made_names="${made_names:-} $*"
+	# shellcheck disable=SC2016
+	trap 'eval "${cleanup:-}"; kipc rm $made_names >/dev/null 2>&1' EXIT
+}
+
+# must_mk KIND NAME [OPTION]...: kipc mk, quiet, which must succeed.
+must_mk() { kipc mk "$@" >/dev/null || fail "kipc mk $* failed"; }
+
+# has_open PID PATH: process PID has PATH open.
+has_open() {
+	local f
+
+	for f in /proc/"$1"/fd/*; do
+		[ "$(readlink "$f")" = "$2" ] && return 0
+	done
+	return 1
+}
+
+# kind_of NAME: what sysfs says the object is.
+kind_of() { cat "/sys/class/kipc/$1/kind"; }
+
+# lscol OUT KIND NAME COLUMN: a cell of `kipc ls` text output OUT, by its
+# header.
+lscol() {
+	awk -v kind="$2" -v name="$3" -v col="$4" '
+		$1 == "TYPE" { c = 0; for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+		$1 == kind && $2 == name && c { print $c; found = 1 }
+		END { exit !found }' "$1"
+}
+
+# anon_hold: a python3 in the background holding an anonymous msg queue
+# (KIPC_CTL_ANON) and an anonymous pipe (KIPC_CTL_PIPE); its pid in $pid.
+anon_hold() {
+	python3 - >"$tmp/anon" <<-'EOF' &
+		import fcntl, os, struct, time
+		ctl = os.open("/dev/kipc/control", os.O_RDWR)
+		anon = bytearray(struct.pack("IIQ16x", 2, 0, 0))
+		fcntl.ioctl(ctl, (1 << 30) | (32 << 16) | (0xB8 << 8) | 0x53, anon, True)
+		fcntl.ioctl(ctl, (3 << 30) | (32 << 16) | (0xB8 << 8) | 0x52, bytearray(32), True)
+		print("ok", flush=True)
+		time.sleep(1000)
+	EOF
+	pid=$!
+	wait_until "python3 holds anonymous objects" grep -q ok "$tmp/anon"
+}
+
 # ------------------------------------------------------- general tests
 
 test_help_lists_every_command() {
@@ -51,7 +112,7 @@ test_help_lists_every_command() {
 	run kipc --help
 	expect_rc 0
 	expect_no_err
-	for c in ls send recv sem shm pipe notify; do
+	for c in mk rm ls send recv sem shm pipe notify; do
 		grep -q "^  kipc $c " "$tmp/out" || fail "kipc $c missing from --help"
 	done
 	run kipc help
@@ -59,9 +120,9 @@ test_help_lists_every_command() {
 }
 
 test_help_on_every_subcommand() {
-	local c
+	local c o
 
-	for c in ls send recv sem shm pipe notify; do
+	for c in mk rm ls send recv sem shm pipe notify; do
 		run kipc "$c" --help
 		expect_rc 0
 		expect_no_err
@@ -70,6 +131,13 @@ test_help_on_every_subcommand() {
 		*) fail "kipc $c --help does not start with its usage" ;;
 		esac
 	done
+	# The new options are documented.
+	run kipc mk --help
+	for o in --mode --size --exclusive; do
+		grep -q -- "^  $o " "$tmp/out" || fail "kipc mk --help lacks $o"
+	done
+	run kipc recv --help
+	grep -q -- "^  --raw " "$tmp/out" || fail "kipc recv --help lacks --raw"
 	# --help wins wherever it is, even after other arguments.
 	run kipc sem sem0 p --help
 	expect_rc 0
@@ -109,6 +177,10 @@ test_missing_operands_are_usage_errors() {
 		run kipc $args
 		expect_usage_error
 	done <<-EOF
+		mk
+		mk pipe
+		mk --exclusive msg
+		rm
 		send
 		send msg0
 		recv
@@ -147,6 +219,8 @@ test_extra_operands_are_usage_errors() {
 		shm shm0 frob
 		notify pipe0 extra
 		ls frob
+		mk pipe tool-x extra
+		mk fifo tool-x
 	EOF
 }
 
@@ -184,6 +258,20 @@ test_bad_numbers_are_usage_errors() {
 	expect_usage_error
 	run kipc notify pipe0 --count 0
 	expect_usage_error
+	for v in 0778 1000 rw; do
+		run kipc mk pipe tool-x --mode "$v"
+		expect_usage_error
+		expect_err_start "kipc: mk: invalid MODE '$v': "
+	done
+	for v in 2147483648; do
+		run kipc mk sem tool-x --size "$v"
+		expect_usage_error
+		expect_err_start "kipc: mk: invalid size '$v': "
+	done
+	run kipc mk pipe tool-x --size 0
+	expect_usage_error
+	expect_err_start "kipc: mk: invalid size '0': "
+	[ -e /dev/kipc/tool-x ] && fail "a usage error made tool-x"
 	for v in 0 65 FOO RTMIN+99 SIG; do
 		run kipc notify pipe0 --signal "$v"
 		expect_usage_error
@@ -217,6 +305,10 @@ test_not_a_kipc_device_fails() {
 	mknod "$tmp/pipe0" c 1 3 || fail "mknod failed"
 	run kipc pipe "$tmp/pipe0" size
 	expect_error "kipc: $tmp/pipe0: not a kipc device"
+	# kipc's, but no object.
+	need_control
+	run kipc pipe control size
+	expect_error "kipc: control: not a kipc pipe device"
 }
 
 test_dev_as_path_short_name_or_link() {
@@ -244,6 +336,339 @@ test_write_error_on_stdout_fails() {
 	expect_error "kipc: write error: No space left on device"
 }
 
+# ------------------------------------------------------------- mk, rm
+
+test_mk_each_kind() {
+	local k
+
+	made tool-pipe tool-msg tool-shm tool-sem
+	umask 022
+	for k in pipe msg shm sem; do
+		run kipc mk $k tool-$k
+		expect_rc 0
+		expect_no_err
+		expect_out "/dev/kipc/tool-$k"
+		[ -c "/dev/kipc/tool-$k" ] || fail "no /dev/kipc/tool-$k"
+		check "$k kind" "$(kind_of tool-$k)" $k
+		# 0666 less the umask, owned by the caller.
+		check "$k mode" "$(stat -c %a "/dev/kipc/tool-$k")" 644
+		check "$k owner" "$(stat -c %u:%g "/dev/kipc/tool-$k")" 0:0
+		check "$k /proc mode" "$(procval $k tool-$k mode)" 0644
+		check "$k /proc uid" "$(procval $k tool-$k uid)" 0
+	done
+	# Each works with its own command, with the module's defaults.
+	run kipc pipe tool-pipe size
+	expect_out "$(cat /sys/module/kipc/parameters/pipe_size)"
+	run kipc shm tool-shm size
+	expect_out "$(cat /sys/module/kipc/parameters/shm_size)"
+	run kipc sem tool-sem get
+	expect_out "$(cat /sys/module/kipc/parameters/sem_init)"
+	check "msg qbytes" "$(procval msg tool-msg qbytes)" \
+		"$(cat /sys/module/kipc/parameters/msgmnb)"
+}
+
+test_mk_mode_size_and_umask() {
+	made tool-p tool-s tool-m tool-v tool-w tool-z
+	umask 027
+	run kipc mk pipe tool-p --mode 0666 --size 5000
+	expect_rc 0
+	check "pipe mode" "$(stat -c %a /dev/kipc/tool-p)" 640
+	check "pipe size" "$(kipc pipe tool-p size)" 8192
+	run kipc mk shm tool-s --size 10k --mode 600
+	expect_rc 0
+	check "shm mode" "$(stat -c %a /dev/kipc/tool-s)" 600
+	check "shm size" "$(kipc shm tool-s size)" 12288
+	run kipc mk msg tool-m --size 1000
+	expect_rc 0
+	check "msg mode" "$(stat -c %a /dev/kipc/tool-m)" 640
+	check "msg qbytes" "$(procval msg tool-m qbytes)" 1000
+	run kipc mk sem tool-v --size 5 --mode 0750
+	expect_rc 0
+	check "sem mode" "$(stat -c %a /dev/kipc/tool-v)" 750
+	check "sem value" "$(procval sem tool-v value)" 5
+	umask 077
+	run kipc mk sem tool-w
+	check "umask 077" "$(stat -c %a /dev/kipc/tool-w)" 600
+	run kipc mk sem tool-z --size 0
+	expect_rc 0
+	check "sem at 0" "$(procval sem tool-z value)" 0
+}
+
+# Mode 0 is mode 0, not a default (devtmpfs takes 0 for "0600").
+test_mk_mode_zero() {
+	made tool-0 tool-00
+	umask 022
+	run kipc mk pipe tool-0 --mode 0
+	expect_rc 0
+	check "mode" "$(stat -c %a /dev/kipc/tool-0)" 0
+	check "/proc mode" "$(procval pipe tool-0 mode)" 0000
+	# All bits taken by the umask.
+	run kipc mk pipe tool-00 --mode 022
+	expect_rc 0
+	check "mode after umask" "$(stat -c %a /dev/kipc/tool-00)" 0
+}
+
+# An unprivileged user makes an object: it is theirs, and works for them.
+test_mk_owned_by_caller() {
+	made tool-mine
+	umask 022
+	run as_nobody "$KIPC" mk msg tool-mine --mode 0600
+	expect_rc 0
+	expect_out /dev/kipc/tool-mine
+	check "owner" "$(stat -c %u:%g /dev/kipc/tool-mine)" $NOBODY:$NOBODY
+	check "mode" "$(stat -c %a /dev/kipc/tool-mine)" 600
+	run as_nobody "$KIPC" send tool-mine 3 "nobody's"
+	expect_rc 0
+	run as_nobody "$KIPC" recv tool-mine
+	expect_out "type 3: nobody's"
+}
+
+test_mk_existing_name() {
+	made tool-x
+	umask 022
+	must_mk msg tool-x
+	run kipc mk msg tool-x --exclusive
+	expect_error "kipc: tool-x: File exists"
+	# The same kind again: success, and nothing changes (IPC_CREAT).
+	run kipc mk msg tool-x --mode 0600 --size 100
+	expect_rc 0
+	expect_no_err
+	expect_out /dev/kipc/tool-x
+	check "mode" "$(stat -c %a /dev/kipc/tool-x)" 644
+	check "qbytes" "$(procval msg tool-x qbytes)" \
+		"$(cat /sys/module/kipc/parameters/msgmnb)"
+	run kipc mk pipe tool-x
+	expect_error "kipc: tool-x: File exists (it is a msg)"
+	check "kind" "$(kind_of tool-x)" msg
+	# The load-time nodes share the namespace.
+	run kipc mk pipe pipe0
+	expect_rc 0
+	expect_out /dev/kipc/pipe0
+	run kipc mk sem pipe0
+	expect_error "kipc: pipe0: File exists (it is a pipe)"
+	run kipc mk pipe /dev/kipc/pipe0 --exclusive
+	expect_error "kipc: pipe0: File exists"
+}
+
+test_mk_bad_name_or_size() {
+	local name
+
+	need_control
+	for name in "" ../pipe0 .hidden control tool-0123456789012345678901234567; do
+		run kipc mk pipe "$name"
+		expect_usage_error
+		expect_err_start "kipc: mk: "
+	done
+	# 31 bytes is the longest name.
+	name=tool-01234567890123456789012345
+	made $name
+	run kipc mk pipe $name
+	expect_rc 0
+	expect_out /dev/kipc/$name
+	# A segment over shm_max: the kernel says EINVAL, nothing is made.
+	made tool-big
+	run kipc mk shm tool-big --size $(($(cat /sys/module/kipc/parameters/shm_max) + 4096))
+	expect_rc 1
+	expect_no_out
+	expect_err_start "kipc: tool-big: Invalid argument (size "
+	[ -e /dev/kipc/tool-big ] && fail "tool-big was made"
+	return 0
+}
+
+test_rm_removes() {
+	made tool-r
+	must_mk sem tool-r
+	run kipc rm tool-r
+	expect_rc 0
+	expect_no_out
+	expect_no_err
+	[ -e /dev/kipc/tool-r ] && fail "/dev/kipc/tool-r is still there"
+	procval sem tool-r name >/dev/null && fail "tool-r still in /proc/kipc/sem"
+	run kipc rm tool-r
+	expect_error "kipc: tool-r: No such file or directory"
+	# The name is free at once, for any kind; rm takes the path too.
+	kipc mk pipe tool-r >/dev/null || fail "mk after rm failed"
+	run kipc rm /dev/kipc/tool-r
+	expect_rc 0
+	[ -e /dev/kipc/tool-r ] && fail "/dev/kipc/tool-r is still there"
+	return 0
+}
+
+# Like ipcrm: every name is tried, each failure said, exit 1.
+test_rm_goes_on_after_a_failure() {
+	made tool-a tool-b
+	must_mk pipe tool-a
+	must_mk msg tool-b
+	run kipc rm tool-a tool-none tool-b ""
+	expect_rc 1
+	expect_no_out
+	expect_err "kipc: tool-none: No such file or directory
+kipc: : No such file or directory"
+	[ -e /dev/kipc/tool-a ] && fail "tool-a is still there"
+	[ -e /dev/kipc/tool-b ] && fail "tool-b is still there"
+	return 0
+}
+
+test_rm_others_object_eperm() {
+	made tool-roots tool-nobodys
+	must_mk msg tool-roots --mode 0666
+	run as_nobody "$KIPC" rm tool-roots
+	expect_error "kipc: tool-roots: Operation not permitted"
+	[ -c /dev/kipc/tool-roots ] || fail "nobody removed root's object"
+	# The load-time nodes are root's too.
+	run as_nobody "$KIPC" rm pipe0
+	expect_error "kipc: pipe0: Operation not permitted"
+	# Nobody may remove its own; root may remove anyone's.
+	as_nobody "$KIPC" mk sem tool-nobodys >/dev/null || fail "mk as nobody failed"
+	run as_nobody "$KIPC" rm tool-nobodys
+	expect_rc 0
+	as_nobody "$KIPC" mk sem tool-nobodys >/dev/null || fail "mk as nobody failed"
+	run kipc rm tool-nobodys
+	expect_rc 0
+	[ -e /dev/kipc/tool-nobodys ] && fail "tool-nobodys is still there"
+	return 0
+}
+
+# A receiver waiting on a queue that is removed wakes with EIDRM.
+test_rm_wakes_receiver_eidrm() {
+	# shellcheck disable=SC2016 # $pid when the test ends
+	cleanup='kill $pid 2>/dev/null'
+	made tool-q
+	must_mk msg tool-q
+	"$KIPC" recv tool-q >"$tmp/bg" 2>&1 &
+	pid=$!
+	wait_until "recv opens tool-q" has_open $pid /dev/kipc/tool-q
+	run kipc rm tool-q
+	expect_rc 0
+	wait $pid
+	check "recv status" $? 1
+	check "recv output" "$(cat "$tmp/bg")" "kipc: tool-q: Identifier removed"
+}
+
+# A name does not tell the kind: a msg queue called jobs, or pipe4242.
+test_commands_on_made_objects() {
+	made jobs pipe4242 tool-shm tool-sem tool-pipe
+	must_mk msg jobs
+	must_mk msg pipe4242
+	must_mk shm tool-shm
+	must_mk sem tool-sem
+	must_mk pipe tool-pipe
+	run kipc send jobs 2 "build kipc"
+	expect_rc 0
+	run kipc recv jobs
+	expect_out "type 2: build kipc"
+	run kipc send /dev/kipc/pipe4242 7 seven
+	expect_rc 0
+	run kipc recv pipe4242 --nowait
+	expect_out "type 7: seven"
+	run kipc pipe pipe4242 size
+	expect_error "kipc: pipe4242: not a kipc pipe device"
+	need_notify pipe4242
+	expect_error "kipc: pipe4242: Invalid argument"
+	run kipc shm tool-shm write hello
+	expect_rc 0
+	run kipc shm tool-shm read
+	expect_out hello
+	run kipc sem tool-sem p
+	expect_rc 0
+	run kipc sem tool-sem get
+	expect_out 0
+	run kipc pipe tool-pipe size 8k
+	expect_out 8192
+	run kipc send tool-pipe 1 x
+	expect_error "kipc: tool-pipe: not a kipc msg device"
+}
+
+# --raw: the text alone, byte for byte.
+test_recv_raw_bytes() {
+	made tool-raw
+	must_mk msg tool-raw
+	kipc send tool-raw 1 "no newline" || fail "send failed"
+	run kipc recv tool-raw --raw
+	expect_rc 0
+	expect_no_err
+	printf 'no newline' | cmp -s - "$tmp/out" || fail "text differs: $(od -c "$tmp/out")"
+	printf 'two\n\n' | kipc send tool-raw 2 - || fail "send failed"
+	run kipc recv tool-raw --raw
+	printf 'two\n\n' | cmp -s - "$tmp/out" || fail "newlines differ: $(od -c "$tmp/out")"
+	printf 'a\0b\033[2J\377\376\r\n\001' >"$tmp/bin"
+	kipc send tool-raw 3 - <"$tmp/bin" || fail "send failed"
+	run kipc recv tool-raw --raw --type 3
+	cmp -s "$tmp/bin" "$tmp/out" || fail "binary differs: $(od -c "$tmp/out")"
+	kipc send tool-raw 4 "" || fail "send failed"
+	run kipc recv tool-raw --raw
+	expect_rc 0
+	[ -s "$tmp/out" ] && fail "an empty message printed something"
+	# With --peek and --size --noerror too.
+	kipc send tool-raw 5 "hello world" || fail "send failed"
+	run kipc recv tool-raw --raw --peek
+	expect_out "hello world"
+	run kipc recv tool-raw --raw --size 5 --noerror
+	printf hello | cmp -s - "$tmp/out" || fail "truncated text differs"
+}
+
+# PERMS and OWNER follow NAME; OWNER is the uid where it has no name.
+test_ls_owner_and_perms() {
+	local uid=4242
+
+	made tool-lsr tool-lsn tool-lsu
+	umask 022
+	must_mk pipe tool-lsr --mode 0640
+	as_nobody "$KIPC" mk sem tool-lsn >/dev/null || fail "mk as nobody failed"
+	getent passwd $uid >/dev/null && skip "uid $uid has a name here"
+	setpriv --reuid=$uid --regid=$uid --clear-groups "$KIPC" mk shm tool-lsu \
+		--mode 0604 >/dev/null || fail "mk as uid $uid failed"
+	run kipc ls
+	expect_rc 0
+	check "pipe header" "$(grep -m1 '^TYPE' "$tmp/out" | awk '{ print $2, $3, $4 }')" \
+		"NAME PERMS OWNER"
+	check "root's" "$(lscol "$tmp/out" pipe tool-lsr PERMS) $(lscol "$tmp/out" pipe tool-lsr OWNER)" \
+		"rw-r----- root"
+	check "nobody's" "$(lscol "$tmp/out" sem tool-lsn PERMS) $(lscol "$tmp/out" sem tool-lsn OWNER)" \
+		"rw-r--r-- nobody"
+	check "uid $uid's" "$(lscol "$tmp/out" shm tool-lsu PERMS) $(lscol "$tmp/out" shm tool-lsu OWNER)" \
+		"rw----r-- $uid"
+	check "pipe0's" "$(lscol "$tmp/out" pipe pipe0 PERMS) $(lscol "$tmp/out" pipe pipe0 OWNER)" \
+		"$(stat -c %A /dev/kipc/pipe0 | cut -c2-) root"
+}
+
+# The keys themselves, numbers all: test_ls_json_values_exact.
+test_ls_json_owner_keys() {
+	local row kv
+
+	made tool-js
+	umask 022
+	"$KIPC" mk msg tool-js --mode 0640 >/dev/null &
+	pid=$!
+	wait $pid || fail "mk failed"
+	run as_nobody "$KIPC" ls msg --json
+	expect_rc 0
+	row=$(grep '"name": "tool-js"' "$tmp/out") || fail "no tool-js row"
+	for kv in '"uid": 0' '"gid": 0' '"mode": 416' "\"cpid\": $pid"; do
+		case $row in
+		*"$kv,"* | *"$kv}"*) ;;
+		*) fail "no $kv in $row" ;;
+		esac
+	done
+}
+
+# Anonymous objects show as anon:ID, in the text and in JSON.
+test_ls_lists_anonymous() {
+	local k
+
+	need_control
+	anon_hold
+	trap 'kill $pid 2>/dev/null' EXIT
+	for k in msg pipe; do
+		run kipc ls $k
+		expect_rc 0
+		grep -Eq "^$k +anon:[0-9]+ +rw------- +root " "$tmp/out" ||
+			fail "no anon:ID row for $k"
+		run kipc ls $k --json
+		grep -Eq '^    \{"name": "anon:[0-9]+", ' "$tmp/out" ||
+			fail "no anon:ID in the JSON of $k"
+	done
+}
 
 # ---------------------------------------------------------------- pipe
 
@@ -314,7 +739,7 @@ test_ls_shows_every_kind() {
 	check "tables" "$(grep -c '^TYPE  *NAME ' "$tmp/out")" 4
 	for k in pipe msg shm sem; do
 		n=$(($(wc -l <"/proc/kipc/$k") - 1))
-		check "$k rows" "$(grep -c "^$k  *${k}[0-9]" "$tmp/out")" "$n"
+		check "$k rows" "$(grep -c "^$k " "$tmp/out")" "$n"
 	done
 }
 
@@ -328,24 +753,43 @@ test_ls_one_kind() {
 	check "tables" "$(grep -c '^TYPE ' "$tmp/out")" 2
 }
 
-# Every cell of `kipc ls KIND` equals /proc/kipc/KIND's ("-" if missing).
+# Every cell of `kipc ls KIND` is /proc/kipc/KIND's ("-" if missing), but
+# for mode, uid and gid: PERMS (rw-r--r--) and OWNER (user name) follow
+# NAME instead.
 test_ls_values_match_proc() {
-	local k
-
-	for k in pipe msg shm sem; do
-		run kipc ls "$k"
-		expect_rc 0
-		awk 'NR == 1 { n = NF; $0 = toupper($0); print "TYPE", $0; next }
-		     { printf "%s", k; for (i = 1; i <= n; i++)
-			printf " %s", i <= NF ? $i : "-"; print "" }' \
-			k="$k" "/proc/kipc/$k" >"$tmp/want"
-		awk '{ $1 = $1; print }' "$tmp/out" >"$tmp/got"
-		cmp -s "$tmp/want" "$tmp/got" ||
-			fail "kipc ls $k differs from /proc/kipc/$k: $(diff "$tmp/want" "$tmp/got")"
-	done
+	run kipc ls
+	expect_rc 0
+	python3 - "$tmp/out" <<-'EOF' || fail "kipc ls differs from /proc/kipc"
+		import pwd, sys
+		def perms(m):
+		    return "".join(c if m & (0o400 >> i) else "-" for i, c in enumerate("rwxrwxrwx"))
+		def owner(u):
+		    try:
+		        return pwd.getpwuid(int(u)).pw_name
+		    except KeyError:
+		        return u
+		want = []
+		for kind in ("pipe", "msg", "shm", "sem"):
+		    lines = open("/proc/kipc/" + kind).read().splitlines()
+		    cols = lines[0].split()
+		    own = [c for c in cols[1:] if c not in ("uid", "gid", "mode")]
+		    want.append(["TYPE", cols[0].upper()] + (["PERMS"] if "mode" in cols else []) +
+		                (["OWNER"] if "uid" in cols else []) + [c.upper() for c in own])
+		    for l in lines[1:]:
+		        v = dict(zip(cols, l.split()))
+		        row = [kind, v[cols[0]]]
+		        if "mode" in cols:
+		            row.append(perms(int(v["mode"], 8)) if "mode" in v else "-")
+		        if "uid" in cols:
+		            row.append(owner(v["uid"]) if "uid" in v else "-")
+		        want.append(row + [v.get(c, "-") for c in own])
+		got = [l.split() for l in open(sys.argv[1]).read().splitlines() if l]
+		assert got == want, (got, want)
+	EOF
 }
 
-# Numbers right-aligned under their header, text left-aligned, like lsipc.
+# Numbers right-aligned under their header, text (TYPE, NAME, PERMS,
+# OWNER) left-aligned, like lsipc.
 test_ls_columns_aligned() {
 	run kipc ls pipe
 	expect_rc 0
@@ -354,12 +798,16 @@ test_ls_columns_aligned() {
 		lines = open(sys.argv[1]).read().splitlines()
 		def spans(l):
 		    return [(m.start(), m.end()) for m in re.finditer(r"\S+", l)]
+		names = lines[0].split()
 		head = spans(lines[0])
 		for l in lines[1:]:
 		    s = spans(l)
 		    assert len(s) == len(head), l
-		    assert [a for a, _ in s[:2]] == [a for a, _ in head[:2]], l
-		    assert [b for _, b in s[2:]] == [b for _, b in head[2:]], l
+		    for n, (a, b), (ha, hb) in zip(names, s, head):
+		        if n in ("TYPE", "NAME", "PERMS", "OWNER"):
+		            assert a == ha, (n, l)
+		        else:
+		            assert b == hb, (n, l)
 	EOF
 }
 
@@ -388,11 +836,14 @@ test_ls_json_values_exact() {
 		for kind, rows in d.items():
 		    lines = open("/proc/kipc/" + kind).read().splitlines()
 		    cols = lines[0].split()
+		    for k in ("uid", "gid", "mode", "cpid"):
+		        assert k in cols, (kind, cols)
 		    for row, line in zip(rows, lines[1:]):
 		        vals = line.split()
 		        assert list(row) == cols[:len(vals)], (row, cols)
 		        for c, v in zip(cols[1:], vals[1:]):
-		            assert type(row[c]) is int and row[c] == int(v), (kind, c, row[c], v)
+		            want = int(v, 8) if c == "mode" else int(v)
+		            assert type(row[c]) is int and row[c] == want, (kind, c, row[c], v)
 	EOF
 	run kipc ls shm --json
 	expect_rc 0
@@ -409,8 +860,8 @@ test_ls_counters_exact() {
 	exec 3<>/dev/kipc/pipe2 || fail "cannot open pipe2"
 	printf 'hello\n' >&3
 	run kipc ls pipe
-	check "used" "$(awk '$2 == "pipe2" { print $4 }' "$tmp/out")" 6
-	check "bytes_in" "$(awk '$2 == "pipe2" { print $7 }' "$tmp/out")" $((in + 6))
+	check "used" "$(lscol "$tmp/out" pipe pipe2 USED)" 6
+	check "bytes_in" "$(lscol "$tmp/out" pipe pipe2 BYTES_IN)" $((in + 6))
 	head -c 6 <&3 >/dev/null
 	exec 3>&-
 	run kipc ls pipe --json
@@ -1023,6 +1474,10 @@ test_module_not_loaded() {
 	expect_error "kipc: pipe0: kipc module not loaded"
 	run kipc recv /dev/kipc/msg0
 	expect_error "kipc: /dev/kipc/msg0: kipc module not loaded"
+	run kipc mk pipe tool-x
+	expect_error "kipc: kipc module not loaded"
+	run kipc rm tool-x
+	expect_error "kipc: kipc module not loaded"
 	# shellcheck disable=SC2086
 	insmod "$KO" $args || fail "cannot load $KO again"
 	run kipc pipe pipe0 size

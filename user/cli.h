@@ -41,6 +41,7 @@ enum kipc_kind_bit {
 	KIND_MSG = 1 << 1,
 	KIND_SHM = 1 << 2,
 	KIND_SEM = 1 << 3,
+	KIND_OTHER = 1 << 4, /* a kipc device of no kind above: control */
 };
 
 /**
@@ -72,6 +73,9 @@ struct kipc_args {
 };
 
 extern const struct kipc_cmd *kipc_cur;
+
+/* An error that does not end the command: "kipc: WHAT: reason". */
+__printf(2, 3) void kipc_warn(const char *what, const char *fmt, ...);
 
 /* Errors: "kipc: WHAT: reason", exit 1. */
 __noreturn __printf(2, 3) void kipc_fail(const char *what, const char *fmt,
@@ -109,7 +113,15 @@ char *kipc_read_all(int fd, const char *what, size_t max, size_t *len);
 void kipc_write_all(int fd, const char *what, const void *buf, size_t len);
 
 const char *kipc_kind_name(enum kipc_kind_bit kind);
+/* KIND_MSG -> KIPC_KIND_MSG, as the control node numbers the kinds. */
+enum kipc_kind kipc_kind_uapi(enum kipc_kind_bit kind);
+/* "msg" -> KIND_MSG; 0 for no kind. */
+unsigned int kipc_kind_parse(const char *s);
+/* The kind of the node at @path, KIND_OTHER, or 0 for no kipc node. */
+unsigned int kipc_kind_of_path(const char *path);
 
+int kipc_cmd_mk(int argc, char **argv);
+int kipc_cmd_rm(int argc, char **argv);
 int kipc_cmd_ls(int argc, char **argv);
 int kipc_cmd_send(int argc, char **argv);
 int kipc_cmd_recv(int argc, char **argv);

@@ -2,9 +2,12 @@
 /*
  * kipc(1): list, drive and watch the kipc module's devices.
  *
+ *   kipc mk pipe|msg|shm|sem NAME [--mode MODE] [--size BYTES] [--exclusive]
+ *   kipc rm NAME...
  *   kipc ls [pipe|msg|shm|sem] [--json]
  *   kipc send DEV TYPE [TEXT|-]
  *   kipc recv DEV [--type N] [--except] [--noerror] [--nowait] [--timeout MS]
+ *                 [--raw]
  *   kipc sem DEV p|v|get|set [N] [--nowait] [--timeout MS] [--undo]
  *   kipc shm DEV size [BYTES] | read [...] | write [--offset N] TEXT|-
  *   kipc pipe DEV size [BYTES]
@@ -36,10 +39,12 @@ const struct kipc_cmd *kipc_cur;
 static const char kipc_main_usage[] =
 	"usage: kipc COMMAND [ARGS]\n"
 	"\n"
+	"  kipc mk pipe|msg|shm|sem NAME [--mode MODE] [--size BYTES] [--exclusive]\n"
+	"  kipc rm NAME...\n"
 	"  kipc ls [pipe|msg|shm|sem] [--json]\n"
 	"  kipc send DEV TYPE [TEXT|-] [--nowait] [--timeout MS]\n"
 	"  kipc recv DEV [--type N] [--except] [--noerror] [--nowait]\n"
-	"                [--timeout MS] [--size BYTES] [--peek]\n"
+	"                [--timeout MS] [--size BYTES] [--peek] [--raw]\n"
 	"  kipc sem DEV p|v|get|set [N] [--nowait] [--timeout MS] [--undo]\n"
 	"  kipc shm DEV size [BYTES] | read [--offset N] [--length N]\n"
 	"                            | write [--offset N] TEXT|-\n"
@@ -50,7 +55,9 @@ static const char kipc_main_usage[] =
 
 static const char kipc_main_help[] =
 	"\n"
-	"DEV is a node path (/dev/kipc/msg0) or a short name (msg0).\n"
+	"NAME is an object's name, 1 to 31 of A-Z a-z 0-9 . _ - (its node is\n"
+	"/dev/kipc/NAME). DEV is a node path (/dev/kipc/msg0) or a short name\n"
+	"(msg0 or NAME); its kind comes from the device, not from the name.\n"
 	"'kipc COMMAND --help' describes a command. Exit status: 0 on success,\n"
 	"1 on an error (one line \"kipc: DEV: reason\" on stderr), 2 on a usage\n"
 	"error.\n";
@@ -69,6 +76,15 @@ static void kipc_vmsg(const char *what, const char *fmt, va_list ap)
 		fprintf(stderr, "%s: ", what);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+void kipc_warn(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kipc_vmsg(what, fmt, ap);
+	va_end(ap);
 }
 
 void kipc_fail(const char *what, const char *fmt, ...)
@@ -255,12 +271,23 @@ uint64_t kipc_parse_timeout(const char *s)
 static const struct {
 	const char *name;
 	enum kipc_kind_bit kind;
+	enum kipc_kind uapi;
 } kipc_kinds[] = {
-	{ "pipe", KIND_PIPE },
-	{ "msg", KIND_MSG },
-	{ "shm", KIND_SHM },
-	{ "sem", KIND_SEM },
+	{ "pipe", KIND_PIPE, KIPC_KIND_PIPE },
+	{ "msg", KIND_MSG, KIPC_KIND_MSG },
+	{ "shm", KIND_SHM, KIPC_KIND_SHM },
+	{ "sem", KIND_SEM, KIPC_KIND_SEM },
 };
+
+enum kipc_kind kipc_kind_uapi(enum kipc_kind_bit kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kipc_kinds); i++)
+		if (kipc_kinds[i].kind == kind)
+			return kipc_kinds[i].uapi;
+	return 0;
+}
 
 const char *kipc_kind_name(enum kipc_kind_bit kind)
 {
@@ -272,7 +299,18 @@ const char *kipc_kind_name(enum kipc_kind_bit kind)
 	return "?";
 }
 
-/* "msg12" -> KIND_MSG; anything else -> 0. */
+/* "msg" -> KIND_MSG, as sysfs spells the kinds; anything else -> 0. */
+unsigned int kipc_kind_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kipc_kinds); i++)
+		if (!strcmp(s, kipc_kinds[i].name))
+			return kipc_kinds[i].kind;
+	return 0;
+}
+
+/* "msg12" -> KIND_MSG; anything else -> 0. The load-time names. */
 static unsigned int kipc_kind_of_name(const char *name)
 {
 	size_t i, n;
@@ -290,14 +328,37 @@ static unsigned int kipc_kind_of_name(const char *name)
 	return 0;
 }
 
+/* The first line of the small file @path, newline cut; -1 if unreadable. */
+static int kipc_read_line(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
 /*
  * Which kipc kind is the character device @rdev? The kernel knows: the
- * device's sysfs entry sits in the "kipc" class directory under its node
- * name. Without sysfs, trust the file name @path.
+ * device's sysfs entry sits in the "kipc" class directory, and an object's
+ * has a "kind" attribute (a name does not tell the kind: a msg queue may
+ * be called "pipe9"). A module without the attribute has only its
+ * load-time nodes, whose names do tell. Without sysfs, trust the file name
+ * @path. Returns the kind, KIND_OTHER for a kipc device that is no object
+ * of a kind known here (the control node), or 0 for no kipc device.
  */
 static unsigned int kipc_kind_of_dev(dev_t rdev, const char *path)
 {
-	char link[64], target[PATH_MAX], *dir, *name;
+	char link[80], target[PATH_MAX], kind[16], *dir, *name;
+	unsigned int k;
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u", major(rdev),
@@ -319,7 +380,21 @@ static unsigned int kipc_kind_of_dev(dev_t rdev, const char *path)
 	dir = dir ? dir + 1 : target;
 	if (strcmp(dir, "kipc"))
 		return 0;
-	return kipc_kind_of_name(name);
+	strcat(link, "/kind");
+	if (!kipc_read_line(link, kind, sizeof(kind)))
+		k = kipc_kind_parse(kind);
+	else
+		k = kipc_kind_of_name(name);
+	return k ? k : KIND_OTHER;
+}
+
+unsigned int kipc_kind_of_path(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) || !S_ISCHR(st.st_mode))
+		return 0;
+	return kipc_kind_of_dev(st.st_rdev, path);
 }
 
 int kipc_open_dev(const char *dev, unsigned int kinds, int flags,
@@ -428,6 +503,7 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } kipc_cmds[] = {
+	{ "mk", kipc_cmd_mk },	       { "rm", kipc_cmd_rm },
 	{ "ls", kipc_cmd_ls },	       { "send", kipc_cmd_send },
 	{ "recv", kipc_cmd_recv },     { "sem", kipc_cmd_sem },
 	{ "shm", kipc_cmd_shm },       { "pipe", kipc_cmd_pipe },

@@ -7,9 +7,15 @@
  * column the module adds later shows up without a change here. A row
  * shorter than the header leaves the missing cells empty ("-" in the table,
  * absent in JSON); fields beyond the header have no name and are ignored.
+ *
+ * Owner and mode (the columns uid, gid, mode) are shown as lsipc(1) shows
+ * them: the text table has PERMS (rw-r--r--) and OWNER (the user name)
+ * after NAME, instead of mode, uid and gid; JSON keeps the three as
+ * numbers, mode included (/proc prints it in octal, 0644; JSON has 420).
  */
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +30,13 @@ static const struct kipc_cmd kipc_ls_cmd = {
 		"List every kipc node with its statistics from /proc/kipc, one\n"
 		"table per kind, or only the kinds named.\n"
 		"\n"
+		"Anonymous objects are listed as anon:ID. Each object's PERMS and\n"
+		"OWNER (user name, else uid) follow its NAME.\n"
+		"\n"
 		"  --json  print {\"pipe\": [{\"name\": \"pipe0\", \"size\": 65536, ...}],\n"
-		"          ...}: one array per kind, numbers as JSON numbers\n",
+		"          ...}: one array per kind, keyed by the /proc/kipc column\n"
+		"          names (uid, gid, mode, cpid, ...), numbers as JSON numbers\n"
+		"          (mode too: 420 for 0644)\n",
 };
 
 static const char *const kipc_ls_kinds[] = { "pipe", "msg", "shm", "sem" };
@@ -173,33 +184,184 @@ static void kipc_print_upper(const char *s, int width)
 		putchar(' ');
 }
 
+/* "0644" (octal, as /proc prints modes) -> 0644; false if not a mode. */
+static bool kipc_mode_of(const char *s, unsigned long *mode)
+{
+	char *end;
+
+	if (*s < '0' || *s > '7')
+		return false;
+	*mode = strtoul(s, &end, 8);
+	return !*end && *mode <= 07777;
+}
+
+/* @mode's permission bits as ls(1) and lsipc(1) show them: rw-r--r--. */
+static void kipc_perms(unsigned long mode, char out[10])
+{
+	static const char rwx[] = "rwxrwxrwx";
+	int i;
+
+	for (i = 0; i < 9; i++)
+		out[i] = mode & (0400 >> i) ? rwx[i] : '-';
+	out[9] = '\0';
+}
+
+/**
+ * struct kipc_user - a user name looked up, for the next row of that uid
+ * @uid: the uid as /proc prints it
+ * @name: its user name, or NULL if it has none
+ * @next: the next one
+ */
+struct kipc_user {
+	char *uid;
+	char *name;
+	struct kipc_user *next;
+};
+
+static struct kipc_user *kipc_users;
+
+/* The user name of @uid ("0" -> "root"), or @uid itself if it has none. */
+static const char *kipc_user_name(const char *uid)
+{
+	struct kipc_user *u;
+	struct passwd *pw;
+
+	if (!kipc_is_json_int(uid) || *uid == '-')
+		return uid;
+	for (u = kipc_users; u; u = u->next)
+		if (!strcmp(u->uid, uid))
+			return u->name ? u->name : uid;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		kipc_fail_errno(NULL, ENOMEM);
+	pw = getpwuid(strtoul(uid, NULL, 10));
+	u->uid = strdup(uid);
+	u->name = pw ? strdup(pw->pw_name) : NULL;
+	if (!u->uid || (pw && !u->name))
+		kipc_fail_errno(NULL, ENOMEM);
+	u->next = kipc_users;
+	kipc_users = u;
+	return u->name ? u->name : uid;
+}
+
+static void kipc_users_free(void)
+{
+	struct kipc_user *u;
+
+	while (kipc_users) {
+		u = kipc_users;
+		kipc_users = u->next;
+		free(u->uid);
+		free(u->name);
+		free(u);
+	}
+}
+
+/* How a column of the text table shows its /proc column. */
+enum kipc_show {
+	KIPC_AS_IS,
+	KIPC_AS_PERMS, /* mode, as rw-r--r-- */
+	KIPC_AS_OWNER, /* uid, as a user name */
+};
+
+/**
+ * struct kipc_col - a column of the text table
+ * @head: its header (printed in upper case)
+ * @src: the /proc column it shows
+ * @show: how
+ */
+struct kipc_col {
+	const char *head;
+	size_t src;
+	enum kipc_show show;
+};
+
+static size_t kipc_head_find(const struct kipc_table *t, const char *name)
+{
+	size_t c;
+
+	for (c = 0; c < t->head.n; c++)
+		if (!strcmp(t->head.f[c], name))
+			return c;
+	return SIZE_MAX;
+}
+
 /*
- * Column 0 is TYPE (the kind), then one per header name. Numeric columns
+ * The text table's columns after TYPE: NAME, PERMS and OWNER if /proc has
+ * mode and uid, then every other /proc column but uid, gid and mode, in
+ * order. Returns how many.
+ */
+static size_t kipc_text_cols(const struct kipc_table *t, struct kipc_col *cols)
+{
+	size_t mode = kipc_head_find(t, "mode"), uid = kipc_head_find(t, "uid");
+	size_t gid = kipc_head_find(t, "gid"), n = 0, c;
+
+	cols[n++] = (struct kipc_col){ t->head.f[0], 0, KIPC_AS_IS };
+	if (mode != SIZE_MAX)
+		cols[n++] = (struct kipc_col){ "perms", mode, KIPC_AS_PERMS };
+	if (uid != SIZE_MAX)
+		cols[n++] = (struct kipc_col){ "owner", uid, KIPC_AS_OWNER };
+	for (c = 1; c < t->head.n; c++)
+		if (c != mode && c != uid && c != gid)
+			cols[n++] = (struct kipc_col){ t->head.f[c], c,
+						       KIPC_AS_IS };
+	return n;
+}
+
+/* Row @r's cell for @col, as the text table shows it ("-" if missing). */
+static const char *kipc_text_cell(const struct kipc_row *r,
+				  const struct kipc_col *col, char perms[10])
+{
+	const char *v = kipc_cell(r, col->src);
+	unsigned long mode;
+
+	if (!v)
+		return "-";
+	if (col->show == KIPC_AS_PERMS && kipc_mode_of(v, &mode)) {
+		kipc_perms(mode, perms);
+		return perms;
+	}
+	if (col->show == KIPC_AS_OWNER)
+		return kipc_user_name(v);
+	return v;
+}
+
+/*
+ * Column 0 is TYPE (the kind), then kipc_text_cols(). Numeric columns
  * are right-aligned, header included, as lsipc(1) does.
  */
 static void kipc_table_print(const struct kipc_table *t)
 {
-	size_t ncols = t->head.n + 1, c, i;
-	const char *v;
+	size_t ncols, c, i;
+	struct kipc_col *cols;
+	const char **cells;
+	char *perms;
 	int *width;
 	bool *num;
 
+	cols = calloc(t->head.n + 3, sizeof(*cols));
+	perms = calloc(t->nrows + 1, 10);
+	if (!cols || !perms)
+		kipc_fail_errno(NULL, ENOMEM);
+	ncols = kipc_text_cols(t, cols + 1) + 1;
+	cells = calloc(ncols * t->nrows + 1, sizeof(*cells));
 	width = calloc(ncols, sizeof(*width));
 	num = calloc(ncols, sizeof(*num));
-	if (!width || !num)
+	if (!cells || !width || !num)
 		kipc_fail_errno(NULL, ENOMEM);
 
 	width[0] = strlen("TYPE");
 	if ((int)strlen(t->kind) > width[0])
 		width[0] = strlen(t->kind);
 	for (c = 1; c < ncols; c++) {
-		width[c] = strlen(t->head.f[c - 1]);
-		num[c] = c > 1;
+		width[c] = strlen(cols[c].head);
+		num[c] = c > 1 && cols[c].show == KIPC_AS_IS;
 		for (i = 0; i < t->nrows; i++) {
-			v = kipc_cell(&t->rows[i], c - 1);
-			if (!v)
-				v = "-";
-			else if (!kipc_is_json_int(v))
+			const char *v = kipc_text_cell(&t->rows[i], &cols[c],
+						       perms + 10 * i);
+
+			cells[i * ncols + c] = v;
+			if (!kipc_is_json_int(v) && strcmp(v, "-"))
 				num[c] = false;
 			if ((int)strlen(v) > width[c])
 				width[c] = strlen(v);
@@ -209,13 +371,12 @@ static void kipc_table_print(const struct kipc_table *t)
 	kipc_print_upper("TYPE", width[0]);
 	for (c = 1; c < ncols; c++) {
 		bool last = c == ncols - 1;
-		int pad = width[c] - (int)strlen(t->head.f[c - 1]);
+		int pad = width[c] - (int)strlen(cols[c].head);
 
 		putchar(' ');
 		if (num[c])
 			printf("%*s", pad, "");
-		kipc_print_upper(t->head.f[c - 1],
-				 num[c] || last ? 0 : width[c]);
+		kipc_print_upper(cols[c].head, num[c] || last ? 0 : width[c]);
 	}
 	putchar('\n');
 
@@ -223,10 +384,8 @@ static void kipc_table_print(const struct kipc_table *t)
 		printf("%-*s", ncols > 1 ? width[0] : 0, t->kind);
 		for (c = 1; c < ncols; c++) {
 			bool last = c == ncols - 1;
+			const char *v = cells[i * ncols + c];
 
-			v = kipc_cell(&t->rows[i], c - 1);
-			if (!v)
-				v = "-";
 			if (num[c])
 				printf(" %*s", width[c], v);
 			else
@@ -234,6 +393,9 @@ static void kipc_table_print(const struct kipc_table *t)
 		}
 		putchar('\n');
 	}
+	free(cells);
+	free(perms);
+	free(cols);
 	free(width);
 	free(num);
 }
@@ -254,6 +416,7 @@ static void kipc_json_string(const char *s)
 
 static void kipc_table_json(const struct kipc_table *t, bool first)
 {
+	unsigned long mode;
 	size_t i, c;
 	const char *v;
 
@@ -272,6 +435,10 @@ static void kipc_table_json(const struct kipc_table *t, bool first)
 			printf(": ");
 			if (c && kipc_is_json_int(v))
 				fputs(v, stdout);
+			else if (!strcmp(t->head.f[c], "mode") &&
+				 kipc_mode_of(v, &mode))
+				/* Octal in /proc (0640); JSON has no octal. */
+				printf("%lu", mode);
 			else
 				kipc_json_string(v);
 		}
@@ -340,6 +507,7 @@ int kipc_cmd_ls(int argc, char **argv)
 		first = false;
 	}
 	free(a.pos);
+	kipc_users_free();
 	if (json)
 		printf("%s}\n", first ? "" : "\n");
 	return EXIT_OK;

@@ -4,7 +4,8 @@
  *
  * recv prints "type N: TEXT". A message's trailing newline is not doubled,
  * and control characters (other than tab and newline) are shown as \xNN,
- * so a binary message cannot upset the terminal.
+ * so a binary message cannot upset the terminal. recv --raw prints the text
+ * alone, byte for byte, for scripts.
  */
 
 #include <errno.h>
@@ -42,7 +43,7 @@ static const struct kipc_cmd kipc_recv_cmd = {
 	.name = "recv",
 	.usage =
 		"usage: kipc recv DEV [--type N] [--except] [--noerror] [--nowait]\n"
-		"                     [--timeout MS] [--size BYTES] [--peek]\n",
+		"                     [--timeout MS] [--size BYTES] [--peek] [--raw]\n",
 	.help = "\n"
 		"Take one message off msg node DEV and print \"type N: TEXT\". Waits\n"
 		"until a matching message arrives.\n"
@@ -55,7 +56,9 @@ static const struct kipc_cmd kipc_recv_cmd = {
 		"  --timeout MS  wait at most MS milliseconds (ETIMEDOUT)\n"
 		"  --size BYTES  receive capacity (default: enough for any message;\n"
 		"                a longer one gives E2BIG and stays queued)\n"
-		"  --peek        print the message but leave it queued\n",
+		"  --peek        print the message but leave it queued\n"
+		"  --raw         print only the text, byte for byte: no \"type N: \",\n"
+		"                no newline added, no escapes\n",
 };
 
 /* Print the text of a message, escaped as the file comment says. */
@@ -163,12 +166,13 @@ int kipc_cmd_recv(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "size", required_argument, NULL, 's' },
 		{ "peek", no_argument, NULL, 'p' },
+		{ "raw", no_argument, NULL, 'r' },
 		{}
 	};
 	struct kipc_msg_info info;
 	struct kipc_msg m = {};
 	uint64_t cap = 0, want;
-	bool fixed = false;
+	bool fixed = false, raw = false;
 	struct kipc_args a;
 	const char *dev;
 	int64_t sel = 0;
@@ -200,6 +204,9 @@ int kipc_cmd_recv(int argc, char **argv)
 			break;
 		case 'p':
 			m.flags |= KIPC_MSG_PEEK;
+			break;
+		case 'r':
+			raw = true;
 			break;
 		}
 	}
@@ -240,8 +247,14 @@ int kipc_cmd_recv(int argc, char **argv)
 		if (errno != E2BIG || fixed || tries >= 8)
 			kipc_fail_errno(dev, errno);
 	}
-	printf("type %lld: ", (long long)m.mtype);
-	kipc_print_text((unsigned char *)buf, m.size <= cap ? m.size : cap);
+	if (m.size > cap)
+		m.size = cap;
+	if (raw) {
+		fwrite(buf, 1, m.size, stdout);
+	} else {
+		printf("type %lld: ", (long long)m.mtype);
+		kipc_print_text((unsigned char *)buf, m.size);
+	}
 	free(buf);
 	close(fd);
 	return EXIT_OK;

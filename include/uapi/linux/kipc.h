@@ -250,15 +250,18 @@ enum kipc_kind {
 #define KIPC_NAME_MAX 32
 
 #define KIPC_CREATE_EXCL (1U << 0) /* EEXIST if the name exists */
+#define KIPC_CREATE_SIZE (1U << 1) /* @size is given, even 0 (a sem at 0) */
 
 /**
  * struct kipc_create - KIPC_CTL_CREATE argument: make /dev/kipc/@name
  * @kind: enum kipc_kind
- * @flags: KIPC_CREATE_EXCL
+ * @flags: KIPC_CREATE_EXCL; KIPC_CREATE_SIZE: @size is the size even
+ *	when it is 0 (a semaphore at 0; 0 is EINVAL for the other kinds)
  * @mode: permission bits, <= 0777; the caller's umask is taken off
  * @reserved: must be 0
  * @size: pipe: capacity in bytes; shm: segment size in bytes; msg: queue
- *	capacity (qbytes); sem: initial value. 0 takes the module default
+ *	capacity (qbytes); sem: initial value. 0 takes the module default,
+ *	unless @flags has KIPC_CREATE_SIZE
  * @name: the object's name, NUL-terminated: 1..31 bytes of
  *	[A-Za-z0-9._-], not starting with '.', not "control"
  * @reserved2: must be 0
