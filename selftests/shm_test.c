@@ -866,6 +866,146 @@ TEST_F(seg, userfaultfd_register_einval)
 	close(uffd);
 }
 
+/* ====================== remap_file_pages() of a removed segment's vmas */
+
+FIXTURE(rmseg)
+{
+	char name[KIPC_NAME_MAX];
+	unsigned char *p, *q;
+};
+
+FIXTURE_VARIANT(rmseg)
+{
+	bool kipc;
+};
+
+/* clang-format off */
+FIXTURE_VARIANT_ADD(rmseg, sysv) {
+	.kipc = false,
+};
+
+FIXTURE_VARIANT_ADD(rmseg, kipc) {
+	.kipc = true,
+};
+
+/* clang-format on */
+
+/* A new kipc segment of SEG_SIZE: named @name, or anonymous if NULL. */
+static int new_segment(const char *name)
+{
+	if (!name)
+		return kipc_anon(KIPC_KIND_SHM, O_CLOEXEC, SEG_SIZE);
+	if (kipc_create(KIPC_KIND_SHM, name, 0600, SEG_SIZE, KIPC_CREATE_EXCL))
+		return -1;
+	return kipc_open(name, O_RDWR);
+}
+
+/* Map all of @fd, read and write, or (void *)-1. */
+static void *map_all(int fd)
+{
+	int prot = PROT_READ | PROT_WRITE;
+	void *p = mmap(NULL, SEG_SIZE, prot, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? (void *)-1 : p;
+}
+
+/*
+ * A segment holding pattern 61, attached twice (@p and @q), then removed:
+ * SysV with IPC_RMID, a named kipc segment, its fd closed, with
+ * KIPC_CTL_REMOVE. Only the two mappings hold it now.
+ */
+FIXTURE_SETUP(rmseg)
+{
+	int fd, shmid;
+
+	self->name[0] = '\0';
+	if (!variant->kipc) {
+		shmid = shmget(IPC_PRIVATE, SEG_SIZE, IPC_CREAT | 0600);
+		ASSERT_GE(shmid, 0);
+		self->p = shmat(shmid, NULL, 0);
+		self->q = shmat(shmid, NULL, 0);
+		ASSERT_EQ(0, shmctl(shmid, IPC_RMID, NULL));
+	} else {
+		snprintf(self->name, sizeof(self->name), "shm_test-rm-%d",
+			 getpid());
+		fd = new_segment(self->name);
+		ASSERT_GE(fd, 0);
+		self->p = map_all(fd);
+		self->q = map_all(fd);
+		close(fd);
+		ASSERT_EQ(0, kipc_remove(self->name));
+		self->name[0] = '\0';
+	}
+	ASSERT_NE((void *)-1, self->p);
+	ASSERT_NE((void *)-1, self->q);
+	fill(self->p, SEG_SIZE, 61);
+}
+
+FIXTURE_TEARDOWN(rmseg)
+{
+	/* munmap() detaches SysV segments too, and a hole is no error. */
+	EXPECT_EQ(0, munmap(self->p, SEG_SIZE));
+	EXPECT_EQ(0, munmap(self->q, SEG_SIZE));
+	if (self->name[0])
+		kipc_remove(self->name);
+}
+
+/* While another vma holds the segment, a remap works as before removal. */
+TEST_F(rmseg, remap_file_pages_keeps_contents)
+{
+	ASSERT_EQ(0, remap(self->p, SEG_SIZE, 0));
+	EXPECT_EQ(0, check(self->p, SEG_SIZE, 61));
+}
+
+/*
+ * The last vma: remap_file_pages() unmaps it before it maps again, and on
+ * SysV that destroys the segment (shm_mmap() then finds no id: EINVAL).
+ * kipc says the segment was removed.
+ */
+TEST_F(rmseg, remap_file_pages_of_last_vma_fails)
+{
+	ASSERT_EQ(0, munmap(self->q, SEG_SIZE));
+	EXPECT_EQ(-1, remap(self->p, SEG_SIZE, 0));
+	EXPECT_EQ(variant->kipc ? EIDRM : EINVAL, errno);
+}
+
+/* A remapped vma's copy in a child keeps the segment after the parent's go. */
+TEST_F(rmseg, remapped_vma_outlives_the_parents_in_child)
+{
+	pid_t pid;
+
+	ASSERT_EQ(0, remap(self->p, SEG_SIZE, 0));
+	pid = kipc_fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		usleep(20000);
+		_exit(check(self->p, SEG_SIZE, 61) ? 1 : 0);
+	}
+	EXPECT_EQ(0, munmap(self->p, SEG_SIZE));
+	EXPECT_EQ(0, munmap(self->q, SEG_SIZE));
+	EXPECT_EQ(0, kipc_wait_exit(pid));
+}
+
+/*
+ * An anonymous segment lives while a file or a mapping does, as a memfd:
+ * with its last fd closed, remapping its only vma keeps it (the mapping
+ * file holds it across the unmap and map again).
+ */
+TEST(anon_remap_of_only_vma_keeps_contents)
+{
+	unsigned char *p;
+	int fd = new_segment(NULL);
+
+	ASSERT_GE(fd, 0);
+	p = map_all(fd);
+	close(fd);
+	ASSERT_NE((void *)-1, p);
+	fill(p, SEG_SIZE, 67);
+	ASSERT_EQ(0, remap(p, SEG_SIZE, 0));
+	EXPECT_EQ(0, check(p, SEG_SIZE, 67));
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
 /* ==================================================== /dev/kipc/shm only */
 
 FIXTURE(shm)
