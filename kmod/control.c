@@ -237,7 +237,8 @@ static char *kipc_control_devnode(KIPC_DEVNODE_CONST struct device *dev,
 {
 	if (mode)
 		*mode = kipc_param_control_mode;
-	return kasprintf(GFP_KERNEL, "kipc/control");
+	/* As kipc_node_devnode(): NULL would make /dev/control. */
+	return kasprintf(GFP_KERNEL | __GFP_NOFAIL, "kipc/control");
 }
 
 static const struct device_type kipc_control_type = {

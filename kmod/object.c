@@ -100,6 +100,13 @@ static void kipc_node_dev_release(struct device *dev)
 	kipc_node_put(container_of(dev, struct kipc_node, dev));
 }
 
+/*
+ * The node's path under /dev. The driver core cannot report a failure
+ * here: with NULL, devtmpfs makes the node at /dev/NAME instead (its
+ * fallback, the device's name), and on removal deletes nothing, leaving a
+ * stale /dev/kipc/NAME. So this allocation (at most 37 bytes, which only
+ * fault injection fails) may not fail.
+ */
 static char *kipc_node_devnode(KIPC_DEVNODE_CONST struct device *dev,
 			       umode_t *mode, kuid_t *uid, kgid_t *gid)
 {
@@ -115,7 +122,7 @@ static char *kipc_node_devnode(KIPC_DEVNODE_CONST struct device *dev,
 		*uid = node->uid;
 	if (gid)
 		*gid = node->gid;
-	return kasprintf(GFP_KERNEL, "kipc/%s", node->name);
+	return kasprintf(GFP_KERNEL | __GFP_NOFAIL, "kipc/%s", node->name);
 }
 
 /* /sys/class/kipc/NAME/kind: what the node is, for kipc(1). */
@@ -363,11 +370,21 @@ int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 	if (ret)
 		goto err_put;
 	ret = kipc_object_publish(node);
+	if (ret) {
+		mutex_unlock(&kipc_objects_lock);
+		return ret;
+	}
+	/*
+	 * Once the lock is dropped anyone may remove the name and with it
+	 * the device's reference: hold one of our own for the lookup.
+	 */
+	kipc_node_get(node);
 	mutex_unlock(&kipc_objects_lock);
 
-	if (!ret && control)
+	if (control)
 		kipc_object_find_inode(node, control);
-	return ret;
+	kipc_node_put(node);
+	return 0;
 
 err_put:
 	mutex_unlock(&kipc_objects_lock);

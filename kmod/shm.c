@@ -645,6 +645,13 @@ static struct kipc_node *kipc_shm_alloc(const char *name, u64 req, bool dflt)
 	file = shmem_file_setup(file_name, shm->size, 0);
 	if (IS_ERR(file)) {
 		kfree(shm);
+		/*
+		 * The internal shmem mount has no inode limit: its ENOSPC
+		 * means that the inode could not be allocated, while ours
+		 * means a limit on objects.
+		 */
+		if (PTR_ERR(file) == -ENOSPC)
+			return ERR_PTR(-ENOMEM);
 		return ERR_CAST(file);
 	}
 	shm->file = file;
