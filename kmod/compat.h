@@ -23,4 +23,15 @@
 #define KIPC_DEVNODE_CONST const
 #endif
 
+/*
+ * 6.5 replaced generic_file_splice_read() (an ITER_PIPE iterator over the
+ * pipe) with copy_splice_read() (pages of its own) for files without a
+ * page cache. Both fill the pipe through ->read_iter.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#define kipc_copy_splice_read generic_file_splice_read
+#else
+#define kipc_copy_splice_read copy_splice_read
+#endif
+
 #endif /* _KIPC_COMPAT_H */

@@ -178,14 +178,17 @@ void kipc_control_exit(void);
 
 /**
  * struct kipc_notify_list - the KIPC_NOTIFY registrations on one node
- * @lock: guards @list, @count and every registration on @list
- * @list: registrations, struct kipc_notifier.link
- * @count: registrations on @list (@lock; read locklessly for /proc)
+ * @lock: guards @list, @count, @next_seq and every registration on @list
+ * @list: registrations, struct kipc_notifier.link, in @seq order
+ * @count: registrations on @list, at most the max_notifiers parameter
+ *	(@lock; read locklessly for /proc)
+ * @next_seq: the @seq of the next registration (@lock)
  */
 struct kipc_notify_list {
 	spinlock_t lock; /* see above */
 	struct list_head list;
 	unsigned int count;
+	u64 next_seq;
 };
 
 /**
@@ -195,19 +198,22 @@ struct kipc_notify_list {
  * @user_ns: the registrant's user namespace, for si_uid
  * @self_exec_id: the registrant's exec generation; after an exec the
  *	registration is dropped, as mq_notify does
+ * @seq: when it was made, in registrations on its node: a sender that
+ *	drops the lock between batches resumes after the last @seq it took
  * @signo: signal to send
  * @flags: KIPC_NOTIFY_ONESHOT
  * @mtype: type filter on msg nodes (0 any, > 0 that type, < 0 <= |mtype|)
  *
  * Embedded in the per-file state; every field is guarded by the @lock of
- * the list it is on. Initialise @link with INIT_LIST_HEAD() at open and
- * call kipc_notify_clear() at release.
+ * the list it is on. Initialise @link with INIT_LIST_HEAD() at open, call
+ * kipc_notify_flush() from ->flush and kipc_notify_clear() at release.
  */
 struct kipc_notifier {
 	struct list_head link;
 	struct pid *owner;
 	struct user_namespace *user_ns;
 	u64 self_exec_id;
+	u64 seq;
 	int signo;
 	u32 flags;
 	s64 mtype;
@@ -217,6 +223,7 @@ struct kipc_notifier {
 void kipc_notify_list_init(struct kipc_notify_list *nl);
 int kipc_notify_set(struct kipc_notify_list *nl, struct kipc_notifier *n,
 		    const void __user *uarg, bool typed);
+void kipc_notify_flush(struct kipc_notify_list *nl, struct kipc_notifier *n);
 void kipc_notify_clear(struct kipc_notify_list *nl, struct kipc_notifier *n);
 void kipc_notify_arrival(struct kipc_notify_list *nl, s64 mtype, int value);
 unsigned int kipc_notify_count(struct kipc_notify_list *nl);

@@ -810,17 +810,19 @@ static int kipc_msg_send(struct kipc_msg_queue *q,
 		queued = !kipc_msg_hand_off(q, m, &later);
 		if (queued)
 			kipc_msg_insert(q, m);
-		/*
-		 * Signal on arrival, handed off or queued, while @q->lock
-		 * keeps a woken registrant's receive behind this send. A
-		 * message put back after a failed copy is not a new arrival.
-		 */
-		kipc_notify_arrival(&q->notify, mtype, (int)mtype);
 	}
 	waiters = kipc_msg_waiters(q);
 	spin_unlock(&q->lock);
 	if (later)
 		kipc_wake_put(later);
+	/*
+	 * Signal on arrival, handed off or queued, once the message can be
+	 * had: a registrant woken by the signal finds it. Not under @q->lock,
+	 * which senders and receivers would spin on behind max_notifiers
+	 * signals. A message put back after a failed copy is not an arrival.
+	 */
+	if (!ret)
+		kipc_notify_arrival(&q->notify, mtype, (int)mtype);
 
 	if (queued)
 		kipc_msg_wake_readers(q, waiters);
@@ -1338,6 +1340,17 @@ static int kipc_msg_open(struct inode *inode, struct file *file)
 	return ret;
 }
 
+/* close(2) of a descriptor: the closer's KIPC_NOTIFY registration ends. */
+static int kipc_msg_file_flush(struct file *file, fl_owner_t id)
+{
+	struct kipc_msg_file *mf = file->private_data;
+
+	/* As in release: an anonymous file whose attach failed has none. */
+	if (mf)
+		kipc_notify_flush(&mf->q->notify, &mf->notifier);
+	return 0;
+}
+
 /*
  * fasync entries went in __fput() before this; only the notifier is left.
  * A file never set up (an anonymous one whose attach failed) has nothing.
@@ -1357,6 +1370,7 @@ static int kipc_msg_release(struct inode *inode, struct file *file)
 static const struct file_operations kipc_msg_fops = {
 	.owner = THIS_MODULE,
 	.open = kipc_msg_open,
+	.flush = kipc_msg_file_flush,
 	.release = kipc_msg_release,
 	.read = kipc_msg_read,
 	.write = kipc_msg_write,

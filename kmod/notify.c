@@ -8,50 +8,143 @@
  * SI_MESGQ, the sender's pid and uid as the registrant sees them, and
  * si_value = the message type or the bytes written, as __do_notify() in
  * ipc/mqueue.c does for mq_notify(3). Unlike mq_notify, several processes
- * may register on one node, and a registration fires on every arrival
- * unless it is one-shot.
+ * may register on one node (up to the max_notifiers parameter, EBUSY past
+ * it, as mq_notify gives when its one slot is taken), and a registration
+ * fires on every arrival unless it is one-shot.
  *
  * A registration names a thread group (struct pid of the tgid), never a
  * task pointer: if the registrant has exited, or exec'd another program,
- * the signal is dropped quietly and the registration removed.
+ * the signal is dropped quietly and the registration removed. It belongs
+ * to the process, not to the file: as mq_notify's, it ends when the
+ * registrant closes a descriptor of the file (->flush, kipc_notify_flush())
+ * even if another process still holds the file, and when the file goes.
+ *
+ * Process-directed. mq_notify queues its signal for the whole thread group
+ * (do_send_sig_info(..., PIDTYPE_TGID)), so any thread that does not block
+ * it takes it. Neither do_send_sig_info(), group_send_sig_info() nor
+ * kill_pid_info() is exported to modules on 6.1 or 6.12; the exported ways
+ * to queue a signal for a group (kill_pid(), kill_pgrp(), kill_fasync(),
+ * kill_pid_usb_asyncio()) cannot carry an SI_MESGQ siginfo. So the signal
+ * goes with send_sig_info() to the thread the kernel's complete_signal()
+ * would have woken: the first live thread, leader first, that does not
+ * block it. A thread waiting in sigwaitinfo()/sigtimedwait() does not
+ * block what it waits for, so it is found. Only if every live thread
+ * blocks the signal does it stay pending for one thread (the leader, or
+ * the first live thread once the leader has exited) rather than for the
+ * process; that is the one difference from mq_notify.
+ *
+ * Sending. Signals are queued outside @lock: under it, a sender copies the
+ * registrations it will signal, a batch at a time, into an array on its
+ * stack with references to their pid and user namespace, then drops @lock
+ * and sends. Registrations are kept in the order they were made, each
+ * with a sequence number (@seq), so a sender resumes after the last one it
+ * took, and leaves out registrations made after its arrival. A one-shot
+ * registration is unlinked when it is taken, so it fires once however many
+ * senders race; one whose process has gone is unlinked as well. Closing
+ * or replacing a registration while a sender holds a copy is safe: the
+ * copy has references of its own, and a copy of a registration that ended
+ * meanwhile may still deliver that one signal, as if the arrival came just
+ * before.
  *
  * Locking: @lock of struct kipc_notify_list guards the list, each
- * registration's fields and @count. It is a spinlock taken with interrupts
- * enabled (process context only); signals are queued under it, which is
- * allowed since send_sig_info() takes the target's siglock with irqsave.
+ * registration's fields, @count and @next_seq. It is a spinlock taken in
+ * process context with interrupts enabled, and held only to walk the list
+ * and take or drop references; never while sending or copying from user
+ * space. msg.c calls kipc_notify_arrival() under its queue's spinlock.
  */
 
 #include <linux/cred.h>
+#include <linux/moduleparam.h>
 #include <linux/pid.h>
+#include <linux/rculist.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 
 #include "internal.h"
 
+/* max_notifiers may not go above this: a send walks every registration. */
+#define KIPC_NOTIFY_MAX_LIMIT 1024
+
+/* Registrations a sender copies per pass under @lock (on its stack). */
+#define KIPC_NOTIFY_BATCH 16
+
+static unsigned int kipc_notify_max = 64;
+
+static int kipc_notify_max_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (n < 1 || n > KIPC_NOTIFY_MAX_LIMIT) {
+		pr_err("max_notifiers=%u is out of range 1..%u\n", n,
+		       KIPC_NOTIFY_MAX_LIMIT);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops kipc_notify_max_ops = {
+	.set = kipc_notify_max_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_notifiers, &kipc_notify_max_ops, &kipc_notify_max, 0444);
+MODULE_PARM_DESC(max_notifiers,
+		 "KIPC_NOTIFY registrations per node, 1..1024 (default 64)");
+
+/**
+ * struct kipc_notify_target - a registration copied out for one send
+ * @owner: the registrant's thread group (a reference of its own)
+ * @user_ns: the registrant's user namespace (a reference of its own)
+ * @self_exec_id: the registrant's exec generation
+ * @signo: the signal
+ */
+struct kipc_notify_target {
+	struct pid *owner;
+	struct user_namespace *user_ns;
+	u64 self_exec_id;
+	int signo;
+};
+
 void kipc_notify_list_init(struct kipc_notify_list *nl)
 {
 	spin_lock_init(&nl->lock);
 	INIT_LIST_HEAD(&nl->list);
 	nl->count = 0;
+	nl->next_seq = 1;
+}
+
+static void kipc_notifier_unlink(struct kipc_notify_list *nl,
+				 struct kipc_notifier *n)
+{
+	lockdep_assert_held(&nl->lock);
+	list_del_init(&n->link);
+	WRITE_ONCE(nl->count, nl->count - 1);
+	n->owner = NULL;
+	n->user_ns = NULL;
 }
 
 static void kipc_notifier_drop(struct kipc_notify_list *nl,
 			       struct kipc_notifier *n)
 {
+	struct pid *owner = n->owner;
+	struct user_namespace *user_ns = n->user_ns;
+
 	lockdep_assert_held(&nl->lock);
 	if (list_empty(&n->link))
 		return;
-	list_del_init(&n->link);
-	WRITE_ONCE(nl->count, nl->count - 1);
-	put_pid(n->owner);
-	n->owner = NULL;
-	put_user_ns(n->user_ns);
-	n->user_ns = NULL;
+	kipc_notifier_unlink(nl, n);
+	put_pid(owner);
+	put_user_ns(user_ns);
 }
 
 /**
- * kipc_notify_clear() - remove a file's registration, if any (on close)
+ * kipc_notify_clear() - remove a file's registration, if any (on release)
  * @nl: the node's registrations
  * @n: the file's registration slot
  */
@@ -63,6 +156,27 @@ void kipc_notify_clear(struct kipc_notify_list *nl, struct kipc_notifier *n)
 }
 
 /**
+ * kipc_notify_flush() - the registrant closed a descriptor of the file
+ * @nl: the node's registrations
+ * @n: the file's registration slot
+ *
+ * For ->flush, which runs at every close(2) of a descriptor, in the
+ * closing process: the file's registration ends if that process made it,
+ * whoever else still holds the file, as mqueue_flush_file() does for
+ * mq_notify.
+ */
+void kipc_notify_flush(struct kipc_notify_list *nl, struct kipc_notifier *n)
+{
+	/* Most closes are of files that never registered. */
+	if (list_empty_careful(&n->link))
+		return;
+	spin_lock(&nl->lock);
+	if (n->owner == task_tgid(current))
+		kipc_notifier_drop(nl, n);
+	spin_unlock(&nl->lock);
+}
+
+/**
  * kipc_notify_set() - handle KIPC_NOTIFY for one open file
  * @nl: the node's registrations
  * @n: the file's registration slot (initialised with INIT_LIST_HEAD)
@@ -70,14 +184,17 @@ void kipc_notify_clear(struct kipc_notify_list *nl, struct kipc_notifier *n)
  * @typed: true on msg nodes, where a type filter is allowed
  *
  * Registers, replaces or (signo 0) removes the file's registration.
+ * Replacing never fails for want of room: it does not add one.
  *
- * Return: 0, -EFAULT, or -EINVAL for an invalid or uncatchable signal,
- * unknown flags, or a type filter on a pipe.
+ * Return: 0, -EFAULT, -EBUSY when the node already holds max_notifiers
+ * registrations, or -EINVAL for an invalid or uncatchable signal, unknown
+ * flags, or a type filter on a pipe.
  */
 int kipc_notify_set(struct kipc_notify_list *nl, struct kipc_notifier *n,
 		    const void __user *uarg, bool typed)
 {
 	struct kipc_notify req;
+	int ret = 0;
 
 	BUILD_BUG_ON(sizeof(struct kipc_notify) != 32);
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -92,6 +209,10 @@ int kipc_notify_set(struct kipc_notify_list *nl, struct kipc_notifier *n,
 		return -EINVAL;
 
 	spin_lock(&nl->lock);
+	if (req.signo && list_empty(&n->link) && nl->count >= kipc_notify_max) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
 	kipc_notifier_drop(nl, n);
 	if (req.signo) {
 		n->owner = get_pid(task_tgid(current));
@@ -100,11 +221,14 @@ int kipc_notify_set(struct kipc_notify_list *nl, struct kipc_notifier *n,
 		n->signo = req.signo;
 		n->flags = req.flags;
 		n->mtype = req.mtype;
+		/* At the tail: the list stays in @seq order. */
+		n->seq = nl->next_seq++;
 		list_add_tail(&n->link, &nl->list);
 		WRITE_ONCE(nl->count, nl->count + 1);
 	}
+out_unlock:
 	spin_unlock(&nl->lock);
-	return 0;
+	return ret;
 }
 
 /* Does a message of @mtype pass the filter @want (0, > 0, < 0)? */
@@ -118,51 +242,152 @@ static bool kipc_notify_match(s64 want, s64 mtype)
 	return want == S64_MIN || mtype <= -want;
 }
 
+/* Is the registrant of @n still the program that registered? */
+static bool kipc_notifier_alive(const struct kipc_notifier *n)
+{
+	struct task_struct *task;
+	bool alive;
+
+	rcu_read_lock();
+	task = pid_task(n->owner, PIDTYPE_TGID);
+	alive = task && task->self_exec_id == n->self_exec_id;
+	rcu_read_unlock();
+	return alive;
+}
+
+/*
+ * Copy into @batch the registrations after *@cursor and before @end that
+ * want an arrival of @mtype, at most KIPC_NOTIFY_BATCH, and move *@cursor
+ * past the last one looked at. Registrations of processes that have gone,
+ * and one-shots taken here, are unlinked; a one-shot's references move to
+ * its copy. Returns the number copied: fewer than KIPC_NOTIFY_BATCH means
+ * the walk reached @end.
+ */
+static unsigned int kipc_notify_collect(struct kipc_notify_list *nl, s64 mtype,
+					u64 *cursor, u64 end,
+					struct kipc_notify_target *batch)
+{
+	struct kipc_notifier *n, *next;
+	struct kipc_notify_target *t;
+	unsigned int nr = 0;
+
+	lockdep_assert_held(&nl->lock);
+	list_for_each_entry_safe(n, next, &nl->list, link) {
+		if (n->seq <= *cursor)
+			continue;
+		if (n->seq >= end || nr == KIPC_NOTIFY_BATCH)
+			break;
+		*cursor = n->seq;
+		if (!kipc_notify_match(n->mtype, mtype))
+			continue;
+		if (!kipc_notifier_alive(n)) {
+			kipc_notifier_drop(nl, n);
+			continue;
+		}
+		t = &batch[nr++];
+		t->self_exec_id = n->self_exec_id;
+		t->signo = n->signo;
+		t->owner = n->owner;
+		t->user_ns = n->user_ns;
+		if (n->flags & KIPC_NOTIFY_ONESHOT) {
+			kipc_notifier_unlink(nl, n);
+		} else {
+			get_pid(t->owner);
+			get_user_ns(t->user_ns);
+		}
+	}
+	return nr;
+}
+
+/*
+ * The thread of @leader's group that a process-directed @sig would go to
+ * (see the top of this file), or NULL if every thread is exiting. Under
+ * rcu_read_lock(). The signal masks are read without the targets' locks:
+ * a thread that blocks @sig just after this looks has it pending until it
+ * unblocks it, as if it had blocked it just after the signal came.
+ */
+static struct task_struct *kipc_notify_thread(struct task_struct *leader,
+					      int sig)
+{
+	struct task_struct *t, *fallback = NULL;
+
+	/*
+	 * for_each_thread(), spelled out: 6.12's asks lockdep about
+	 * tasklist_lock, which modules cannot see.
+	 */
+	list_for_each_entry_rcu(t, &leader->signal->thread_head, thread_node) {
+		if (READ_ONCE(t->flags) & PF_EXITING)
+			continue;
+		/* Unlocked read of another task's mask: see above. */
+		if (!data_race(sigismember(&t->blocked, sig)))
+			return t;
+		if (!fallback)
+			fallback = t;
+	}
+	return fallback;
+}
+
+/* Queue @t's signal for its process, and drop @t's references. */
+static void kipc_notify_send(struct kipc_notify_target *t, int value)
+{
+	struct task_struct *leader, *task;
+	struct kernel_siginfo info;
+
+	clear_siginfo(&info);
+	info.si_signo = t->signo;
+	info.si_code = SI_MESGQ;
+	info.si_value.sival_int = value;
+	info.si_pid = task_tgid_nr_ns(current, ns_of_pid(t->owner));
+	info.si_uid = from_kuid_munged(t->user_ns, current_uid());
+
+	rcu_read_lock();
+	leader = pid_task(t->owner, PIDTYPE_TGID);
+	/* Gone or exec'd since it was taken: dropped quietly. */
+	if (leader && leader->self_exec_id == t->self_exec_id) {
+		task = kipc_notify_thread(leader, t->signo);
+		if (task)
+			send_sig_info(t->signo, &info, task);
+	}
+	rcu_read_unlock();
+
+	put_pid(t->owner);
+	put_user_ns(t->user_ns);
+}
+
 /**
  * kipc_notify_arrival() - signal every registration that wants an arrival
  * @nl: the node's registrations
  * @mtype: the message type, or 0 for a pipe
  * @value: si_value.sival_int: the type, or the bytes written
  *
- * Called by the sender after the data is visible to readers.
+ * Called by the sender after the data is visible to readers. The signals
+ * are sent without @nl->lock held, KIPC_NOTIFY_BATCH at a time.
  */
 void kipc_notify_arrival(struct kipc_notify_list *nl, s64 mtype, int value)
 {
-	struct kipc_notifier *n, *next;
-	struct kernel_siginfo info;
-	struct task_struct *task;
+	struct kipc_notify_target batch[KIPC_NOTIFY_BATCH];
+	unsigned int i, nr;
+	u64 cursor = 0, end;
 
-	/* Cheap when nobody listens; a registration racing with this
+	/*
+	 * Cheap when nobody listens; a registration racing with this
 	 * arrival may or may not see it, as if it came just after.
 	 */
 	if (list_empty_careful(&nl->list))
 		return;
 
 	spin_lock(&nl->lock);
-	list_for_each_entry_safe(n, next, &nl->list, link) {
-		if (!kipc_notify_match(n->mtype, mtype))
-			continue;
-
-		clear_siginfo(&info);
-		info.si_signo = n->signo;
-		info.si_code = SI_MESGQ;
-		info.si_value.sival_int = value;
-		info.si_pid = task_tgid_nr_ns(current, ns_of_pid(n->owner));
-		info.si_uid = from_kuid_munged(n->user_ns, current_uid());
-
-		rcu_read_lock();
-		task = pid_task(n->owner, PIDTYPE_TGID);
-		if (task && task->self_exec_id == n->self_exec_id)
-			send_sig_info(n->signo, &info, task);
-		else
-			task = NULL;
-		rcu_read_unlock();
-
-		/* Gone or exec'd: drop it. One-shot: it has fired. */
-		if (!task || (n->flags & KIPC_NOTIFY_ONESHOT))
-			kipc_notifier_drop(nl, n);
+	/* Registrations made from now on come after this arrival. */
+	end = nl->next_seq;
+	for (;;) {
+		nr = kipc_notify_collect(nl, mtype, &cursor, end, batch);
+		spin_unlock(&nl->lock);
+		for (i = 0; i < nr; i++)
+			kipc_notify_send(&batch[i], value);
+		if (nr < KIPC_NOTIFY_BATCH)
+			return;
+		spin_lock(&nl->lock);
 	}
-	spin_unlock(&nl->lock);
 }
 
 /**

@@ -16,13 +16,25 @@
  * @wr_wait with their need recorded, and a wake-up carries the room
  * available so that only a writer that can proceed is chosen.
  *
+ * Splice and sendfile go through read_iter and write_iter: a kipc pipe is a
+ * file to them, not a pipe (splice_read copies into the other pipe's
+ * pages, splice_write is iter_file_splice_write()). So SPLICE_F_NONBLOCK
+ * governs only the other pipe, the kipc end waits unless it is O_NONBLOCK,
+ * tee(2), which needs a pipe at both ends, gives EINVAL, and sendfile from
+ * a kipc pipe works only into a pipe (elsewhere the kernel wants a source
+ * it can seek), as for a FIFO.
+ *
  * Locking: @lock (a mutex) serialises every change to the ring, the open
  * counts and the statistics. Data is copied to and from user space under it,
  * as fs/pipe.c does, which is what makes writes of up to PIPE_BUF bytes
- * atomic. Waiters sleep without @lock and test lockless snapshots
- * (READ_ONCE) of head, tail, size, readers and writers; every change to
- * those is followed by a wake-up of the queue that cares, after @lock is
- * dropped. Wake-ups are passed on: a reader that leaves data behind wakes
+ * atomic; so @lock may be held for as long as a copy takes, which a user
+ * can make forever (a userfaultfd or FUSE-backed buffer). Only the file's
+ * own users (I/O, open, release, resize) wait for it. Everything else,
+ * waiters, poll, FIONREAD and /proc/kipc/pipe, reads lockless snapshots
+ * (READ_ONCE) of the fields it needs, which are written with WRITE_ONCE.
+ * Waiters sleep without @lock; every change to head, tail, size, readers
+ * or writers is followed by a wake-up of the queue that cares, after @lock
+ * is dropped. Wake-ups are passed on: a reader that leaves data behind wakes
  * the next reader, a writer that leaves room wakes the next writer.
  */
 
@@ -50,17 +62,19 @@
  * @lock: serialises all fields below except the wait queues and fasync lists
  * @pages: @size >> PAGE_SHIFT ring pages, NULL until first written (@lock)
  * @size: ring capacity in bytes, a power of two >= PAGE_SIZE (@lock;
- *	read locklessly by waiters and poll)
- * @head: bytes ever written, free-running (@lock; lockless readers as @size)
- * @tail: bytes ever read, free-running (@lock; lockless readers as @size)
+ *	read locklessly by waiters, poll, FIONREAD and /proc)
+ * @head: bytes ever written, free-running; never goes back, even when the
+ *	data is discarded (@lock; lockless readers as @size)
+ * @tail: bytes ever read, free-running, never past @head (@lock; lockless
+ *	readers as @size)
  * @readers: open files that can read (@lock; lockless readers as @size)
  * @writers: open files that can write (@lock; lockless readers as @size)
  * @r_counter: reader opens ever, lets a blocked writer open see a reader
- *	come and go (@lock)
- * @w_counter: writer opens ever (@lock; lockless in poll)
- * @bytes_in: bytes written since load (@lock)
- * @bytes_out: bytes read since load (@lock)
- * @high_water: most bytes ever buffered at once (@lock)
+ *	come and go (@lock; lockless in the open wait)
+ * @w_counter: writer opens ever (@lock; lockless in poll and the open wait)
+ * @bytes_in: bytes written since load (@lock; lockless in /proc)
+ * @bytes_out: bytes read since load (@lock; lockless in /proc)
+ * @high_water: most bytes ever buffered at once (@lock; lockless in /proc)
  * @rd_wait: readers blocked in read(), exclusive
  * @wr_wait: writers blocked in write(), exclusive, woken through
  *	kipc_pipe_writer_wake() with the room available as key
@@ -74,6 +88,7 @@ struct kipc_pipe {
 	struct kipc_node node;
 	/* Guards everything below but the wait queues and fasync lists. */
 	struct mutex lock;
+	/* Written under @lock with WRITE_ONCE when read locklessly. */
 	char **pages;
 	unsigned int size;
 	unsigned int head;
@@ -140,6 +155,20 @@ static inline unsigned int kipc_pipe_room_snapshot(const struct kipc_pipe *p)
 	return READ_ONCE(p->size) - (READ_ONCE(p->head) - READ_ONCE(p->tail));
 }
 
+/*
+ * Bytes buffered, without @lock (FIONREAD, /proc). @tail is read first:
+ * @head never goes back and is never behind @tail, so the difference is
+ * not negative; reads between the two loads can make it exceed the ring,
+ * so it is capped at @size.
+ */
+static inline unsigned int kipc_pipe_used_snapshot(const struct kipc_pipe *p)
+{
+	unsigned int tail = READ_ONCE(p->tail);
+
+	smp_rmb(); /* @tail before @head: see above */
+	return min(READ_ONCE(p->head) - tail, READ_ONCE(p->size));
+}
+
 /* Where ring position @pos lives, and how many bytes follow it in its page. */
 static inline char *kipc_pipe_addr(const struct kipc_pipe *p, unsigned int pos,
 				   unsigned int *chunk)
@@ -197,7 +226,7 @@ static size_t kipc_pipe_copy_out(struct kipc_pipe *p, struct iov_iter *to,
 		addr = kipc_pipe_addr(p, p->tail, &chunk);
 		n = min_t(size_t, chunk, len - done);
 		copied = copy_to_iter(addr, n, to);
-		p->tail += copied;
+		WRITE_ONCE(p->tail, p->tail + copied);
 		done += copied;
 		if (copied < n)
 			break;
@@ -285,7 +314,7 @@ static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		mutex_lock(&p->lock);
 	}
 	if (ret > 0) {
-		p->bytes_out += ret;
+		WRITE_ONCE(p->bytes_out, p->bytes_out + ret);
 		room = kipc_pipe_room(p);
 		more = kipc_pipe_used(p) != 0;
 	}
@@ -370,9 +399,10 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 					ret = n;
 				break;
 			}
-			p->head += n;
-			p->bytes_in += n;
-			p->high_water = max(p->high_water, kipc_pipe_used(p));
+			WRITE_ONCE(p->head, p->head + n);
+			WRITE_ONCE(p->bytes_in, p->bytes_in + n);
+			WRITE_ONCE(p->high_water,
+				   max(p->high_water, kipc_pipe_used(p)));
 			ret += n;
 			left -= n;
 			mutex_unlock(&p->lock);
@@ -458,7 +488,10 @@ static int kipc_pipe_wait_partner(struct kipc_pipe *p, unsigned int *counter,
 	return ret ? -ERESTARTSYS : 0;
 }
 
-/* Drop the data and give its pages back; the ring size stays. */
+/*
+ * Drop the data and give its pages back; the ring size stays. The data is
+ * read away, not rewound: lockless readers rely on @head never going back.
+ */
 static void kipc_pipe_discard(struct kipc_pipe *p)
 {
 	unsigned int i;
@@ -468,8 +501,13 @@ static void kipc_pipe_discard(struct kipc_pipe *p)
 		free_page((unsigned long)p->pages[i]);
 		p->pages[i] = NULL;
 	}
-	p->head = 0;
-	p->tail = 0;
+	WRITE_ONCE(p->tail, p->head);
+}
+
+/* Open counts change under @lock and are read locklessly: WRITE_ONCE. */
+static inline void kipc_pipe_count(unsigned int *counter, int delta)
+{
+	WRITE_ONCE(*counter, *counter + delta);
 }
 
 /*
@@ -498,8 +536,8 @@ static int kipc_pipe_attach_file(struct kipc_pipe *p, struct file *file,
 	mutex_lock(&p->lock);
 	switch (file->f_mode & (FMODE_READ | FMODE_WRITE)) {
 	case FMODE_READ:
-		p->r_counter++;
-		p->readers++;
+		kipc_pipe_count(&p->r_counter, 1);
+		kipc_pipe_count(&p->readers, 1);
 		wake_up_interruptible_all(&p->open_wait);
 		pf->w_counter_seen = p->w_counter - 1;
 		if (!p->writers) {
@@ -515,8 +553,8 @@ static int kipc_pipe_attach_file(struct kipc_pipe *p, struct file *file,
 			ret = -ENXIO;
 			goto err;
 		}
-		p->w_counter++;
-		p->writers++;
+		kipc_pipe_count(&p->w_counter, 1);
+		kipc_pipe_count(&p->writers, 1);
 		wake_up_interruptible_all(&p->open_wait);
 		if (!p->readers && wait &&
 		    kipc_pipe_wait_partner(p, &p->r_counter, p->r_counter))
@@ -524,10 +562,10 @@ static int kipc_pipe_attach_file(struct kipc_pipe *p, struct file *file,
 		break;
 	default:
 		/* O_RDWR never blocks: it is its own partner. */
-		p->r_counter++;
-		p->w_counter++;
-		p->readers++;
-		p->writers++;
+		kipc_pipe_count(&p->r_counter, 1);
+		kipc_pipe_count(&p->w_counter, 1);
+		kipc_pipe_count(&p->readers, 1);
+		kipc_pipe_count(&p->writers, 1);
 		wake_up_interruptible_all(&p->open_wait);
 		break;
 	}
@@ -535,7 +573,8 @@ static int kipc_pipe_attach_file(struct kipc_pipe *p, struct file *file,
 	return 0;
 
 err_reader:
-	if (!--p->readers) {
+	kipc_pipe_count(&p->readers, -1);
+	if (!p->readers) {
 		if (!p->writers)
 			kipc_pipe_discard(p);
 		wake_up_interruptible_all(&p->wr_wait);
@@ -543,7 +582,8 @@ err_reader:
 	ret = -ERESTARTSYS;
 	goto err;
 err_writer:
-	if (!--p->writers) {
+	kipc_pipe_count(&p->writers, -1);
+	if (!p->writers) {
 		if (!p->readers)
 			kipc_pipe_discard(p);
 		wake_up_interruptible_all(&p->rd_wait);
@@ -591,9 +631,9 @@ static int kipc_pipe_release(struct inode *inode, struct file *file)
 	kipc_notify_clear(&p->notify, &pf->notifier);
 	mutex_lock(&p->lock);
 	if (file->f_mode & FMODE_READ)
-		p->readers--;
+		kipc_pipe_count(&p->readers, -1);
 	if (file->f_mode & FMODE_WRITE)
-		p->writers--;
+		kipc_pipe_count(&p->writers, -1);
 	/* The last of one side went, the other side is still there. */
 	hangup = !p->readers != !p->writers;
 	/* Data dies with the last file, as with a FIFO; the ring size stays. */
@@ -610,6 +650,17 @@ static int kipc_pipe_release(struct inode *inode, struct file *file)
 	}
 	kfree(pf);
 	kipc_object_release(&p->node);
+	return 0;
+}
+
+/* close(2) of a descriptor: the closer's KIPC_NOTIFY registration ends. */
+static int kipc_pipe_flush(struct file *file, fl_owner_t id)
+{
+	struct kipc_pipe_file *pf = file->private_data;
+
+	/* As in release: an anonymous end whose attach failed has none. */
+	if (pf)
+		kipc_notify_flush(&pf->pipe->notify, &pf->notifier);
 	return 0;
 }
 
@@ -657,6 +708,18 @@ static int kipc_pipe_copy_ring(struct kipc_pipe *p, char **pages,
 }
 
 /*
+ * May the caller make a ring of @cur bytes @size bytes? As fs/pipe.c
+ * pipe_set_size(): only growing past pipe_max_size needs CAP_SYS_RESOURCE;
+ * making a ring smaller, or keeping its size, is always allowed, even
+ * above the limit. capable() is asked only when it matters.
+ */
+static bool kipc_pipe_may_resize(unsigned int cur, unsigned int size)
+{
+	return size <= cur || size <= kipc_param_pipe_max_size ||
+	       capable(CAP_SYS_RESOURCE);
+}
+
+/*
  * Resize the ring. A position has the same in-page offset in any ring of
  * at least a page, so when the buffered bytes span no more pages than
  * either ring has, the pages move to their new slots without copying a
@@ -666,7 +729,7 @@ static int kipc_pipe_copy_ring(struct kipc_pipe *p, char **pages,
  */
 static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 {
-	unsigned int nr, old_nr, span, pos, i, size;
+	unsigned int nr, old_nr, span, pos, i, size, seen;
 	char **pages;
 	u32 req;
 	int ret = 0;
@@ -676,7 +739,9 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	if (!req || req > KIPC_PIPE_SIZE_LIMIT)
 		return -EINVAL;
 	size = max_t(unsigned int, PAGE_SIZE, roundup_pow_of_two(req));
-	if (size > kipc_param_pipe_max_size && !capable(CAP_SYS_RESOURCE))
+	/* Refused before allocating; checked again below if the ring shrank. */
+	seen = READ_ONCE(p->size);
+	if (!kipc_pipe_may_resize(seen, size))
 		return -EPERM;
 
 	/*
@@ -693,7 +758,9 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	span = (round_up(p->head, PAGE_SIZE) -
 		round_down(p->tail, PAGE_SIZE)) >>
 	       PAGE_SHIFT;
-	if (kipc_pipe_used(p) > size) {
+	if (p->size < seen && !kipc_pipe_may_resize(p->size, size)) {
+		ret = -EPERM;
+	} else if (kipc_pipe_used(p) > size) {
 		ret = -EBUSY;
 	} else if (span > nr || span > old_nr) {
 		ret = kipc_pipe_copy_ring(p, pages, size);
@@ -711,7 +778,7 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 		return ret;
 	}
 	swap(p->pages, pages);
-	p->size = size;
+	WRITE_ONCE(p->size, size);
 	mutex_unlock(&p->lock);
 
 	kipc_pipe_free_pages(pages, old_nr);
@@ -730,7 +797,7 @@ static long kipc_pipe_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case FIONREAD:
-		return put_user(kipc_pipe_used(p), (int __user *)argp);
+		return put_user(kipc_pipe_used_snapshot(p), (int __user *)argp);
 	case KIPC_PIPE_GET_SIZE:
 		return put_user(READ_ONCE(p->size), (u32 __user *)argp);
 	case KIPC_PIPE_SET_SIZE:
@@ -745,9 +812,12 @@ static long kipc_pipe_ioctl(struct file *file, unsigned int cmd,
 static const struct file_operations kipc_pipe_fops = {
 	.owner = THIS_MODULE,
 	.open = kipc_pipe_open,
+	.flush = kipc_pipe_flush,
 	.release = kipc_pipe_release,
 	.read_iter = kipc_pipe_read_iter,
 	.write_iter = kipc_pipe_write_iter,
+	.splice_read = kipc_copy_splice_read,
+	.splice_write = iter_file_splice_write,
 	.poll = kipc_pipe_poll,
 	.fasync = kipc_pipe_fasync,
 	.unlocked_ioctl = kipc_pipe_ioctl,
@@ -817,15 +887,21 @@ static void kipc_pipe_free(struct kipc_node *node)
 	kfree(p);
 }
 
+/*
+ * One row of the world-readable table, from lockless snapshots: it must
+ * never wait for @lock, which a writer stalled in its copy from user
+ * memory can hold for good. The columns are each exact once the calls
+ * that changed them have returned, not a snapshot of one instant.
+ */
 static void kipc_pipe_proc_show(struct seq_file *m, struct kipc_node *node)
 {
 	struct kipc_pipe *p = container_of(node, struct kipc_pipe, node);
 
-	mutex_lock(&p->lock);
-	seq_printf(m, "%s %u %u %u %u %llu %llu %u %u", node->name, p->size,
-		   kipc_pipe_used(p), p->readers, p->writers, p->bytes_in,
-		   p->bytes_out, p->high_water, kipc_notify_count(&p->notify));
-	mutex_unlock(&p->lock);
+	seq_printf(m, "%s %u %u %u %u %llu %llu %u %u", node->name,
+		   READ_ONCE(p->size), kipc_pipe_used_snapshot(p),
+		   READ_ONCE(p->readers), READ_ONCE(p->writers),
+		   READ_ONCE(p->bytes_in), READ_ONCE(p->bytes_out),
+		   READ_ONCE(p->high_water), kipc_notify_count(&p->notify));
 }
 
 const struct kipc_kind_ops kipc_pipe_kind = {

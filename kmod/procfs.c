@@ -11,11 +11,14 @@
  *
  * Locking: the tables walk the object list under kipc_objects_lock, taken
  * killably: it is held only while an object is made or removed, never
- * across anything a user controls. Each ->proc_show reads its object
- * without waiting on the object's locks (a writer can stall on user memory
- * with the pipe lock held). The directory is created after the load-time
- * objects exist and removed before any is freed; proc_remove() waits for
- * readers still inside ->show.
+ * across anything a user controls. The tables are readable by every user,
+ * so no ->proc_show may wait for anything a user can hold up: a pipe's row
+ * comes from lockless snapshots, never the pipe's lock (a mutex held across
+ * copies from user memory, which a userfaultfd or FUSE-backed buffer can
+ * stall for good); msg, shm and sem take their object's spinlock, which is
+ * never held across a user copy or a sleep, for a consistent row. The
+ * directory is created after the load-time objects exist and removed before
+ * any is freed; proc_remove() waits for readers still inside ->show.
  */
 
 #include <linux/cred.h>

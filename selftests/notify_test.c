@@ -10,9 +10,12 @@
  * hand-off to a blocked receiver, ...).
  */
 
+#include <mqueue.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -22,6 +25,12 @@ KIPC_REQUIRE_MODULE();
 
 #define NODE "pipe1"
 #define MSG_NODE "msg1"
+
+/* What a KIPC_CHILD() helper reports. */
+struct op_result {
+	int ret;
+	int err;
+};
 
 static int sig_a(void)
 {
@@ -279,7 +288,11 @@ TEST_F(notify, exited_registrant_is_dropped)
 		_exit(notify(self->fd, sig_a(), 0, 0) ? 1 : 0);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
-	EXPECT_EQ(1, notifiers(variant));
+	/*
+	 * The child's exit closed its copy of the file, and with it its
+	 * registration (->flush, as mq_notify).
+	 */
+	EXPECT_EQ(0, notifiers(variant));
 	ASSERT_EQ(0, arrive(self->fd, variant->msg, 1));
 	/* Nobody else gets it, and the dead registration is gone. */
 	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
@@ -348,6 +361,143 @@ TEST_F(notify, bad_pointer_efault)
 	EXPECT_EQ(EFAULT, errno);
 }
 
+/*
+ * max_notifiers: how many registrations one node takes. The tests use the
+ * parameter's value, or its documented default if it cannot be read (so
+ * that a module without the limit fails them on the errno).
+ */
+#define MAX_NOTIFIERS_PARAM "/sys/module/kipc/parameters/max_notifiers"
+#define MAX_NOTIFIERS_DEFAULT 64
+
+static int max_notifiers(void)
+{
+	FILE *f = fopen(MAX_NOTIFIERS_PARAM, "re");
+	int n = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+static int max_notifiers_or_default(void)
+{
+	int n = max_notifiers();
+
+	return n > 0 ? n : MAX_NOTIFIERS_DEFAULT;
+}
+
+static void close_many(int *fds, int n)
+{
+	while (n--)
+		close(fds[n]);
+}
+
+/*
+ * Open @n files on the variant's node, each registered for sig_a() with
+ * @flags: 0, or -1 with none left open.
+ */
+static int register_many(const FIXTURE_VARIANT(notify) * variant, int *fds,
+			 int n, __u32 flags)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fds[i] = kipc_open(variant->node, O_RDONLY | O_NONBLOCK);
+		if (fds[i] < 0 || notify(fds[i], sig_a(), flags, 0)) {
+			close_many(fds, fds[i] < 0 ? i : i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+TEST_F(notify, past_max_notifiers_ebusy)
+{
+	int max = max_notifiers_or_default(), *fds = calloc(max, sizeof(int));
+
+	ASSERT_NE(NULL, fds);
+	ASSERT_EQ(0, notifiers(variant));
+	ASSERT_EQ(0, register_many(variant, fds, max, 0));
+	EXPECT_EQ(-1, notify(self->fd, sig_a(), 0, 0));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(max, notifiers(variant));
+	close_many(fds, max);
+	free(fds);
+}
+
+TEST_F(notify, at_max_notifiers_registering_again_replaces)
+{
+	int max = max_notifiers_or_default(), *fds = calloc(max, sizeof(int));
+
+	ASSERT_NE(NULL, fds);
+	ASSERT_EQ(0, register_many(variant, fds, max, 0));
+	EXPECT_EQ(0, notify(fds[0], sig_b(), 0, 0));
+	EXPECT_EQ(max, notifiers(variant));
+	close_many(fds, max);
+	free(fds);
+}
+
+TEST_F(notify, at_max_notifiers_unregistering_frees_a_slot)
+{
+	int max = max_notifiers_or_default(), *fds = calloc(max, sizeof(int));
+
+	ASSERT_NE(NULL, fds);
+	ASSERT_EQ(0, register_many(variant, fds, max, 0));
+	ASSERT_EQ(0, notify(fds[max - 1], 0, 0, 0));
+	EXPECT_EQ(0, notify(self->fd, sig_a(), 0, 0));
+	EXPECT_EQ(max, notifiers(variant));
+	close_many(fds, max);
+	free(fds);
+}
+
+/* The sender signals outside the node's lock, a batch at a time. */
+TEST_F(notify, every_registration_is_signalled)
+{
+	int max = max_notifiers_or_default(), *fds = calloc(max, sizeof(int));
+	int got = 0;
+	siginfo_t si;
+
+	ASSERT_NE(NULL, fds);
+	ASSERT_EQ(0, register_many(variant, fds, max, 0));
+	ASSERT_EQ(0, arrive(self->fd, variant->msg, 3));
+	while (kipc_take_signal(sig_a(), &si, 1000) == sig_a()) {
+		EXPECT_EQ(3, si.si_value.sival_int);
+		got++;
+	}
+	EXPECT_EQ(max, got);
+	EXPECT_EQ(max, notifiers(variant));
+	close_many(fds, max);
+	free(fds);
+}
+
+TEST_F(notify, many_oneshots_fire_once_each)
+{
+	int max = max_notifiers_or_default(), *fds = calloc(max, sizeof(int));
+	int got = 0;
+	siginfo_t si;
+
+	ASSERT_NE(NULL, fds);
+	ASSERT_EQ(0, register_many(variant, fds, max, KIPC_NOTIFY_ONESHOT));
+	ASSERT_EQ(0, arrive(self->fd, variant->msg, 1));
+	ASSERT_EQ(0, arrive(self->fd, variant->msg, 2));
+	while (kipc_take_signal(sig_a(), &si, 1000) == sig_a()) {
+		EXPECT_EQ(1, si.si_value.sival_int);
+		got++;
+	}
+	EXPECT_EQ(max, got);
+	EXPECT_EQ(0, notifiers(variant));
+	close_many(fds, max);
+	free(fds);
+}
+
+TEST(max_notifiers_is_a_parameter)
+{
+	EXPECT_EQ(MAX_NOTIFIERS_DEFAULT, max_notifiers());
+}
+
 /* ------------------------------------------- KIPC_NOTIFY, pipe only */
 
 FIXTURE(pipe_notify)
@@ -370,6 +520,24 @@ TEST_F(pipe_notify, type_filter_on_pipe_einval)
 {
 	EXPECT_EQ(-1, notify(self->fd, sig_a(), 0, 5));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * A registration is its file's: the registrant closing another file of
+ * the node leaves it (a POSIX queue's owner closing any descriptor of the
+ * queue would end it: mq_notify has one registration per queue).
+ */
+TEST_F(pipe_notify, closing_another_file_of_the_node_keeps_it)
+{
+	int other = kipc_open(NODE, O_RDONLY | O_NONBLOCK);
+	siginfo_t si;
+
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, notify(self->fd, sig_a(), 0, 0));
+	close(other);
+	EXPECT_EQ(1, kipc_proc("pipe", NODE, "notifiers"));
+	ASSERT_EQ(0, arrive(self->fd, false, 1));
+	EXPECT_EQ(sig_a(), kipc_take_signal(sig_a(), &si, 10000));
 }
 
 /*
@@ -672,6 +840,399 @@ TEST_F(msg_notify, realtime_signals_count_1000_messages)
 	EXPECT_EQ(want, sum);
 	EXPECT_EQ(-1, kipc_take_signal(sig_a(), &si, 100));
 	EXPECT_EQ(0, kipc_proc("msg", MSG_NODE, "qnum"));
+}
+
+/* ------------------------- KIPC_NOTIFY against mq_notify(3), its twin */
+
+/*
+ * The same registration on a POSIX message queue (mq_notify() with
+ * SIGEV_SIGNAL, the oracle), a kipc pipe and a kipc queue. Each variant
+ * has a registrant file (fd) and a second file of the same object (snd)
+ * for arrivals, kept open to the end: closing any descriptor of a POSIX
+ * queue ends its owner's registration.
+ */
+enum twin { TWIN_MQ, TWIN_PIPE, TWIN_MSG };
+
+struct twin_files {
+	int fd, snd;
+	char mq_name[64];
+};
+
+static int twin_open(enum twin kind, struct twin_files *t)
+{
+	struct mq_attr attr = { .mq_maxmsg = 8, .mq_msgsize = 16 };
+
+	t->fd = -1;
+	t->snd = -1;
+	t->mq_name[0] = 0;
+	switch (kind) {
+	case TWIN_MQ:
+		snprintf(t->mq_name, sizeof(t->mq_name), "/kipc-notify-%d",
+			 getpid());
+		mq_unlink(t->mq_name);
+		t->fd = mq_open(t->mq_name, O_RDWR | O_CREAT | O_EXCL, 0600,
+				&attr);
+		t->snd = mq_open(t->mq_name, O_RDWR);
+		break;
+	case TWIN_PIPE:
+		t->fd = kipc_open(NODE, O_RDWR | O_NONBLOCK);
+		t->snd = kipc_open(NODE, O_RDWR | O_NONBLOCK);
+		break;
+	case TWIN_MSG:
+		t->fd = open_node(MSG_NODE, O_RDWR, true);
+		t->snd = kipc_open(MSG_NODE, O_RDWR);
+		break;
+	}
+	kipc_block_signal(sig_a());
+	return t->fd >= 0 && t->snd >= 0 ? 0 : -1;
+}
+
+static void twin_close(enum twin kind, struct twin_files *t)
+{
+	if (kind == TWIN_MSG && t->snd >= 0)
+		ioctl(t->snd, KIPC_MSG_FLUSH);
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->snd >= 0)
+		close(t->snd);
+	if (t->mq_name[0])
+		mq_unlink(t->mq_name);
+}
+
+/* Register the calling process on @fd for sig_a(): 0 or -1. */
+static int twin_register(enum twin kind, int fd)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
+				.sigev_signo = sig_a() };
+
+	if (kind == TWIN_MQ)
+		return mq_notify(fd, &sev);
+	return notify(fd, sig_a(), 0, 0);
+}
+
+/* The notifiers column of a kipc variant's node. */
+static long long twin_notifiers(enum twin kind)
+{
+	return kind == TWIN_MSG ? kipc_proc("msg", MSG_NODE, "notifiers") :
+				  kipc_proc("pipe", NODE, "notifiers");
+}
+
+/* One arrival through @snd: 0 or -1. */
+static int twin_arrive(enum twin kind, int snd)
+{
+	switch (kind) {
+	case TWIN_MQ:
+		return mq_send(snd, "x", 1, 0);
+	case TWIN_PIPE:
+		return arrive(snd, false, 1);
+	case TWIN_MSG:
+		return arrive(snd, true, 1);
+	}
+	return -1;
+}
+
+/* ------------------------------------------------ a process, not a thread */
+
+/*
+ * The signal is process-directed, as mq_notify's: any thread that does not
+ * block it may take it, and a thread waiting for it in sigtimedwait() does
+ * not block it while it waits.
+ */
+FIXTURE(threads)
+{
+	struct twin_files t;
+};
+
+FIXTURE_VARIANT(threads)
+{
+	enum twin kind;
+};
+
+/* clang-format off */
+FIXTURE_VARIANT_ADD(threads, mq_notify) {
+	.kind = TWIN_MQ,
+};
+
+FIXTURE_VARIANT_ADD(threads, pipe) {
+	.kind = TWIN_PIPE,
+};
+
+FIXTURE_VARIANT_ADD(threads, msg) {
+	.kind = TWIN_MSG,
+};
+
+/* clang-format on */
+
+FIXTURE_SETUP(threads)
+{
+	ASSERT_EQ(0, twin_open(variant->kind, &self->t));
+}
+
+FIXTURE_TEARDOWN(threads)
+{
+	kipc_reap_kids();
+	twin_close(variant->kind, &self->t);
+}
+
+/*
+ * Does thread @tid of @pid block @sig? 1 or 0 from its SigBlk line in
+ * /proc, -1 if that cannot be read.
+ */
+static int thread_blocks(pid_t pid, pid_t tid, int sig)
+{
+	unsigned long long mask;
+	char path[64], line[256];
+	int ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigBlk: %llx", &mask) == 1) {
+			ret = !!(mask & (1ULL << (sig - 1)));
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+/* The state letter of thread @tid of @pid (R, S, Z...), or 0. */
+static char thread_state(pid_t pid, pid_t tid)
+{
+	char path[64], line[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+	fclose(f);
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+struct waiter {
+	int tid_pipe; /* the waiter's tid goes here */
+};
+
+/*
+ * A helper thread: it tells its tid, then waits up to 10 s in
+ * sigtimedwait() with sig_a() blocked, as every thread of the process has
+ * it. The process exits 0 if the signal came with SI_MESGQ, else 1.
+ */
+static void *waiter_thread(void *arg)
+{
+	struct waiter *w = arg;
+	pid_t tid = syscall(SYS_gettid);
+	siginfo_t si;
+
+	if (write(w->tid_pipe, &tid, sizeof(tid)) != sizeof(tid))
+		_exit(2);
+	if (kipc_take_signal(sig_a(), &si, 10000) != sig_a())
+		_exit(1);
+	_exit(si.si_code == SI_MESGQ ? 0 : 3);
+}
+
+/*
+ * Fork a process that registers on @fd from its main thread, with sig_a()
+ * blocked there, and starts waiter_thread(). With @main_exits its main
+ * thread then calls pthread_exit(). Returns the pid; the waiter's tid is
+ * in *@tid.
+ */
+static pid_t start_waiter(enum twin kind, int fd, bool main_exits, pid_t *tid)
+{
+	struct waiter w;
+	pthread_t th;
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = kipc_fork_kid();
+	if (pid == 0) {
+		close(p[0]);
+		w.tid_pipe = p[1];
+		kipc_block_signal(sig_a());
+		if (twin_register(kind, fd) ||
+		    pthread_create(&th, NULL, waiter_thread, &w))
+			_exit(4);
+		if (main_exits)
+			pthread_exit(NULL);
+		pthread_join(th, NULL);
+		_exit(5);
+	}
+	close(p[1]);
+	if (pid < 0 || kipc_keep_kid(pid) ||
+	    !kipc_read_result(p[0], 10000, tid, sizeof(*tid)))
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
+TEST_F(threads, thread_in_sigtimedwait_takes_it)
+{
+	pid_t pid, tid;
+
+	pid = start_waiter(variant->kind, self->t.fd, false, &tid);
+	ASSERT_LT(0, pid);
+	/* In sigtimedwait(), the waiter's mask lets sig_a() through. */
+	ASSERT_EQ(0, kipc_wait_until(thread_blocks(pid, tid, sig_a()) == 0));
+	ASSERT_EQ(1, thread_blocks(pid, pid, sig_a()));
+	ASSERT_EQ(0, twin_arrive(variant->kind, self->t.snd));
+	EXPECT_EQ(0, kipc_wait_exit(pid));
+	kipc_forget_kid(pid);
+}
+
+TEST_F(threads, main_thread_gone_still_delivers)
+{
+	pid_t pid, tid;
+
+	pid = start_waiter(variant->kind, self->t.fd, true, &tid);
+	ASSERT_LT(0, pid);
+	/* The main thread has exited: the thread group leader is a zombie. */
+	ASSERT_EQ(0, kipc_wait_until(thread_state(pid, pid) == 'Z'));
+	ASSERT_EQ(0, kipc_wait_until(thread_blocks(pid, tid, sig_a()) == 0));
+	ASSERT_EQ(0, twin_arrive(variant->kind, self->t.snd));
+	EXPECT_EQ(0, kipc_wait_exit(pid));
+	kipc_forget_kid(pid);
+}
+
+/* ------------------------------------------- close by the registrant */
+
+/*
+ * A registration belongs to the process that made it, not to the open
+ * file: it ends when that process closes a descriptor of the file (or
+ * exits), even if another process still holds the file, as mq_notify's
+ * (->flush, mqueue_flush_file()).
+ */
+FIXTURE(close_notify)
+{
+	struct twin_files t;
+};
+
+FIXTURE_VARIANT(close_notify)
+{
+	enum twin kind;
+};
+
+/* clang-format off */
+FIXTURE_VARIANT_ADD(close_notify, mq_notify) {
+	.kind = TWIN_MQ,
+};
+
+FIXTURE_VARIANT_ADD(close_notify, pipe) {
+	.kind = TWIN_PIPE,
+};
+
+FIXTURE_VARIANT_ADD(close_notify, msg) {
+	.kind = TWIN_MSG,
+};
+
+/* clang-format on */
+
+FIXTURE_SETUP(close_notify)
+{
+	ASSERT_EQ(0, twin_open(variant->kind, &self->t));
+	ASSERT_EQ(0, twin_register(variant->kind, self->t.fd));
+}
+
+FIXTURE_TEARDOWN(close_notify)
+{
+	kipc_reap_kids();
+	twin_close(variant->kind, &self->t);
+}
+
+/* In a helper: wait until the test closes its end of @go (or dies). */
+static void hold_until(int go)
+{
+	char c;
+
+	while (read(go, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Does an arrival through @snd signal us within @ms? 1, 0, or -1 if the
+ * arrival failed.
+ */
+static int arrival_signals_us(enum twin kind, int snd, int ms)
+{
+	siginfo_t si;
+
+	if (twin_arrive(kind, snd))
+		return -1;
+	return kipc_take_signal(sig_a(), &si, ms) == sig_a();
+}
+
+TEST_F(close_notify, registrant_close_ends_it_while_a_child_holds_the_file)
+{
+	int go[2], note;
+
+	ASSERT_EQ(0, pipe(go));
+	KIPC_CHILD(note, close(go[1]); hold_until(go[0]));
+	close(go[0]);
+	close(self->t.fd);
+	self->t.fd = -1;
+	EXPECT_EQ(0, arrival_signals_us(variant->kind, self->t.snd, 200));
+	if (variant->kind != TWIN_MQ)
+		EXPECT_EQ(0, twin_notifiers(variant->kind));
+	close(go[1]);
+	close(note);
+}
+
+/*
+ * In a helper: take a file passed on @sock, say so with one byte, and
+ * hold it until the test closes its end of @sock.
+ */
+static int receive_and_hold(int sock)
+{
+	if (kipc_recv_fd(sock) < 0 || write(sock, "r", 1) != 1)
+		return -1;
+	hold_until(sock);
+	return 0;
+}
+
+TEST_F(close_notify, registrant_close_ends_it_after_scm_rights)
+{
+	int sv[2], note;
+	char c;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	/* The helper has no copy of the file until it is passed to it. */
+	KIPC_CHILD(note, close(sv[0]); close(self->t.fd);
+		   r.ret = receive_and_hold(sv[1]));
+	close(sv[1]);
+	ASSERT_EQ(0, kipc_send_fd(sv[0], self->t.fd));
+	ASSERT_EQ(1, read(sv[0], &c, 1));
+	close(self->t.fd);
+	self->t.fd = -1;
+	EXPECT_EQ(0, arrival_signals_us(variant->kind, self->t.snd, 200));
+	close(sv[0]);
+	close(note);
+}
+
+TEST_F(close_notify, closing_a_dup_ends_it)
+{
+	int dup_fd = dup(self->t.fd);
+
+	ASSERT_LE(0, dup_fd);
+	close(dup_fd);
+	EXPECT_EQ(0, arrival_signals_us(variant->kind, self->t.snd, 200));
+}
+
+TEST_F(close_notify, another_process_closing_its_copy_keeps_it)
+{
+	pid_t pid = kipc_fork_kid();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(self->t.fd);
+		_exit(0);
+	}
+	ASSERT_EQ(0, kipc_wait_exit(pid));
+	EXPECT_EQ(1, arrival_signals_us(variant->kind, self->t.snd, 10000));
 }
 
 /* ----------------------------------- fasync, against a kernel pipe(2) */

@@ -7,12 +7,17 @@
  */
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+
+#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
@@ -32,7 +37,12 @@ static void on_signal(int sig)
 	(void)sig;
 }
 
-/* A SIGALRM that interrupts (no SA_RESTART) after @ms milliseconds. */
+/*
+ * A SIGALRM that interrupts (no SA_RESTART) after @ms milliseconds, and
+ * again every @ms until the test ends (0 stops it): on a loaded or debug
+ * kernel the first one may come before the call it is meant for has
+ * started to wait.
+ */
 static void alarm_ms(int ms)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -40,6 +50,8 @@ static void alarm_ms(int ms)
 		.it_value = { .tv_sec = ms / 1000,
 			      .tv_usec = (ms % 1000) * 1000 },
 	};
+
+	it.it_interval = it.it_value;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
@@ -65,6 +77,14 @@ static int set_size(bool kipc, int fd, __u32 size)
 	if (!kipc)
 		return fcntl(fd, F_SETPIPE_SZ, size) < 0 ? -1 : 0;
 	return ioctl(fd, KIPC_PIPE_SET_SIZE, &size);
+}
+
+static void pattern(char *buf, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (char)(seed + i * 7 + (i >> 8));
 }
 
 /* Fill the pipe with non-blocking writes; returns the bytes it took. */
@@ -124,6 +144,7 @@ FIXTURE_TEARDOWN(pipe)
 {
 	int fd;
 
+	alarm_ms(0);
 	kipc_reap_kids();
 	if (self->rd >= 0)
 		close(self->rd);
@@ -667,6 +688,158 @@ TEST_F(pipe, fasync_setsig_poll_out_to_writer)
 	EXPECT_TRUE(si.si_band & POLLOUT);
 }
 
+/* ------------------------------------------------- splice and sendfile */
+
+/* A temporary file holding @len bytes of @text, its offset at 0; or -1. */
+static int file_with(const char *text, size_t len)
+{
+	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd >= 0 &&
+	    (write(fd, text, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Does one read of @fd give exactly @text? */
+static bool reads_back(int fd, const char *text)
+{
+	size_t len = strlen(text);
+	char buf[64];
+
+	return read(fd, buf, sizeof(buf)) == (ssize_t)len &&
+	       !memcmp(buf, text, len);
+}
+
+TEST_F(pipe, splice_from_a_pipe_into_it)
+{
+	int p[2];
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(5, write(p[1], "hello", 5));
+	EXPECT_EQ(5, splice(p[0], NULL, self->wr, NULL, 5, 0));
+	EXPECT_TRUE(reads_back(self->rd, "hello"));
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F(pipe, splice_out_of_it_into_a_pipe)
+{
+	int p[2];
+
+	open_pair(_metadata, self);
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(5, write(self->wr, "world", 5));
+	EXPECT_EQ(5, splice(self->rd, NULL, p[1], NULL, 100, 0));
+	EXPECT_TRUE(reads_back(p[0], "world"));
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F(pipe, splice_without_reader_epipe)
+{
+	int p[2];
+
+	open_pair(_metadata, self);
+	kipc_block_signal(SIGPIPE);
+	close(self->rd);
+	self->rd = -1;
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(1, write(p[1], "x", 1));
+	EXPECT_EQ(-1, splice(p[0], NULL, self->wr, NULL, 1, 0));
+	EXPECT_EQ(EPIPE, errno);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F(pipe, splice_out_of_it_at_eof_returns_zero)
+{
+	int p[2];
+
+	self->rd = open(self->path, O_RDONLY | O_NONBLOCK);
+	ASSERT_GE(self->rd, 0);
+	ASSERT_EQ(0, pipe(p));
+	EXPECT_EQ(0, splice(self->rd, NULL, p[1], NULL, 100, 0));
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F(pipe, sendfile_from_a_file_into_it)
+{
+	int f = file_with("0123456789", 10);
+
+	ASSERT_LE(0, f);
+	open_pair(_metadata, self);
+	EXPECT_EQ(10, sendfile(self->wr, f, NULL, 10));
+	EXPECT_TRUE(reads_back(self->rd, "0123456789"));
+	close(f);
+}
+
+/*
+ * Send the @len bytes of file @f to @out, in as many calls as it takes
+ * (into a FIFO, one call moves at most what fits): 0 or -1.
+ */
+static int sendfile_all(int out, int f, size_t len)
+{
+	ssize_t n;
+
+	for (; len; len -= n) {
+		n = sendfile(out, f, NULL, len);
+		if (n <= 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* 256 KiB through a 64 KiB ring: sendfile waits for room, as write does. */
+TEST_F(pipe, sendfile_larger_than_the_ring)
+{
+	static char in[256 << 10], out[256 << 10];
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+	int f;
+
+	pattern(in, sizeof(in), 5);
+	f = file_with(in, sizeof(in));
+	ASSERT_LE(0, f);
+	open_pair(_metadata, self);
+	pid = kipc_fork_kid();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(sendfile_all(self->wr, f, sizeof(in)) ? 1 : 0);
+	ASSERT_EQ(0, kipc_keep_kid(pid));
+	close(self->wr);
+	self->wr = -1;
+	while (got < sizeof(out) &&
+	       (n = read(self->rd, out + got, sizeof(out) - got)) > 0)
+		got += n;
+	EXPECT_EQ(sizeof(out), got);
+	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
+	EXPECT_EQ(0, kipc_wait_exit(pid));
+	kipc_forget_kid(pid);
+	close(f);
+}
+
+/*
+ * sendfile(2) into anything but a pipe needs a source it can seek (a
+ * regular file or block device), which neither a FIFO nor a kipc pipe is.
+ */
+TEST_F(pipe, sendfile_out_of_it_into_a_file_einval)
+{
+	int f = file_with("", 0);
+
+	ASSERT_LE(0, f);
+	open_pair(_metadata, self);
+	ASSERT_EQ(5, write(self->wr, "abcde", 5));
+	EXPECT_EQ(-1, sendfile(f, self->rd, NULL, 5));
+	EXPECT_EQ(EINVAL, errno);
+	close(f);
+}
+
 /* ------------------------------------------------------------ ring size */
 
 TEST_F(pipe, size_default)
@@ -737,12 +910,57 @@ TEST_F(pipe, set_size_above_max_with_cap_sys_resource)
 	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
 }
 
-static void pattern(char *buf, size_t len, unsigned int seed)
+/*
+ * A ring that root made larger than pipe_max_size may be made smaller, or
+ * set to its size again, by anyone (fs/pipe.c checks the limit only when
+ * the ring grows); growing it further still needs CAP_SYS_RESOURCE.
+ * Root sets the ring to @from, then an unprivileged helper asks for @to;
+ * what it got back is in *@r.
+ */
+static void resize_after_root(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(pipe) * self, bool kipc, __u32 from,
+			      __u32 to, struct op_result *r)
 {
-	size_t i;
+	int note;
+	pid_t pid;
 
-	for (i = 0; i < len; i++)
-		buf[i] = (char)(seed + i * 7 + (i >> 8));
+	open_pair(_metadata, self);
+	ASSERT_EQ(0, set_size(kipc, self->rd, from));
+	KIPC_CHILD_OP(pid, note,
+		      kipc_drop_privileges() ? -2 :
+					       set_size(kipc, self->rd, to));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, r));
+	waitpid(pid, NULL, 0);
+	kipc_forget_kid(pid);
+	close(note);
+}
+
+TEST_F(pipe, shrink_above_max_unprivileged_allowed)
+{
+	struct op_result r;
+
+	resize_after_root(_metadata, self, variant->kipc, 4 << 20, 2 << 20, &r);
+	EXPECT_EQ(0, r.ret);
+	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
+}
+
+TEST_F(pipe, same_size_above_max_unprivileged_allowed)
+{
+	struct op_result r;
+
+	resize_after_root(_metadata, self, variant->kipc, 2 << 20, 2 << 20, &r);
+	EXPECT_EQ(0, r.ret);
+	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
+}
+
+TEST_F(pipe, grow_from_above_max_unprivileged_eperm)
+{
+	struct op_result r;
+
+	resize_after_root(_metadata, self, variant->kipc, 2 << 20, 4 << 20, &r);
+	EXPECT_EQ(-1, r.ret);
+	EXPECT_EQ(EPERM, r.err);
+	EXPECT_EQ(2 << 20, get_size(variant->kipc, self->rd));
 }
 
 TEST_F(pipe, grow_keeps_data)
@@ -1071,6 +1289,152 @@ TEST_F(kipc_pipe, proc_high_water_is_the_peak)
 	ASSERT_EQ(DEFAULT_SIZE, read(self->fd, buf, DEFAULT_SIZE));
 	EXPECT_EQ(DEFAULT_SIZE, kipc_proc("pipe", NODE, "high_water"));
 	EXPECT_EQ(0, kipc_proc("pipe", NODE, "used"));
+}
+
+/*
+ * sendfile(2) from a kipc pipe into a pipe works: it reads through
+ * splice_read, which splice(2) into a pipe needs too. A FIFO has no
+ * splice_read (splice from it is pipe to pipe): sendfile from a FIFO gives
+ * EINVAL. (Into anything but a pipe, both give EINVAL: see
+ * sendfile_out_of_it_into_a_file_einval.)
+ */
+TEST_F(kipc_pipe, sendfile_out_of_it_into_a_pipe)
+{
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(5, write(self->fd, "abcde", 5));
+	EXPECT_EQ(5, sendfile(p[1], self->fd, NULL, 5));
+	EXPECT_TRUE(reads_back(p[0], "abcde"));
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * tee(2) duplicates between two pipes, and a kipc pipe is not one: EINVAL,
+ * where a FIFO (a pipe) would work.
+ */
+TEST_F(kipc_pipe, tee_einval)
+{
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(1, write(p[1], "x", 1));
+	EXPECT_EQ(-1, tee(p[0], self->fd, 1, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, tee(self->fd, p[1], 1, 0));
+	EXPECT_EQ(EINVAL, errno);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* ------------------------------------ /proc/kipc/pipe, a writer stalled */
+
+struct stall {
+	int uffd;
+	int note;
+};
+
+/*
+ * Wait for the fault on the userfaultfd, say so on @note, and never
+ * resolve it: the writer stays inside its copy from user memory.
+ */
+static void *stall_watch(void *arg)
+{
+	struct stall *st = arg;
+	struct pollfd p = { .fd = st->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	if (poll(&p, 1, -1) == 1 &&
+	    read(st->uffd, &msg, sizeof(msg)) == sizeof(msg) &&
+	    msg.event == UFFD_EVENT_PAGEFAULT && write(st->note, "s", 1) == 1)
+		for (;;)
+			pause();
+	return NULL;
+}
+
+/*
+ * In a helper: write 100 bytes to @fd from a page that userfaultfd keeps
+ * missing, so that the write stalls in its copy from user memory (as one
+ * from a FUSE-backed mapping can), holding what the copy is done under.
+ * A byte on @note says it has stalled. Returns when the helper is killed.
+ */
+static ssize_t stalled_write(int fd, int note)
+{
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_api api = { .api = UFFD_API };
+	long page = sysconf(_SC_PAGESIZE);
+	struct stall st = { .note = note };
+	pthread_t th;
+	char *buf;
+
+	buf = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	st.uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (buf == MAP_FAILED || st.uffd < 0 ||
+	    ioctl(st.uffd, UFFDIO_API, &api))
+		return -1;
+	reg.range.start = (unsigned long)buf;
+	reg.range.len = page;
+	if (ioctl(st.uffd, UFFDIO_REGISTER, &reg) ||
+	    pthread_create(&th, NULL, stall_watch, &st))
+		return -1;
+	return write(fd, buf, 100);
+}
+
+/* Read the file at @path to its end: the bytes read, or -1. */
+static ssize_t read_whole(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, total = 0;
+	char buf[4096];
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	close(fd);
+	return n < 0 ? -1 : total;
+}
+
+/*
+ * The world-readable table never waits for a pipe's lock: a reader of it
+ * would otherwise hang, unkillable, behind any writer whose copy stalls.
+ */
+TEST_F_TIMEOUT(kipc_pipe, proc_table_does_not_wait_for_a_stalled_writer, 120)
+{
+	int st[2], wnote, rnote, done, uffd;
+	struct op_result r = { .ret = -1 };
+	pid_t writer, reader;
+	char c;
+
+	/*
+	 * The debug kernel (x86_64 defconfig and debug options) has no
+	 * userfaultfd(2), and an unprivileged caller may not use it.
+	 */
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd(2): %s", strerror(errno));
+	close(uffd);
+	ASSERT_EQ(0, pipe(st));
+	KIPC_CHILD_OP(writer, wnote, stalled_write(self->fd, st[1]));
+	close(st[1]);
+	ASSERT_EQ(1, kipc_read_result(st[0], 10000, &c, 1));
+	KIPC_CHILD_OP(reader, rnote, read_whole(KIPC_PROC_DIR "/pipe"));
+	done = kipc_op_done(rnote, 5000, &r);
+	/* Let the writer go (its copy fails), or a reader behind it waits on. */
+	kill(writer, SIGKILL);
+	EXPECT_EQ(1, done);
+	if (!done)
+		kipc_op_done(rnote, 10000, &r);
+	EXPECT_LT(0, r.ret);
+	waitpid(writer, NULL, 0);
+	waitpid(reader, NULL, 0);
+	kipc_forget_kid(writer);
+	kipc_forget_kid(reader);
+	close(st[0]);
+	close(wnote);
+	close(rnote);
 }
 
 TEST(unprivileged_open_eacces)
