@@ -23,13 +23,6 @@
 #define KIPC_DEVNODE_CONST const
 #endif
 
-/* 6.3 made vma->vm_flags read-only, changed through vm_flags_set(). */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-#define kipc_vm_flags_set(vma, flags) ((vma)->vm_flags |= (flags))
-#else
-#define kipc_vm_flags_set(vma, flags) vm_flags_set(vma, flags)
-#endif
-
 /*
  * 6.5 replaced generic_file_splice_read() (an ITER_PIPE iterator over the
  * pipe) with copy_splice_read() (pages of its own) for files without a

@@ -4,9 +4,10 @@
  * read or written with read/write/pread/pwrite at fixed-size-device
  * semantics.
  *
- * Backing: one tmpfs (shmem) file per segment, created at load and kept
- * until unload, exactly what System V shm uses (ipc/shm.c). We chose it
- * over vmalloc_user() + remap_vmalloc_range() because:
+ * Backing: one tmpfs (shmem) file per segment, made with the segment and
+ * kept until its last reference goes, exactly what System V shm uses
+ * (ipc/shm.c). We chose it over vmalloc_user() + remap_vmalloc_range()
+ * because:
  *  - its pages are charged to the memory cgroup of the task that first
  *    touches them and can be swapped, like SysV shm and tmpfs; vmalloc
  *    memory is neither charged (vmalloc_user() takes no GFP_ACCOUNT) nor
@@ -14,30 +15,48 @@
  *  - pages are allocated on first touch, so an unused segment costs nothing;
  *  - resizing is a truncate that keeps the contents up to the smaller size,
  *    with no copy;
- *  - rmap, reclaim, migration and truncation see the mappings, because each
- *    vma is switched to the shmem file (vma_set_file(), as /dev/zero's
- *    shared mappings and dma-buf do), so the vma sits in the shmem file's
- *    i_mmap tree and faults are served by shmem itself.
+ *  - rmap, reclaim, migration and truncation see the mappings, because
+ *    each vma's file is the shmem inode (see "Mapping file" below), so the
+ *    vma sits in the shmem file's i_mmap tree and faults are served by
+ *    shmem itself.
  * The size is committed (shmem_file_setup() without VM_NORESERVE), as
  * shmget() without SHM_NORESERVE does: under strict overcommit a resize the
  * system cannot back fails with ENOMEM instead of a later SIGBUS or OOM.
  *
+ * Mapping file: ->mmap gives each mapping a file of its own, as ipc/shm.c's
+ * do_shmat() does: a second file on the shmem inode (alloc_file_pseudo())
+ * whose file operations are ours, and the vma's vm_file becomes that file
+ * (vma_set_file(), as dma-buf does). Its f_mapping is shmem's, so the rest
+ * of mm sees a shmem mapping, but whatever maps vm_file again comes back
+ * to us: remap_file_pages() calls do_mmap(vma->vm_file), and the new vma
+ * goes through kipc_shm_map_vma() like any other, checked and counted.
+ * A vma whose vm_file were the shmem file itself would escape every rule
+ * here (ipc/shm.c has the same reason for shm_file_operations).
+ *
  * Lifetime: the memory is pinned by each mapping, never by the fd. A vma
- * holds its own reference to the shmem file (vm_file), so closing the fd
- * while mapped frees nothing, and even a truncate could only unmap pages,
- * never leave a vma on freed memory. Because vm_file is no longer our
- * device file, each vma also holds a reference to the device file it was
- * mapped through (vm_private_data), taken in ->mmap and ->open and dropped
- * in ->close: that pins the module (our vm_ops live in it) until the last
- * mapping goes, and fput() defers the final release past our ->close.
+ * holds a reference to its mapping file (vm_file; fork, split and mremap
+ * take more), and the mapping file holds the shmem inode, a reference to
+ * the segment (struct kipc_node's, dropped by its ->release) and one to
+ * the module (taken when it is made, dropped by its final fput() through
+ * its ->owner): that keeps our vm_ops, and the segment they point at,
+ * until the last vma is gone. Closing the fd while mapped frees nothing,
+ * nor does removing a named segment or closing an anonymous one's last fd:
+ * the memory goes with the last mapping, as a SysV segment's after
+ * IPC_RMID. New mmap()s of a removed segment give EIDRM, and so does a
+ * remap_file_pages() of its last vma (see kipc_shm_map_vma()).
  *
  * Mapping policy: only MAP_SHARED (VM_MAYSHARE), only inside [0, size);
- * MAP_PRIVATE or a range past the end gives EINVAL. VM_DONTEXPAND makes
- * mremap() refuse to grow a mapping past what was checked here (EFAULT);
- * moving or shrinking is fine. mprotect() is limited by the fd's mode
- * through VM_MAYWRITE, which do_mmap() derived from our file. nattch counts
- * live vmas, as SysV shm_nattch does: mmap, fork and a split (mprotect or
- * munmap of a middle part) add one, munmap and exit remove one.
+ * MAP_PRIVATE or a range past the end gives EINVAL, for mmap() and
+ * remap_file_pages() alike. The vma gets no VM_DONTEXPAND (nor any other
+ * VM_SPECIAL flag): mlock(), MAP_LOCKED and mlockall() lock the pages, as
+ * on a SysV segment. So mremap() may grow a mapping, here as for SysV;
+ * past the end of the segment there are no pages to map (shmem's fault
+ * refuses an index at or past i_size), and touching them gives SIGBUS.
+ * mprotect() is limited by the fd's mode through VM_MAYWRITE, which
+ * do_mmap() derived from our file (and the mapping file has the same
+ * mode). nattch counts live vmas, as SysV shm_nattch does: mmap, fork and
+ * a split (mprotect or munmap of a middle part) add one, munmap and exit
+ * remove one. madvise(MADV_REMOVE) punches a hole, as on SysV.
  *
  * read/write: reads at or past the end return 0; a write starting at or
  * past the end (or any write on an O_APPEND fd, whose position is the end)
@@ -45,11 +64,15 @@
  * Writes go through shmem's page cache under its inode lock, so they are
  * coherent with the mappings.
  *
+ * Resize: a truncate of the shmem file, run on a kworker so that the
+ * caller's RLIMIT_FSIZE does not apply (see kipc_shm_truncate()).
+ *
  * Locking:
  *  - @lock (spinlock) guards @size, @nattch and @shmem_vm_ops. It is a leaf
  *    taken under mmap_lock (->mmap, vm_ops ->open/->close).
  *  - @resize_lock (mutex) serialises KIPC_SHM_SET_SIZE. It is taken before
- *    the shmem inode lock (vfs_truncate()) and never under mmap_lock.
+ *    the shmem inode lock (vfs_truncate(), on the kworker the caller waits
+ *    for) and never under mmap_lock.
  *  - The shmem inode lock is taken by our write path and by the truncate;
  *    user memory is copied under it (so mmap_lock nests inside it), as in
  *    any filesystem's write.
@@ -58,6 +81,9 @@
  * the old and new sizes, so a mapping made meanwhile fits both.
  */
 
+#include <linux/cred.h>
+#include <linux/falloc.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -66,6 +92,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uio.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -84,7 +111,8 @@
  * @resize_lock: serialises KIPC_SHM_SET_SIZE
  * @file: the shmem file holding the contents; set at alloc, never changes;
  *	its i_size (under its inode lock) bounds read/write
- * @size: bytes that may be mapped, a multiple of PAGE_SIZE (@lock). Equal
+ * @size: bytes mmap() and remap_file_pages() may map, a multiple of
+ *	PAGE_SIZE (@lock; mremap() may grow a mapping past it). Equal
  *	to the shmem i_size except during a resize, when it is the smaller
  *	of the old and new sizes
  * @nattch: live vmas of this segment (@lock)
@@ -107,32 +135,36 @@ static inline struct kipc_shm *kipc_shm_of(struct file *file)
 	return file->private_data;
 }
 
-/* The segment of a vma: vm_private_data is the device file it came from. */
+/* The segment of a vma: vm_file is its mapping file, see kipc_shm_mmap(). */
 static inline struct kipc_shm *kipc_shm_vma(struct vm_area_struct *vma)
 {
-	return kipc_shm_of(vma->vm_private_data);
+	return vma->vm_file->private_data;
 }
 
-/* A new vma of an existing mapping: fork, split, mremap move. */
+static void kipc_shm_detach(struct kipc_shm *shm)
+{
+	spin_lock(&shm->lock);
+	shm->nattch--;
+	spin_unlock(&shm->lock);
+}
+
+/*
+ * A new vma of an existing mapping: fork, split, mremap move. The core took
+ * a reference to vm_file for it, which pins the module.
+ */
 static void kipc_shm_vm_open(struct vm_area_struct *vma)
 {
 	struct kipc_shm *shm = kipc_shm_vma(vma);
 
-	get_file(vma->vm_private_data);
 	spin_lock(&shm->lock);
 	shm->nattch++;
 	spin_unlock(&shm->lock);
 }
 
+/* The core drops the vma's vm_file reference after this returns. */
 static void kipc_shm_vm_close(struct vm_area_struct *vma)
 {
-	struct kipc_shm *shm = kipc_shm_vma(vma);
-
-	spin_lock(&shm->lock);
-	shm->nattch--;
-	spin_unlock(&shm->lock);
-	/* Deferred by fput(): the module stays until after we return. */
-	fput(vma->vm_private_data);
+	kipc_shm_detach(kipc_shm_vma(vma));
 }
 
 static vm_fault_t kipc_shm_vm_fault(struct vm_fault *vmf)
@@ -152,10 +184,10 @@ static vm_fault_t kipc_shm_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
 }
 
 /*
- * Wraps shmem's vm_ops as ipc/shm.c's shm_vm_ops does, to count nattch and
- * hold the device file. The NUMA policy hooks are left out (their
- * signatures differ between 6.1 and 6.12); allocations then follow the
- * segment's shared policy, which is the task's default.
+ * Wraps shmem's vm_ops as ipc/shm.c's shm_vm_ops does, to count nattch.
+ * shmem has no ->open or ->close to pass on. The NUMA policy hooks are
+ * left out (their signatures differ between 6.1 and 6.12); allocations
+ * then follow the segment's shared policy, which is the task's default.
  */
 static const struct vm_operations_struct kipc_shm_vm_ops = {
 	.open = kipc_shm_vm_open,
@@ -164,17 +196,20 @@ static const struct vm_operations_struct kipc_shm_vm_ops = {
 	.map_pages = kipc_shm_vm_map_pages,
 };
 
-static void kipc_shm_detach(struct kipc_shm *shm)
+/*
+ * Check @vma against the mapping policy, count it, and let shmem set it up
+ * under our vm_ops. Every vma of a segment starts here: mmap() of the node
+ * and, with @remap, do_mmap() of a mapping file (remap_file_pages()). The
+ * caller sees to vm_file.
+ *
+ * A removed segment takes no new mapping (EIDRM, as shmat() of a removed
+ * id fails), and a remap only while another vma still holds it: a SysV
+ * segment after IPC_RMID is destroyed when a remap_file_pages() of its
+ * last attachment unmaps it (before the new ->mmap), and the remap fails.
+ */
+static int kipc_shm_map_vma(struct kipc_shm *shm, struct vm_area_struct *vma,
+			    bool remap)
 {
-	spin_lock(&shm->lock);
-	shm->nattch--;
-	spin_unlock(&shm->lock);
-}
-
-static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct kipc_shm *shm = kipc_shm_of(file);
-	struct file *backing = shm->file;
 	unsigned long pages = vma_pages(vma);
 	u64 limit;
 	int ret;
@@ -182,11 +217,12 @@ static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	/* MAP_SHARED of a read-only fd has VM_MAYSHARE but not VM_SHARED. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
-	/* Removed: no new attach, as shmat() after IPC_RMID (by id). */
-	if (kipc_node_removed(&shm->node))
-		return -EIDRM;
 
 	spin_lock(&shm->lock);
+	if (kipc_node_removed(&shm->node) && (!remap || !shm->nattch)) {
+		spin_unlock(&shm->lock);
+		return -EIDRM;
+	}
 	limit = shm->size >> PAGE_SHIFT;
 	if (vma->vm_pgoff >= limit || pages > limit - vma->vm_pgoff) {
 		spin_unlock(&shm->lock);
@@ -197,7 +233,7 @@ static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	spin_unlock(&shm->lock);
 
 	/* shmem's ->mmap installs its vm_ops, which ours wrap (ipc/shm.c). */
-	ret = call_mmap(backing, vma);
+	ret = call_mmap(shm->file, vma);
 	if (ret) {
 		kipc_shm_detach(shm);
 		return ret;
@@ -211,17 +247,96 @@ static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!shm->shmem_vm_ops)
 		WRITE_ONCE(shm->shmem_vm_ops, vma->vm_ops);
 	spin_unlock(&shm->lock);
-
-	/*
-	 * The vma's reference to our file moves to vm_private_data (the
-	 * get_file() pairs with the fput() inside vma_set_file()); vm_file
-	 * becomes the shmem file with a reference of its own.
-	 */
-	vma->vm_private_data = get_file(file);
-	vma_set_file(vma, backing);
 	vma->vm_ops = &kipc_shm_vm_ops;
-	kipc_vm_flags_set(vma, VM_DONTEXPAND);
 	return 0;
+}
+
+/* ->mmap of a mapping file: remap_file_pages() maps it again. */
+static int kipc_shm_map_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return kipc_shm_map_vma(file->private_data, vma, true);
+}
+
+/*
+ * ->fallocate of a mapping file, for madvise(MADV_REMOVE), which punches a
+ * hole through vm_file, as on a SysV segment (shm_fallocate()). Nothing
+ * else reaches it: a mapping file is in no fd table. Only a hole that
+ * keeps the size is passed on; the size is KIPC_SHM_SET_SIZE's alone.
+ */
+static long kipc_shm_map_file_fallocate(struct file *file, int mode,
+					loff_t offset, loff_t len)
+{
+	struct file *backing = ((struct kipc_shm *)file->private_data)->file;
+
+	if (mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	return backing->f_op->fallocate(backing, mode, offset, len);
+}
+
+/* The last vma of the mapping is gone: drop its hold on the segment. */
+static int kipc_shm_map_file_release(struct inode *inode, struct file *file)
+{
+	struct kipc_shm *shm = file->private_data;
+
+	kipc_node_put(&shm->node);
+	return 0;
+}
+
+static const struct file_operations kipc_shm_map_file_fops = {
+	.owner = THIS_MODULE,
+	.mmap = kipc_shm_map_file_mmap,
+	.fallocate = kipc_shm_map_file_fallocate,
+	.release = kipc_shm_map_file_release,
+};
+
+/*
+ * A mapping file for a mapping made through @file, an open node: the shmem
+ * inode with kipc_shm_map_file_fops, readable and writable as @file is (so
+ * do_mmap() derives the same VM_MAYWRITE from it), named as the shmem file
+ * is in /proc/PID/maps. It holds a reference to the segment, dropped by
+ * its ->release, and one to the module, dropped after that by its final
+ * fput() through fops->owner; @file holds both meanwhile.
+ */
+static struct file *kipc_shm_map_file(struct kipc_shm *shm, struct file *file)
+{
+	const char *name = (const char *)file_dentry(shm->file)->d_name.name;
+	int flags = file->f_mode & FMODE_WRITE ? O_RDWR : O_RDONLY;
+	struct inode *inode = file_inode(shm->file);
+	struct file *map_file;
+
+	/* alloc_file_pseudo() consumes an inode reference on success. */
+	ihold(inode);
+	__module_get(THIS_MODULE);
+	map_file = alloc_file_pseudo(inode, shm->file->f_path.mnt, name, flags,
+				     &kipc_shm_map_file_fops);
+	if (IS_ERR(map_file)) {
+		module_put(THIS_MODULE);
+		iput(inode);
+		return map_file;
+	}
+	kipc_node_get(&shm->node);
+	map_file->private_data = shm;
+	return map_file;
+}
+
+static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kipc_shm *shm = kipc_shm_of(file);
+	struct file *map_file;
+	int ret;
+
+	/* Checked again under the lock; this saves making a file for it. */
+	if (kipc_node_removed(&shm->node))
+		return -EIDRM;
+	map_file = kipc_shm_map_file(shm, file);
+	if (IS_ERR(map_file))
+		return PTR_ERR(map_file);
+	ret = kipc_shm_map_vma(shm, vma, false);
+	/* vm_file takes its own reference and drops the one to @file. */
+	if (!ret)
+		vma_set_file(vma, map_file);
+	fput(map_file);
+	return ret;
 }
 
 static ssize_t kipc_shm_read_iter(struct kiocb *iocb, struct iov_iter *to)
@@ -309,6 +424,61 @@ static long kipc_shm_get_size(struct kipc_shm *shm, u64 __user *arg)
 	return put_user(size, arg);
 }
 
+/**
+ * struct kipc_shm_resize - a truncate run on a kworker for its caller
+ * @work: on system_unbound_wq; the caller waits for it
+ * @file: the shmem file
+ * @cred: the caller's credentials
+ * @size: the new size
+ * @ret: vfs_truncate()'s result
+ *
+ * On the caller's stack; written by the kworker, read by the caller after
+ * flush_work().
+ */
+struct kipc_shm_resize {
+	struct work_struct work;
+	struct file *file;
+	const struct cred *cred;
+	u64 size;
+	int ret;
+};
+
+static void kipc_shm_resize_work(struct work_struct *work)
+{
+	struct kipc_shm_resize *r =
+		container_of(work, struct kipc_shm_resize, work);
+	const struct cred *old = override_creds(r->cred);
+
+	r->ret = vfs_truncate(&r->file->f_path, r->size);
+	revert_creds(old);
+}
+
+/*
+ * Set the shmem file's size. vfs_truncate() applies the caller's
+ * RLIMIT_FSIZE to a growth (inode_newsize_ok(): EFBIG, and SIGXFSZ that
+ * kills by default), but a segment is not a file the caller writes, and
+ * shmget() ignores the limit. shmem_setattr() must still run, for it
+ * commits the new size (shmem_reacct_size()), and no exported call skips
+ * the check; so the truncate runs on a kworker, whose limit is
+ * RLIM_INFINITY, under the caller's credentials: the commit check sees the
+ * caller's CAP_SYS_ADMIN, not the kworker's. (With no mm it leaves out the
+ * per-process user reserve of strict overcommit.)
+ */
+static int kipc_shm_truncate(struct kipc_shm *shm, u64 size)
+{
+	struct kipc_shm_resize r = {
+		.file = shm->file,
+		.cred = current_cred(),
+		.size = size,
+	};
+
+	INIT_WORK_ONSTACK(&r.work, kipc_shm_resize_work);
+	queue_work(system_unbound_wq, &r.work);
+	flush_work(&r.work);
+	destroy_work_on_stack(&r.work);
+	return r.ret;
+}
+
 /*
  * Resize: like shmget() the request is checked against the limit before it
  * is rounded up to a page. Truncating keeps the contents up to the smaller
@@ -343,7 +513,7 @@ static long kipc_shm_set_size(struct kipc_shm *shm, struct file *file,
 	shm->size = min(old, size);
 	spin_unlock(&shm->lock);
 
-	ret = vfs_truncate(&shm->file->f_path, size);
+	ret = kipc_shm_truncate(shm, size);
 
 	spin_lock(&shm->lock);
 	shm->size = ret ? old : size;
@@ -494,7 +664,10 @@ static struct kipc_node *kipc_shm_alloc(const char *name, u64 req, bool dflt)
 	return &shm->node;
 }
 
-/* Called at unload, when no fd or mapping is left (they pin the module). */
+/*
+ * The last reference is gone: no fd, no mapping file (so no vma), and the
+ * name removed or unloaded.
+ */
 static void kipc_shm_free(struct kipc_node *node)
 {
 	struct kipc_shm *shm = container_of(node, struct kipc_shm, node);

@@ -16,9 +16,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
@@ -33,18 +35,33 @@ static long page_size(void)
 	return sysconf(_SC_PAGESIZE);
 }
 
-static long long param_shm_max(void)
+/* The first line of the file at @path into @buf, newline cut; 0 or -1. */
+static int read_line(const char *path, char *buf, int len)
 {
-	char buf[64] = "";
-	FILE *f = fopen("/sys/module/kipc/parameters/shm_max", "re");
-	long long v = -1;
+	FILE *f = fopen(path, "re");
+	int ret = -1;
 
 	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			v = strtoll(buf, NULL, 0);
+		if (fgets(buf, len, f)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			ret = 0;
+		}
 		fclose(f);
 	}
-	return v;
+	return ret;
+}
+
+/* The number in the file at @path (sysfs, procfs), or -1. */
+static long long read_number(const char *path)
+{
+	char buf[64];
+
+	return read_line(path, buf, sizeof(buf)) ? -1 : strtoll(buf, NULL, 0);
+}
+
+static long long param_shm_max(void)
+{
+	return read_number("/sys/module/kipc/parameters/shm_max");
 }
 
 static int get_size(int fd, __u64 *size)
@@ -126,6 +143,42 @@ static int reset_segment(int fd, __u64 size)
 	if (set_size(fd, pg) || pwrite(fd, zero, pg, 0) != pg)
 		return -1;
 	return set_size(fd, size);
+}
+
+/* remap_file_pages(2): map page @pgoff of the mapping's file at @p. */
+static int remap(void *p, size_t len, size_t pgoff)
+{
+	return syscall(SYS_remap_file_pages, p, len, 0, pgoff, 0);
+}
+
+/*
+ * The sum of the "Locked:" lines of /proc/self/smaps, in kB, over the vmas
+ * inside [@p, @p + @len); -1 if smaps cannot be read.
+ */
+static long long locked_kb(const void *p, size_t len)
+{
+	unsigned long start, end, lo = (unsigned long)p, hi = lo + len;
+	long long sum = 0, kb;
+	char line[512];
+	int inside = 0;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			inside = start >= lo && end <= hi;
+		else if (inside && sscanf(line, "Locked: %lld kB", &kb) == 1)
+			sum += kb;
+	}
+	fclose(f);
+	return sum;
+}
+
+/* /sys/module/kipc/refcnt: the references that keep kipc loaded, or -1. */
+static long long module_refcnt(void)
+{
+	return read_number("/sys/module/kipc/refcnt");
 }
 
 /* ============================================ SysV shm vs /dev/kipc/shm0 */
@@ -229,6 +282,34 @@ static long long seg_nattch(FIXTURE_DATA(seg) * self, bool kipc)
 	return ds.shm_nattch;
 }
 
+/*
+ * nattch while a forked child, which holds copies of our mappings, is
+ * alive; the child is then let go and reaped. -1 if any step fails.
+ */
+static long long nattch_with_kid(FIXTURE_DATA(seg) * self, bool kipc)
+{
+	long long n = -1;
+	int go[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(go))
+		return -1;
+	pid = kipc_fork_kid();
+	if (pid == 0) {
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(go[0]);
+	if (pid > 0) {
+		n = seg_nattch(self, kipc);
+		if (write(go[1], "x", 1) != 1 || kipc_wait_exit(pid))
+			n = -1;
+	}
+	close(go[1]);
+	return n;
+}
+
 TEST_F(seg, child_writes_parent_sees)
 {
 	unsigned char *p;
@@ -304,30 +385,16 @@ TEST_F(seg, mapping_inherited_by_fork_is_shared)
 
 TEST_F(seg, nattch_through_fork_exit_and_detach)
 {
-	int go[2];
 	void *p;
-	char c;
 
 	EXPECT_EQ(0, seg_nattch(self, variant->kipc));
 	p = seg_attach(self, variant->kipc, false);
 	ASSERT_NE((void *)-1, p);
 	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
-	ASSERT_EQ(0, pipe(go));
-	self->kid = kipc_fork_kid();
-	ASSERT_GE(self->kid, 0);
-	if (self->kid == 0) {
-		close(go[1]);
-		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
-	}
-	close(go[0]);
-	EXPECT_EQ(2, seg_nattch(self, variant->kipc));
-	ASSERT_EQ(1, write(go[1], "x", 1));
-	EXPECT_EQ(0, kipc_wait_exit(self->kid));
-	self->kid = 0;
+	EXPECT_EQ(2, nattch_with_kid(self, variant->kipc));
 	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
 	EXPECT_EQ(0, seg_detach(p, variant->kipc));
 	EXPECT_EQ(0, seg_nattch(self, variant->kipc));
-	close(go[1]);
 }
 
 /* A vma split counts as one more attachment, in SysV as here. */
@@ -479,6 +546,466 @@ TEST_F(seg, pages_charged_to_toucher_memory_cgroup)
 	umount2(CG_ROOT, MNT_DETACH);
 }
 
+/* ----------------------------------------------- remap_file_pages(2) */
+
+/*
+ * remap_file_pages() maps the vma's file again over the range: the new vma
+ * must be an attachment like the one it replaces (ipc/shm.c gives its
+ * mappings a file of its own for this).
+ */
+TEST_F(seg, remap_file_pages_keeps_nattch)
+{
+	void *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, remap(p, SEG_SIZE, 0));
+	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
+/* One page remapped in the middle: three vmas, three attachments. */
+TEST_F(seg, remap_file_pages_of_one_page_counts_three)
+{
+	long pg = page_size();
+	unsigned char *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, remap(p + pg, pg, 3));
+	EXPECT_EQ(3, seg_nattch(self, variant->kipc));
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
+TEST_F(seg, remap_file_pages_mapping_counted_in_fork)
+{
+	void *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, remap(p, SEG_SIZE, 0));
+	EXPECT_EQ(2, nattch_with_kid(self, variant->kipc));
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
+/* What the remapped page shows: the segment's page @pgoff. */
+TEST_F(seg, remap_file_pages_shows_the_asked_page)
+{
+	long pg = page_size();
+	unsigned char *p;
+	int i;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	for (i = 0; i < SEG_SIZE / pg; i++)
+		fill(p + i * pg, pg, i);
+	ASSERT_EQ(0, remap(p + pg, pg, 5));
+	EXPECT_EQ(0, check(p + pg, pg, 5));
+	/* Both addresses are the same memory. */
+	p[pg] ^= 0xff;
+	EXPECT_EQ(p[pg], p[5 * pg]);
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
+/* ------------------------------------------------------------ mlock */
+
+/* mlock() faults in and locks every page, as for SysV: Locked: is all. */
+TEST_F(seg, mlock_locks_every_page)
+{
+	void *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, mlock(p, SEG_SIZE));
+	EXPECT_EQ(SEG_SIZE / 1024, locked_kb(p, SEG_SIZE));
+	EXPECT_EQ(0, munlock(p, SEG_SIZE));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+TEST_F(seg, mlockall_locks_every_page)
+{
+	void *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, mlockall(MCL_CURRENT));
+	EXPECT_EQ(SEG_SIZE / 1024, locked_kb(p, SEG_SIZE));
+	EXPECT_EQ(0, munlockall());
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+/* munlock() of one page splits the vma; the rest stays locked. */
+TEST_F(seg, munlock_of_one_page_keeps_the_rest_locked)
+{
+	long pg = page_size();
+	unsigned char *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, mlock(p, SEG_SIZE));
+	ASSERT_EQ(0, munlock(p, pg));
+	EXPECT_EQ((SEG_SIZE - pg) / 1024, locked_kb(p, SEG_SIZE));
+	EXPECT_EQ(0, munlock(p, SEG_SIZE));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+/* remap_file_pages() of a locked range locks the new vma too. */
+TEST_F(seg, remap_file_pages_keeps_the_lock)
+{
+	void *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	ASSERT_EQ(0, mlock(p, SEG_SIZE));
+	ASSERT_EQ(0, remap(p, SEG_SIZE, 0));
+	EXPECT_EQ(SEG_SIZE / 1024, locked_kb(p, SEG_SIZE));
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
+/* ----------------------------------------------------- RLIMIT_FSIZE */
+
+/*
+ * In a child limited to RLIMIT_FSIZE = SEG_SIZE, make the segment four
+ * times that: shmget() ignores the limit (it sizes no file anyone wrote),
+ * and so must KIPC_SHM_SET_SIZE. Returns the child's pid; it exits with
+ * 0 or the errno of the failure.
+ */
+static pid_t grow_under_fsize_limit(FIXTURE_DATA(seg) * self, bool kipc,
+				    bool ignore_sigxfsz)
+{
+	struct rlimit lim = { SEG_SIZE, SEG_SIZE };
+	pid_t pid = kipc_fork_kid();
+	int id;
+
+	if (pid)
+		return pid;
+	if (ignore_sigxfsz)
+		signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &lim))
+		_exit(100);
+	if (kipc)
+		_exit(set_size(self->fd, 4 * SEG_SIZE) ? errno : 0);
+	id = shmget(IPC_PRIVATE, 4 * SEG_SIZE, IPC_CREAT | 0600);
+	if (id < 0)
+		_exit(errno);
+	shmctl(id, IPC_RMID, NULL);
+	_exit(0);
+}
+
+TEST_F(seg, grow_ignores_rlimit_fsize)
+{
+	pid_t pid = grow_under_fsize_limit(self, variant->kipc, true);
+
+	ASSERT_GE(pid, 0);
+	EXPECT_EQ(0, kipc_wait_exit(pid));
+}
+
+/* With SIGXFSZ at its default action, the caller is not killed either. */
+TEST_F(seg, grow_past_rlimit_fsize_sends_no_sigxfsz)
+{
+	pid_t pid = grow_under_fsize_limit(self, variant->kipc, false);
+	int status;
+
+	ASSERT_GE(pid, 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_FALSE(WIFSIGNALED(status));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+#define OVERCOMMIT "/proc/sys/vm/overcommit_memory"
+#define OVERCOMMIT_RATIO "/proc/sys/vm/overcommit_ratio"
+
+/* SwapTotal from /proc/meminfo in kB, or -1. */
+static long long swap_total_kb(void)
+{
+	char line[128];
+	long long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SwapTotal: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * The size is committed memory, as shmget()'s is (a resize goes through
+ * shmem's accounting even though RLIMIT_FSIZE is left out): under strict
+ * overcommit with no room (overcommit_ratio 0 and no swap: a commit limit
+ * of 0), growing fails with ENOMEM. Nothing between the sysctl writes
+ * allocates: every process is refused private memory meanwhile.
+ */
+TEST_F(seg, grow_past_commit_limit_enomem)
+{
+	char mode[16], ratio[16];
+	int ret, err;
+
+	if (swap_total_kb() != 0)
+		SKIP(return, "swap is on: the commit limit is not 0");
+	ASSERT_EQ(0, read_line(OVERCOMMIT, mode, sizeof(mode)));
+	ASSERT_EQ(0, read_line(OVERCOMMIT_RATIO, ratio, sizeof(ratio)));
+	ASSERT_EQ(0, kipc_write_file(OVERCOMMIT_RATIO, "0"));
+	ASSERT_EQ(0, kipc_write_file(OVERCOMMIT, "2"));
+	if (variant->kipc) {
+		ret = set_size(self->fd, 4 * SEG_SIZE);
+	} else {
+		ret = shmget(IPC_PRIVATE, 4 * SEG_SIZE, IPC_CREAT | 0600);
+		if (ret >= 0)
+			shmctl(ret, IPC_RMID, NULL);
+	}
+	err = errno;
+	ASSERT_EQ(0, kipc_write_file(OVERCOMMIT, mode));
+	ASSERT_EQ(0, kipc_write_file(OVERCOMMIT_RATIO, ratio));
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(ENOMEM, err);
+}
+
+/* -------------------------------------- mremap, madvise, exec, uffd */
+
+/*
+ * mremap() may grow a mapping past the end of the segment, as for SysV
+ * (neither sets VM_DONTEXPAND, which would keep mlock() out); the pages
+ * past the end give SIGBUS.
+ */
+TEST_F(seg, mremap_grow_past_end_sigbus)
+{
+	long pg = page_size();
+	unsigned char *p, *q;
+	int status;
+	pid_t pid;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	q = mremap(p, SEG_SIZE, SEG_SIZE + pg, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(1, seg_nattch(self, variant->kipc));
+	pid = kipc_fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		q[SEG_SIZE] = 1;
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGBUS, WTERMSIG(status));
+	EXPECT_EQ(0, munmap(q, SEG_SIZE + pg));
+}
+
+/* MADV_DONTNEED drops the page table entries, never shared contents. */
+TEST_F(seg, madv_dontneed_keeps_contents)
+{
+	unsigned char *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	fill(p, SEG_SIZE, 47);
+	ASSERT_EQ(0, madvise(p, SEG_SIZE, MADV_DONTNEED));
+	EXPECT_EQ(0, check(p, SEG_SIZE, 47));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+/* MADV_REMOVE punches a hole in the segment: that page reads as zeros. */
+TEST_F(seg, madv_remove_zeroes_the_range)
+{
+	long pg = page_size();
+	unsigned char *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	fill(p, SEG_SIZE, 53);
+	ASSERT_EQ(0, madvise(p + pg, pg, MADV_REMOVE));
+	EXPECT_EQ(0, all_zero(p + pg, pg));
+	EXPECT_EQ(0, check(p, pg, 53));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+/* exec() drops the inherited attachment: nattch goes back to one. */
+TEST_F(seg, exec_drops_the_attachment)
+{
+	void *p;
+
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	self->kid = kipc_fork_kid();
+	ASSERT_GE(self->kid, 0);
+	if (self->kid == 0) {
+		execl("/bin/sleep", "sleep", "60", (char *)NULL);
+		_exit(127);
+	}
+	EXPECT_EQ(0, kipc_wait_until(seg_nattch(self, variant->kipc) == 1));
+	/* The child lives on in sleep(1): exec, not exit, detached it. */
+	EXPECT_EQ(0, waitpid(self->kid, NULL, WNOHANG));
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+}
+
+/*
+ * userfaultfd takes anonymous, hugetlbfs and shmem vmas; a SysV segment's
+ * vma is none of them (its vm_ops are ipc/shm.c's), and neither is ours.
+ */
+TEST_F(seg, userfaultfd_register_einval)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	void *p;
+	int uffd;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	p = seg_attach(self, variant->kipc, false);
+	ASSERT_NE((void *)-1, p);
+	reg.range.start = (unsigned long)p;
+	reg.range.len = SEG_SIZE;
+	EXPECT_EQ(-1, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, seg_detach(p, variant->kipc));
+	close(uffd);
+}
+
+/* ====================== remap_file_pages() of a removed segment's vmas */
+
+FIXTURE(rmseg)
+{
+	char name[KIPC_NAME_MAX];
+	unsigned char *p, *q;
+};
+
+FIXTURE_VARIANT(rmseg)
+{
+	bool kipc;
+};
+
+/* clang-format off */
+FIXTURE_VARIANT_ADD(rmseg, sysv) {
+	.kipc = false,
+};
+
+FIXTURE_VARIANT_ADD(rmseg, kipc) {
+	.kipc = true,
+};
+
+/* clang-format on */
+
+/* A new kipc segment of SEG_SIZE: named @name, or anonymous if NULL. */
+static int new_segment(const char *name)
+{
+	if (!name)
+		return kipc_anon(KIPC_KIND_SHM, O_CLOEXEC, SEG_SIZE);
+	if (kipc_create(KIPC_KIND_SHM, name, 0600, SEG_SIZE, KIPC_CREATE_EXCL))
+		return -1;
+	return kipc_open(name, O_RDWR);
+}
+
+/* Map all of @fd, read and write, or (void *)-1. */
+static void *map_all(int fd)
+{
+	int prot = PROT_READ | PROT_WRITE;
+	void *p = mmap(NULL, SEG_SIZE, prot, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? (void *)-1 : p;
+}
+
+/*
+ * A segment holding pattern 61, attached twice (@p and @q), then removed:
+ * SysV with IPC_RMID, a named kipc segment, its fd closed, with
+ * KIPC_CTL_REMOVE. Only the two mappings hold it now.
+ */
+FIXTURE_SETUP(rmseg)
+{
+	int fd, shmid;
+
+	self->name[0] = '\0';
+	if (!variant->kipc) {
+		shmid = shmget(IPC_PRIVATE, SEG_SIZE, IPC_CREAT | 0600);
+		ASSERT_GE(shmid, 0);
+		self->p = shmat(shmid, NULL, 0);
+		self->q = shmat(shmid, NULL, 0);
+		ASSERT_EQ(0, shmctl(shmid, IPC_RMID, NULL));
+	} else {
+		snprintf(self->name, sizeof(self->name), "shm_test-rm-%d",
+			 getpid());
+		fd = new_segment(self->name);
+		ASSERT_GE(fd, 0);
+		self->p = map_all(fd);
+		self->q = map_all(fd);
+		close(fd);
+		ASSERT_EQ(0, kipc_remove(self->name));
+		self->name[0] = '\0';
+	}
+	ASSERT_NE((void *)-1, self->p);
+	ASSERT_NE((void *)-1, self->q);
+	fill(self->p, SEG_SIZE, 61);
+}
+
+FIXTURE_TEARDOWN(rmseg)
+{
+	/* munmap() detaches SysV segments too, and a hole is no error. */
+	EXPECT_EQ(0, munmap(self->p, SEG_SIZE));
+	EXPECT_EQ(0, munmap(self->q, SEG_SIZE));
+	if (self->name[0])
+		kipc_remove(self->name);
+}
+
+/* While another vma holds the segment, a remap works as before removal. */
+TEST_F(rmseg, remap_file_pages_keeps_contents)
+{
+	ASSERT_EQ(0, remap(self->p, SEG_SIZE, 0));
+	EXPECT_EQ(0, check(self->p, SEG_SIZE, 61));
+}
+
+/*
+ * The last vma: remap_file_pages() unmaps it before it maps again, and on
+ * SysV that destroys the segment (shm_mmap() then finds no id: EINVAL).
+ * kipc says the segment was removed.
+ */
+TEST_F(rmseg, remap_file_pages_of_last_vma_fails)
+{
+	ASSERT_EQ(0, munmap(self->q, SEG_SIZE));
+	EXPECT_EQ(-1, remap(self->p, SEG_SIZE, 0));
+	EXPECT_EQ(variant->kipc ? EIDRM : EINVAL, errno);
+}
+
+/* A remapped vma's copy in a child keeps the segment after the parent's go. */
+TEST_F(rmseg, remapped_vma_outlives_the_parents_in_child)
+{
+	pid_t pid;
+
+	ASSERT_EQ(0, remap(self->p, SEG_SIZE, 0));
+	pid = kipc_fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		usleep(20000);
+		_exit(check(self->p, SEG_SIZE, 61) ? 1 : 0);
+	}
+	EXPECT_EQ(0, munmap(self->p, SEG_SIZE));
+	EXPECT_EQ(0, munmap(self->q, SEG_SIZE));
+	EXPECT_EQ(0, kipc_wait_exit(pid));
+}
+
+/*
+ * An anonymous segment lives while a file or a mapping does, as a memfd:
+ * with its last fd closed, remapping its only vma keeps it (the mapping
+ * file holds it across the unmap and map again).
+ */
+TEST(anon_remap_of_only_vma_keeps_contents)
+{
+	unsigned char *p;
+	int fd = new_segment(NULL);
+
+	ASSERT_GE(fd, 0);
+	p = map_all(fd);
+	close(fd);
+	ASSERT_NE((void *)-1, p);
+	fill(p, SEG_SIZE, 67);
+	ASSERT_EQ(0, remap(p, SEG_SIZE, 0));
+	EXPECT_EQ(0, check(p, SEG_SIZE, 67));
+	EXPECT_EQ(0, munmap(p, SEG_SIZE));
+}
+
 /* ==================================================== /dev/kipc/shm only */
 
 FIXTURE(shm)
@@ -610,28 +1137,51 @@ TEST_F(shm, mprotect_readonly_then_write_again)
 	EXPECT_EQ(0, munmap(p, self->size));
 }
 
-TEST_F(shm, mremap_grow_in_place_efault)
+/* Growing a mapping inside the segment maps the next pages of it. */
+TEST_F(shm, mremap_grow_in_place_maps_next_page)
 {
 	long pg = page_size();
-	void *p;
+	unsigned char buf[64], *p;
 
-	p = map(self->fd, pg, PROT_READ, MAP_SHARED, 0);
+	fill(buf, sizeof(buf), 19);
+	ASSERT_EQ((ssize_t)sizeof(buf), pwrite(self->fd, buf, sizeof(buf), pg));
+	/* Two pages reserved, so that the first can grow into the second. */
+	p = map(self->fd, 2 * pg, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(MAP_FAILED, mremap(p, pg, 2 * pg, 0));
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(0, munmap(p, pg));
+	ASSERT_EQ(p, mremap(p, 2 * pg, pg, 0));
+	ASSERT_EQ(p, mremap(p, pg, 2 * pg, 0));
+	EXPECT_EQ(0, memcmp(p + pg, buf, sizeof(buf)));
+	EXPECT_EQ(1, nattch_of(self->fd));
+	EXPECT_EQ(0, munmap(p, 2 * pg));
 }
 
-TEST_F(shm, mremap_grow_moving_efault)
+TEST_F(shm, mremap_grow_moving_keeps_nattch)
 {
 	long pg = page_size();
-	void *p;
+	void *p, *q;
 
 	p = map(self->fd, pg, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(MAP_FAILED, mremap(p, pg, 2 * pg, MREMAP_MAYMOVE));
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(0, munmap(p, pg));
+	q = mremap(p, pg, self->size, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(1, nattch_of(self->fd));
+	EXPECT_EQ(0, munmap(q, self->size));
+	EXPECT_EQ(0, nattch_of(self->fd));
+}
+
+/* A mapping grown past the end still holds the segment at its size. */
+TEST_F(shm, set_size_after_mremap_grow_ebusy)
+{
+	long pg = page_size();
+	void *p, *q;
+
+	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	q = mremap(p, self->size, self->size + pg, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(-1, set_size(self->fd, self->size + pg));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, munmap(q, self->size + pg));
 }
 
 TEST_F(shm, mremap_move_keeps_contents_and_nattch)
@@ -665,6 +1215,44 @@ TEST_F(shm, mremap_shrink_keeps_nattch)
 	EXPECT_EQ(p, mremap(p, self->size, pg, 0));
 	EXPECT_EQ(1, nattch_of(self->fd));
 	EXPECT_EQ(0, munmap(p, pg));
+}
+
+/* The segment stays mapped through remap_file_pages(): no resize. */
+TEST_F(shm, set_size_after_remap_file_pages_ebusy)
+{
+	void *p;
+
+	p = map(self->fd, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, remap(p, self->size, 0));
+	EXPECT_EQ(-1, set_size(self->fd, page_size()));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, munmap(p, self->size));
+}
+
+/* remap_file_pages() obeys the mmap policy: no page past the end. */
+TEST_F(shm, remap_file_pages_past_end_einval)
+{
+	long pg = page_size();
+	void *p;
+
+	p = map(self->fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, remap(p, pg, self->size / pg));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, munmap(p, self->size));
+}
+
+/* MAP_LOCKED locks every page at mmap(), as mlock() would. */
+TEST_F(shm, map_locked_locks_every_page)
+{
+	void *p;
+
+	p = map(self->fd, self->size, PROT_READ | PROT_WRITE,
+		MAP_SHARED | MAP_LOCKED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(self->size / 1024, locked_kb(p, self->size));
+	EXPECT_EQ(0, munmap(p, self->size));
 }
 
 TEST_F(shm, nattch_counts_mappings_not_fds)
@@ -796,6 +1384,54 @@ TEST_F(shm, unload_refused_while_only_mapped)
 }
 
 /*
+ * Nor does a mapping remap_file_pages() made in place of the first one:
+ * the refcount must show the pin before we try, or kipc would really go.
+ */
+TEST_F(shm, unload_refused_while_only_remapped)
+{
+	int fd = kipc_open(NODE, O_RDWR);
+	long long refs;
+	void *p;
+
+	ASSERT_GE(fd, 0);
+	p = map(fd, self->size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	ASSERT_EQ(0, remap(p, self->size, 0));
+	close(self->fd);
+	self->fd = -1;
+	refs = module_refcnt();
+	EXPECT_GT(refs, 0);
+	if (refs > 0) {
+		EXPECT_EQ(-1, syscall(SYS_delete_module, "kipc", O_NONBLOCK));
+		EXPECT_TRUE(errno == EBUSY || errno == EWOULDBLOCK);
+	}
+	EXPECT_EQ(0, munmap(p, self->size));
+	self->fd = kipc_open(NODE, O_RDWR);
+	ASSERT_GE(self->fd, 0);
+}
+
+/*
+ * A child that resizes shm0 between SEG_SIZE and twice that until @end
+ * (CLOCK_MONOTONIC ns), through an fd of its own; EBUSY (mapped) is
+ * fine. It exits 0, or non-zero on any other failure.
+ */
+static pid_t resize_until(unsigned long long end)
+{
+	pid_t pid = kipc_fork_kid();
+	int fd, i;
+
+	if (pid)
+		return pid;
+	fd = kipc_open(NODE, O_RDWR);
+	for (i = 0; fd >= 0 && kipc_now_ns() < end; i++)
+		if (set_size(fd, i & 1 ? 2 * SEG_SIZE : SEG_SIZE) &&
+		    errno != EBUSY)
+			_exit(1);
+	_exit(fd < 0 ? 2 : 0);
+}
+
+/*
  * mmap() racing with resizes: a mapping of the upper half either fails
  * (EINVAL, the segment is small) or lives on a segment that stays large
  * until it is gone. Touching it must never SIGBUS.
@@ -807,17 +1443,8 @@ TEST_F(shm, mmap_racing_resize_never_maps_past_end)
 	unsigned char *p;
 	pid_t pid;
 
-	pid = kipc_fork_kid();
+	pid = resize_until(end);
 	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		int fd = kipc_open(NODE, O_RDWR), i;
-
-		for (i = 0; fd >= 0 && kipc_now_ns() < end; i++)
-			if (set_size(fd, i & 1 ? 2 * SEG_SIZE : SEG_SIZE) &&
-			    errno != EBUSY)
-				_exit(1);
-		_exit(fd < 0 ? 2 : 0);
-	}
 	while (kipc_now_ns() < end) {
 		p = map(self->fd, page_size(), PROT_READ | PROT_WRITE,
 			MAP_SHARED, SEG_SIZE);
@@ -834,6 +1461,40 @@ TEST_F(shm, mmap_racing_resize_never_maps_past_end)
 	EXPECT_EQ(0, kipc_wait_exit(pid));
 	EXPECT_GT(mapped + refused, 0);
 	TH_LOG("%d mapped, %d refused", mapped, refused);
+}
+
+/*
+ * remap_file_pages() racing with resizes: a remap of the first page onto
+ * the upper half succeeds only while the segment is large, and then it
+ * stays large (the remapped page holds it) and the page is there.
+ */
+TEST_F(shm, remap_racing_resize_never_maps_past_end)
+{
+	unsigned long long end = kipc_now_ns() + 3000000000ULL;
+	int remapped = 0, refused = 0;
+	long pg = page_size();
+	unsigned char *p;
+	pid_t pid;
+
+	pid = resize_until(end);
+	ASSERT_GE(pid, 0);
+	while (kipc_now_ns() < end) {
+		p = map(self->fd, pg, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		if (remap(p, pg, SEG_SIZE / pg)) {
+			/* The failed remap left a hole where the page was. */
+			ASSERT_EQ(EINVAL, errno);
+			refused++;
+		} else {
+			p[0]++;
+			remapped++;
+			ASSERT_EQ(2 * SEG_SIZE, size_of(self->fd));
+		}
+		ASSERT_EQ(0, munmap(p, pg));
+	}
+	EXPECT_EQ(0, kipc_wait_exit(pid));
+	EXPECT_GT(remapped + refused, 0);
+	TH_LOG("%d remapped, %d refused", remapped, refused);
 }
 
 /* ------------------------------------------------------------ sizes */
