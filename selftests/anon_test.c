@@ -35,50 +35,6 @@ static int next_fd(void)
 	return fd;
 }
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 'f';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
-}
-
-/* The fd that came with one byte on @sock, or -1. */
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 /*
  * The anon:ID rows of /proc/kipc/@table, at most @max, into @names;
  * their count, or -1.
@@ -371,12 +327,12 @@ TEST_F(pair, scm_rights_passes_the_write_end)
 
 		close(self->fd[0]);
 		close(self->fd[1]);
-		fd = recv_fd(sv[1]);
+		fd = kipc_recv_fd(sv[1]);
 		_exit(fd >= 0 && write(fd, "passed", 6) == 6 ? 0 : 1);
 	}
 	ASSERT_EQ(0, kipc_keep_kid(pid));
 	close(sv[1]);
-	ASSERT_EQ(0, send_fd(sv[0], self->fd[1]));
+	ASSERT_EQ(0, kipc_send_fd(sv[0], self->fd[1]));
 	close(sv[0]);
 	close_end(&self->fd[1]);
 	EXPECT_EQ(6, read(self->fd[0], buf, sizeof(buf)));
@@ -887,11 +843,11 @@ TEST_F(anon, scm_rights_passes_object)
 	initial = kipc_fd_size(variant->kind, self->fd);
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	KIPC_CHILD(note, int fd; close(self->fd); close(sv[0]);
-		   fd = recv_fd(sv[1]);
+		   fd = kipc_recv_fd(sv[1]);
 		   r.ret = fd < 0 ? -2 : put_mark(variant->kind, fd);
 		   r.err = errno);
 	close(sv[1]);
-	ASSERT_EQ(0, send_fd(sv[0], self->fd));
+	ASSERT_EQ(0, kipc_send_fd(sv[0], self->fd));
 	close(sv[0]);
 	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
 	ASSERT_EQ(0, r.ret);
