@@ -26,8 +26,19 @@
  * It sets failslab and fail_page_alloc in debugfs for each test and puts
  * them back after. It uses pipe3, msg3, shm3 and sem3 and leaves them as it
  * found them.
+ *
+ * The requests of /dev/kipc/control (KIPC_CTL_CREATE of each kind,
+ * KIPC_CTL_REMOVE, KIPC_CTL_PIPE, KIPC_CTL_ANON of each kind) and the open
+ * of a made object are swept the same way. Besides the rules above, after
+ * each run: no fd more or less than the call reports (/proc/self/fd), the
+ * object count (the `used` column of max_objects in /proc/kipc/limits) as
+ * the call reports, and the name either wholly there (/dev/kipc/NAME,
+ * its /proc/kipc row, /sys/class/kipc/NAME, an open that works) or wholly
+ * gone (none of them, and no stray /dev/NAME either). The made objects are
+ * named fault-*; none is left behind.
  */
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -1513,6 +1524,443 @@ TEST_F_TIMEOUT(fault, sem_ops, 300)
 	sweep(_metadata, self, variant, "sem P with undo", op_sem);
 	self->t = (struct tally){ 0 };
 	sweep(_metadata, self, variant, "sem close with undo", op_sem_close);
+}
+
+/* ------------------------------------------- objects: /dev/kipc/control */
+
+#define OBJ "fault-obj"
+
+/* The control node, open for the tests below. */
+static int ctl_fd = -1;
+static __u32 obj_kind;
+
+/* The ioctl arguments, in memory locked before any injection. */
+static struct kipc_create obj_create;
+static struct kipc_remove obj_remove;
+static struct kipc_pipe_pair obj_pair;
+static struct kipc_anon obj_anon;
+
+/* Open file descriptors of this process. */
+static int fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	/* Less the directory's own. */
+	return n - 1;
+}
+
+/* Rows of /proc/kipc/@table whose name starts with @prefix. */
+static int proc_rows(const char *table, const char *prefix)
+{
+	char path[64], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), KIPC_PROC_DIR "/%s", table);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, prefix, strlen(prefix));
+	fclose(f);
+	return n;
+}
+
+/*
+ * Is @name of kind @table there? 1 if wholly (its node, its /proc row and
+ * its sysfs device), 0 if not at all, -1 (and a log line) if in part. A
+ * node at /dev/NAME (where devtmpfs puts a device whose own path could not
+ * be made) counts as a part.
+ */
+static int name_state(struct __test_metadata *_metadata, const char *table,
+		      const char *name)
+{
+	int node, row, sys, stray;
+	char path[96];
+	struct stat st;
+	long long v;
+
+	kipc_node_path(path, sizeof(path), name);
+	node = !stat(path, &st) && S_ISCHR(st.st_mode);
+	row = !kipc_proc_get(table, name, "name", &v);
+	snprintf(path, sizeof(path), "/sys/class/kipc/%s", name);
+	sys = !access(path, F_OK);
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	stray = !lstat(path, &st);
+	if (node && row && sys && !stray)
+		return 1;
+	if (!node && !row && !sys && !stray)
+		return 0;
+	TH_LOG("%s in part: node %d, /proc/kipc/%s row %d, sysfs %d, /dev/%s %d",
+	       name, node, table, row, sys, name, stray);
+	return -1;
+}
+
+/* Without injection: through kipc_test.h, on a control file of its own. */
+static int ctl_create(__u32 kind, const char *name, __u64 size)
+{
+	return kipc_create(kind, name, 0600, size, KIPC_CREATE_EXCL);
+}
+
+/* Sizes the objects are made with: shm as shm_fresh() leaves shm3. */
+static __u64 obj_size(__u32 kind)
+{
+	return kind == KIPC_KIND_SHM  ? SHM_SIZE :
+	       kind == KIPC_KIND_PIPE ? 16384 :
+					0;
+}
+
+/*
+ * Use @fd, a file of a live object of @kind, a little: it works as its
+ * kind does. For a pipe, @wfd is the write end (@fd itself if O_RDWR).
+ */
+static void obj_use(struct __test_metadata *_metadata, __u32 kind, int fd,
+		    int wfd)
+{
+	long long mtype;
+	char c = 0;
+
+	switch (kind) {
+	case KIPC_KIND_PIPE:
+		EXPECT_EQ(1, write(wfd, "p", 1));
+		EXPECT_EQ(1, read(fd, &c, 1));
+		EXPECT_EQ('p', c);
+		break;
+	case KIPC_KIND_MSG:
+		EXPECT_EQ(0, msg_send(fd, 5, "m", 1));
+		EXPECT_EQ(1, msg_recv(fd, &mtype, &c, 1));
+		EXPECT_EQ(5, mtype);
+		EXPECT_EQ('m', c);
+		break;
+	case KIPC_KIND_SHM:
+		EXPECT_EQ(1, pwrite(fd, "s", 1, 100));
+		EXPECT_EQ(1, pread(fd, &c, 1, 100));
+		EXPECT_EQ('s', c);
+		break;
+	default:
+		EXPECT_EQ(0, sem_op(fd, KIPC_SEM_V, 1, 0));
+		EXPECT_EQ(0, sem_op(fd, KIPC_SEM_P, 1, KIPC_NOWAIT));
+		break;
+	}
+}
+
+/*
+ * The operation on a removed object's open file: EIDRM for msg and sem,
+ * as after IPC_RMID; a pipe works on, as an unlinked FIFO. shm: EIDRM by
+ * SPEC.md, which the objects branch does not give yet (remove_test is
+ * where that is checked); here either EIDRM or the contents as they
+ * were, the file being what matters: it is still there.
+ */
+static void obj_use_removed(struct __test_metadata *_metadata, __u32 kind,
+			    int fd)
+{
+	long long mtype;
+	ssize_t n;
+	char c;
+
+	switch (kind) {
+	case KIPC_KIND_PIPE:
+		obj_use(_metadata, kind, fd, fd);
+		break;
+	case KIPC_KIND_MSG:
+		EXPECT_EQ(-1, msg_recv(fd, &mtype, &c, 1));
+		EXPECT_EQ(EIDRM, errno);
+		break;
+	case KIPC_KIND_SHM:
+		c = 0;
+		n = pread(fd, &c, 1, 100);
+		EXPECT_TRUE(n < 0 ? errno == EIDRM : n == 1 && c == 's');
+		break;
+	default:
+		EXPECT_EQ(-1, sem_op(fd, KIPC_SEM_V, 1, 0));
+		EXPECT_EQ(EIDRM, errno);
+		break;
+	}
+}
+
+/* The control node and the state the object tests start from. */
+static void ctl_setup(struct __test_metadata *_metadata)
+{
+	char path[64];
+
+	kipc_node_path(path, sizeof(path), "control");
+	ctl_fd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, ctl_fd);
+	/* No fault-* object from an earlier run. */
+	ASSERT_EQ(0, proc_rows("pipe", "fault-") + proc_rows("msg", "fault-") +
+			     proc_rows("shm", "fault-") +
+			     proc_rows("sem", "fault-"));
+}
+
+static void ctl_teardown(void)
+{
+	kipc_remove(OBJ);
+	close(ctl_fd);
+	ctl_fd = -1;
+}
+
+/*
+ * KIPC_CTL_CREATE of a named object: made wholly, one object more and
+ * nothing else; or ENOMEM and nothing made at all.
+ */
+static enum outcome op_ctl_create(struct __test_metadata *_metadata,
+				  FIXTURE_DATA(fault) * self, int n, int *fired)
+{
+	const char *table = kipc_kind_table(obj_kind);
+	long long used = kipc_objects_used();
+	int fds = fd_count(), err, ret, fd;
+
+	obj_create = (struct kipc_create){ .kind = obj_kind,
+					   .flags = KIPC_CREATE_EXCL,
+					   .mode = 0640,
+					   .size = obj_size(obj_kind) };
+	strcpy(obj_create.name, OBJ);
+	ret = ARMED(n, ioctl(ctl_fd, KIPC_CTL_CREATE, &obj_create), err,
+		    *fired);
+	EXPECT_EQ(fds, fd_count());
+	if (ret) {
+		EXPECT_EQ(ENOMEM, err);
+		EXPECT_EQ(0, name_state(_metadata, table, OBJ));
+		EXPECT_EQ(used, kipc_objects_used());
+		return FAILED;
+	}
+	EXPECT_EQ(1, name_state(_metadata, table, OBJ));
+	EXPECT_EQ(used + 1, kipc_objects_used());
+	if (obj_kind == KIPC_KIND_SHM)
+		EXPECT_EQ((long long)SHM_SIZE, kipc_proc(table, OBJ, "size"));
+	if (obj_kind == KIPC_KIND_PIPE)
+		EXPECT_EQ(16384, kipc_proc(table, OBJ, "size"));
+	fd = kipc_open(OBJ, O_RDWR | O_NONBLOCK);
+	EXPECT_LE(0, fd);
+	if (fd >= 0) {
+		obj_use(_metadata, obj_kind, fd, fd);
+		close(fd);
+	}
+	/* The name is the one made: EXCL says so. */
+	EXPECT_EQ(-1, ctl_create(obj_kind, OBJ, 0));
+	EXPECT_EQ(EEXIST, errno);
+	EXPECT_EQ(0, kipc_remove(OBJ));
+	EXPECT_EQ(0, name_state(_metadata, table, OBJ));
+	EXPECT_EQ(used, kipc_objects_used());
+	return DONE;
+}
+
+/*
+ * KIPC_CTL_REMOVE, with a file of the object open: the name wholly gone,
+ * one object less, the open file as after IPC_RMID (or an unlink); or
+ * ENOMEM and the object as it was.
+ */
+static enum outcome op_ctl_remove(struct __test_metadata *_metadata,
+				  FIXTURE_DATA(fault) * self, int n, int *fired)
+{
+	const char *table = kipc_kind_table(obj_kind);
+	long long used;
+	int fds, err, ret, fd;
+
+	ASSERT_EQ(0, ctl_create(obj_kind, OBJ, obj_size(obj_kind)));
+	fd = kipc_open(OBJ, O_RDWR | O_NONBLOCK);
+	ASSERT_LE(0, fd);
+	obj_use(_metadata, obj_kind, fd, fd);
+	used = kipc_objects_used();
+	fds = fd_count();
+	obj_remove = (struct kipc_remove){ 0 };
+	strcpy(obj_remove.name, OBJ);
+	ret = ARMED(n, ioctl(ctl_fd, KIPC_CTL_REMOVE, &obj_remove), err,
+		    *fired);
+	EXPECT_EQ(fds, fd_count());
+	if (ret) {
+		EXPECT_EQ(ENOMEM, err);
+		EXPECT_EQ(1, name_state(_metadata, table, OBJ));
+		EXPECT_EQ(used, kipc_objects_used());
+		obj_use(_metadata, obj_kind, fd, fd);
+		close(fd);
+		EXPECT_EQ(0, kipc_remove(OBJ));
+		return FAILED;
+	}
+	EXPECT_EQ(0, name_state(_metadata, table, OBJ));
+	EXPECT_EQ(used - 1, kipc_objects_used());
+	obj_use_removed(_metadata, obj_kind, fd);
+	close(fd);
+	EXPECT_EQ(used - 1, kipc_objects_used());
+	/* The name may be made again at once. */
+	EXPECT_EQ(0, ctl_create(obj_kind, OBJ, 0));
+	EXPECT_EQ(1, name_state(_metadata, table, OBJ));
+	EXPECT_EQ(0, kipc_remove(OBJ));
+	return DONE;
+}
+
+/* open(2) of a made object: as of a load-time node, and no fd or object more. */
+static enum outcome op_open_made(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(fault) * self, int n, int *fired)
+{
+	long long used = kipc_objects_used();
+	int fds = fd_count();
+	enum outcome res;
+
+	res = open_one(_metadata, OBJ, kipc_kind_table(obj_kind), n, fired);
+	EXPECT_EQ(fds, fd_count());
+	EXPECT_EQ(used, kipc_objects_used());
+	if (obj_kind == KIPC_KIND_SEM) {
+		int fd = kipc_open(OBJ, O_RDWR);
+
+		/* open_one()'s P with undo came back at close. */
+		EXPECT_EQ(1, sem_value(fd));
+		close(fd);
+	}
+	return res;
+}
+
+/*
+ * KIPC_CTL_PIPE: two fds more, one anonymous object more, ends that work
+ * and are gone with their last close; or ENOMEM and nothing at all.
+ */
+static enum outcome op_ctl_pipe(struct __test_metadata *_metadata,
+				FIXTURE_DATA(fault) * self, int n, int *fired)
+{
+	int fds = fd_count(), rows = proc_rows("pipe", "anon:"), err, ret;
+	long long used = kipc_objects_used();
+	char c;
+
+	obj_pair = (struct kipc_pipe_pair){ .fd = { -1, -1 },
+					    .flags = O_CLOEXEC | O_NONBLOCK };
+	ret = ARMED(n, ioctl(ctl_fd, KIPC_CTL_PIPE, &obj_pair), err, *fired);
+	if (ret) {
+		EXPECT_EQ(ENOMEM, err);
+		EXPECT_EQ(fds, fd_count());
+		EXPECT_EQ(used, kipc_objects_used());
+		EXPECT_EQ(rows, proc_rows("pipe", "anon:"));
+		return FAILED;
+	}
+	EXPECT_EQ(fds + 2, fd_count());
+	EXPECT_EQ(used + 1, kipc_objects_used());
+	EXPECT_EQ(rows + 1, proc_rows("pipe", "anon:"));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(obj_pair.fd[0], F_GETFD));
+	EXPECT_EQ(O_WRONLY | O_NONBLOCK,
+		  fcntl(obj_pair.fd[1], F_GETFL) & (O_ACCMODE | O_NONBLOCK));
+	obj_use(_metadata, KIPC_KIND_PIPE, obj_pair.fd[0], obj_pair.fd[1]);
+	/* The wrong direction. */
+	EXPECT_EQ(-1, read(obj_pair.fd[1], &c, 1));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(0, close(obj_pair.fd[0]));
+	EXPECT_EQ(used + 1, kipc_objects_used());
+	EXPECT_EQ(0, close(obj_pair.fd[1]));
+	EXPECT_EQ(fds, fd_count());
+	EXPECT_EQ(used, kipc_objects_used());
+	EXPECT_EQ(rows, proc_rows("pipe", "anon:"));
+	return DONE;
+}
+
+/* KIPC_CTL_ANON: as KIPC_CTL_PIPE, with one fd. */
+static enum outcome op_ctl_anon(struct __test_metadata *_metadata,
+				FIXTURE_DATA(fault) * self, int n, int *fired)
+{
+	const char *table = kipc_kind_table(obj_kind);
+	int fds = fd_count(), rows = proc_rows(table, "anon:"), err, fd;
+	long long used = kipc_objects_used();
+
+	obj_anon = (struct kipc_anon){ .kind = obj_kind,
+				       .flags = O_CLOEXEC,
+				       .size = obj_size(obj_kind) };
+	fd = ARMED(n, ioctl(ctl_fd, KIPC_CTL_ANON, &obj_anon), err, *fired);
+	if (fd < 0) {
+		EXPECT_EQ(ENOMEM, err);
+		EXPECT_EQ(fds, fd_count());
+		EXPECT_EQ(used, kipc_objects_used());
+		EXPECT_EQ(rows, proc_rows(table, "anon:"));
+		return FAILED;
+	}
+	EXPECT_EQ(fds + 1, fd_count());
+	EXPECT_EQ(used + 1, kipc_objects_used());
+	EXPECT_EQ(rows + 1, proc_rows(table, "anon:"));
+	EXPECT_EQ(O_RDWR, fcntl(fd, F_GETFL) & O_ACCMODE);
+	if (obj_kind == KIPC_KIND_SHM)
+		EXPECT_EQ((__u64)SHM_SIZE, shm_info(fd).size);
+	obj_use(_metadata, obj_kind, fd, fd);
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(fds, fd_count());
+	EXPECT_EQ(used, kipc_objects_used());
+	EXPECT_EQ(rows, proc_rows(table, "anon:"));
+	return DONE;
+}
+
+/* Sweep @op over every kind from @first, one tally and record each. */
+static void sweep_kinds(struct __test_metadata *_metadata,
+			FIXTURE_DATA(fault) * self,
+			const FIXTURE_VARIANT(fault) * variant,
+			const char *what, op_fn op, __u32 first, int enomem)
+{
+	long long used = kipc_objects_used();
+	char name[64];
+	int fds;
+
+	ctl_setup(_metadata);
+	fds = fd_count();
+	for (obj_kind = first; obj_kind <= KIPC_KIND_SEM; obj_kind++) {
+		snprintf(name, sizeof(name), "%s %s", what,
+			 kipc_kind_table(obj_kind));
+		self->t = (struct tally){ 0 };
+		sweep(_metadata, self, variant, name, op);
+		EXPECT_ENOMEM(enomem);
+	}
+	EXPECT_EQ(fds, fd_count());
+	ctl_teardown();
+	EXPECT_EQ(used, kipc_objects_used());
+}
+
+TEST_F_TIMEOUT(fault, ctl_create, 600)
+{
+	sweep_kinds(_metadata, self, variant, "KIPC_CTL_CREATE", op_ctl_create,
+		    KIPC_KIND_PIPE, SLAB_ANY);
+}
+
+/* Removal has nothing to give back: it never fails, whatever fails in it. */
+TEST_F_TIMEOUT(fault, ctl_remove, 600)
+{
+	sweep_kinds(_metadata, self, variant, "KIPC_CTL_REMOVE", op_ctl_remove,
+		    KIPC_KIND_PIPE, 0);
+}
+
+TEST_F_TIMEOUT(fault, ctl_pipe, 300)
+{
+	long long used = kipc_objects_used();
+
+	ctl_setup(_metadata);
+	sweep(_metadata, self, variant, "KIPC_CTL_PIPE", op_ctl_pipe);
+	EXPECT_ENOMEM(SLAB_ANY);
+	ctl_teardown();
+	EXPECT_EQ(used, kipc_objects_used());
+}
+
+TEST_F_TIMEOUT(fault, ctl_anon, 600)
+{
+	sweep_kinds(_metadata, self, variant, "KIPC_CTL_ANON", op_ctl_anon,
+		    KIPC_KIND_MSG, SLAB_ANY);
+}
+
+TEST_F_TIMEOUT(fault, open_made, 600)
+{
+	long long used = kipc_objects_used();
+	char name[64];
+
+	ctl_setup(_metadata);
+	for (obj_kind = KIPC_KIND_PIPE; obj_kind <= KIPC_KIND_SEM; obj_kind++) {
+		ASSERT_EQ(0, ctl_create(obj_kind, OBJ, obj_size(obj_kind)));
+		snprintf(name, sizeof(name), "open made %s",
+			 kipc_kind_table(obj_kind));
+		self->t = (struct tally){ 0 };
+		sweep(_metadata, self, variant, name, op_open_made);
+		EXPECT_ENOMEM(SLAB_ANY);
+		EXPECT_EQ(0, kipc_remove(OBJ));
+	}
+	ctl_teardown();
+	EXPECT_EQ(used, kipc_objects_used());
 }
 
 TEST_HARNESS_MAIN
