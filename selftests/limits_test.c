@@ -12,6 +12,7 @@
 
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 
 #include "kselftest_harness.h"
@@ -265,6 +266,80 @@ TEST_F_TIMEOUT(lim, max_objects_existing_name_still_success, 240)
 	EXPECT_EQ(0, kipc_create(KIPC_KIND_MSG, name, 0600, 0, 0));
 	EXPECT_EQ(max, kipc_objects_used());
 	close_all(fds, n);
+}
+
+#define CG_ROOT "/tmp/kipc-cgroup2-limits"
+#define CG_PIPES 128
+#define CG_PIPE_SIZE 1048576
+
+/* A cgroup file's first number, or -1. */
+static long long cg_number(const char *dir, const char *file)
+{
+	char path[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/*
+ * What an object is made of is charged to its creator's memory cgroup: a
+ * child in a fresh cgroup makes CG_PIPES pipes of 1 MiB (their page
+ * tables, 2 KiB each, and their structs), and the cgroup's memory.current
+ * grows by at least that much, though the child has exited.
+ */
+TEST_F(lim, objects_charged_to_creator_memory_cgroup)
+{
+	char cg[128], procs[160], pid_text[32], tag[8];
+	long long before, after;
+	pid_t pid;
+	int i;
+
+	for (i = 0; i < CG_PIPES; i++) {
+		snprintf(tag, sizeof(tag), "cg%d", i);
+		ASSERT_NE(NULL, kipc_names_new(&self->names, tag));
+	}
+	mkdir(CG_ROOT, 0755);
+	if (mount("none", CG_ROOT, "cgroup2", 0, NULL) && errno != EBUSY)
+		SKIP(return, "cannot mount cgroup2: %s", strerror(errno));
+	if (kipc_write_file(CG_ROOT "/cgroup.subtree_control", "+memory")) {
+		umount2(CG_ROOT, MNT_DETACH);
+		SKIP(return, "no memory controller");
+	}
+	snprintf(cg, sizeof(cg), CG_ROOT "/kipc-objects-%d", getpid());
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	before = cg_number(cg, "memory.current");
+	ASSERT_LE(0, before);
+
+	pid = kipc_fork_kid();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		snprintf(pid_text, sizeof(pid_text), "%d", getpid());
+		if (kipc_write_file(procs, pid_text))
+			_exit(1);
+		for (i = 0; i < CG_PIPES; i++)
+			if (kipc_create(KIPC_KIND_PIPE, self->names.name[i],
+					0600, CG_PIPE_SIZE, KIPC_CREATE_EXCL))
+				_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(0, kipc_wait_exit(pid));
+	after = cg_number(cg, "memory.current");
+	EXPECT_GE(after - before,
+		  (long long)CG_PIPES * (CG_PIPE_SIZE / 4096) * 8);
+
+	EXPECT_EQ(0, kipc_remove_names(&self->names));
+	/* The cgroup may stay as a zombie until its charges go: ignore. */
+	rmdir(cg);
+	umount2(CG_ROOT, MNT_DETACH);
 }
 
 TEST_F(lim, limits_header_is_name_value_used)
