@@ -107,6 +107,34 @@ object_scene() {
 	umask "$mask"
 }
 
+anon_pipe_scene() {
+	say "An anonymous pipe and fork(2), as the textbooks start"
+	note "KIPC_CTL_PIPE is pipe(2) for kipc: two ends, no name. The parent"
+	note "writes, the forked child reads until EOF, when the parent closes."
+	note "(Python here; the C version is in Documentation/userspace-api/kipc.rst.)"
+	must python3 - <<-'EOF'
+		import fcntl, os, struct
+		KIPC_CTL_PIPE = (3 << 30) | (32 << 16) | (0xB8 << 8) | 0x52
+		ctl = os.open("/dev/kipc/control", os.O_RDWR)
+		pair = bytearray(struct.pack("iiII16x", -1, -1, 0, 0))
+		fcntl.ioctl(ctl, KIPC_CTL_PIPE, pair)
+		rd, wr = struct.unpack_from("ii", pair)
+		print("[parent] read end", rd, "write end", wr, "in",
+		      [l.split()[0] for l in open("/proc/kipc/pipe") if l.startswith("anon:")])
+		if os.fork() == 0:
+		    os.close(wr)
+		    while data := os.read(rd, 64):
+		        print("[child] read:", data.decode().strip())
+		    print("[child] EOF: the last writer closed")
+		    os._exit(0)
+		os.close(rd)
+		os.write(wr, b"hello from the parent\n")
+		os.close(wr)
+		os.wait()
+	EOF
+	note "When the last end closes, the pipe leaves /proc/kipc/pipe."
+}
+
 pipe_scene() {
 	local w
 
@@ -262,6 +290,7 @@ notify_scene() {
 }
 
 object_scene
+anon_pipe_scene
 pipe_scene
 msg_scene
 limits_scene
