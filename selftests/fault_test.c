@@ -1556,23 +1556,6 @@ static int fd_count(void)
 	return n - 1;
 }
 
-/* Rows of /proc/kipc/@table whose name starts with @prefix. */
-static int proc_rows(const char *table, const char *prefix)
-{
-	char path[64], line[512];
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), KIPC_PROC_DIR "/%s", table);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		n += !strncmp(line, prefix, strlen(prefix));
-	fclose(f);
-	return n;
-}
-
 /*
  * Is @name of kind @table there? 1 if wholly (its node, its /proc row and
  * its sysfs device), 0 if not at all, -1 (and a log line) if in part. A
@@ -1694,9 +1677,10 @@ static void ctl_setup(struct __test_metadata *_metadata)
 	ctl_fd = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, ctl_fd);
 	/* No fault-* object from an earlier run. */
-	ASSERT_EQ(0, proc_rows("pipe", "fault-") + proc_rows("msg", "fault-") +
-			     proc_rows("shm", "fault-") +
-			     proc_rows("sem", "fault-"));
+	ASSERT_EQ(0, kipc_proc_rows("pipe", "fault-") +
+			     kipc_proc_rows("msg", "fault-") +
+			     kipc_proc_rows("shm", "fault-") +
+			     kipc_proc_rows("sem", "fault-"));
 }
 
 static void ctl_teardown(void)
@@ -1824,7 +1808,7 @@ static enum outcome op_open_made(struct __test_metadata *_metadata,
 static enum outcome op_ctl_pipe(struct __test_metadata *_metadata,
 				FIXTURE_DATA(fault) * self, int n, int *fired)
 {
-	int fds = fd_count(), rows = proc_rows("pipe", "anon:"), err, ret;
+	int fds = fd_count(), rows = kipc_proc_rows("pipe", "anon:"), err, ret;
 	long long used = kipc_objects_used();
 	char c;
 
@@ -1835,12 +1819,12 @@ static enum outcome op_ctl_pipe(struct __test_metadata *_metadata,
 		EXPECT_EQ(ENOMEM, err);
 		EXPECT_EQ(fds, fd_count());
 		EXPECT_EQ(used, kipc_objects_used());
-		EXPECT_EQ(rows, proc_rows("pipe", "anon:"));
+		EXPECT_EQ(rows, kipc_proc_rows("pipe", "anon:"));
 		return FAILED;
 	}
 	EXPECT_EQ(fds + 2, fd_count());
 	EXPECT_EQ(used + 1, kipc_objects_used());
-	EXPECT_EQ(rows + 1, proc_rows("pipe", "anon:"));
+	EXPECT_EQ(rows + 1, kipc_proc_rows("pipe", "anon:"));
 	EXPECT_EQ(FD_CLOEXEC, fcntl(obj_pair.fd[0], F_GETFD));
 	EXPECT_EQ(O_WRONLY | O_NONBLOCK,
 		  fcntl(obj_pair.fd[1], F_GETFL) & (O_ACCMODE | O_NONBLOCK));
@@ -1853,7 +1837,7 @@ static enum outcome op_ctl_pipe(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, close(obj_pair.fd[1]));
 	EXPECT_EQ(fds, fd_count());
 	EXPECT_EQ(used, kipc_objects_used());
-	EXPECT_EQ(rows, proc_rows("pipe", "anon:"));
+	EXPECT_EQ(rows, kipc_proc_rows("pipe", "anon:"));
 	return DONE;
 }
 
@@ -1862,7 +1846,7 @@ static enum outcome op_ctl_anon(struct __test_metadata *_metadata,
 				FIXTURE_DATA(fault) * self, int n, int *fired)
 {
 	const char *table = kipc_kind_table(obj_kind);
-	int fds = fd_count(), rows = proc_rows(table, "anon:"), err, fd;
+	int fds = fd_count(), rows = kipc_proc_rows(table, "anon:"), err, fd;
 	long long used = kipc_objects_used();
 
 	obj_anon = (struct kipc_anon){ .kind = obj_kind,
@@ -1873,12 +1857,12 @@ static enum outcome op_ctl_anon(struct __test_metadata *_metadata,
 		EXPECT_EQ(ENOMEM, err);
 		EXPECT_EQ(fds, fd_count());
 		EXPECT_EQ(used, kipc_objects_used());
-		EXPECT_EQ(rows, proc_rows(table, "anon:"));
+		EXPECT_EQ(rows, kipc_proc_rows(table, "anon:"));
 		return FAILED;
 	}
 	EXPECT_EQ(fds + 1, fd_count());
 	EXPECT_EQ(used + 1, kipc_objects_used());
-	EXPECT_EQ(rows + 1, proc_rows(table, "anon:"));
+	EXPECT_EQ(rows + 1, kipc_proc_rows(table, "anon:"));
 	EXPECT_EQ(O_RDWR, fcntl(fd, F_GETFL) & O_ACCMODE);
 	if (obj_kind == KIPC_KIND_SHM)
 		EXPECT_EQ((__u64)SHM_SIZE, shm_info(fd).size);
@@ -1886,7 +1870,7 @@ static enum outcome op_ctl_anon(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, close(fd));
 	EXPECT_EQ(fds, fd_count());
 	EXPECT_EQ(used, kipc_objects_used());
-	EXPECT_EQ(rows, proc_rows(table, "anon:"));
+	EXPECT_EQ(rows, kipc_proc_rows(table, "anon:"));
 	return DONE;
 }
 

@@ -177,6 +177,23 @@ static inline int kipc_proc_get(const char *table, const char *node,
 	return 0;
 }
 
+/* Rows of /proc/kipc/@table whose name starts with @prefix. */
+static inline int kipc_proc_rows(const char *table, const char *prefix)
+{
+	char path[64], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), KIPC_PROC_DIR "/%s", table);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, prefix, strlen(prefix));
+	fclose(f);
+	return n;
+}
+
 /* Like kipc_proc_get() but returns the value, or LLONG_MIN if missing. */
 static inline long long kipc_proc(const char *table, const char *node,
 				  const char *col)

@@ -998,29 +998,12 @@ static void churner(int c)
 	close(ctl);
 }
 
-/* Rows of /proc/kipc/@table whose name starts with @prefix. */
-static int proc_rows(const char *table, const char *prefix)
-{
-	char path[64], line[512];
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), KIPC_PROC_DIR "/%s", table);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		n += !strncmp(line, prefix, strlen(prefix));
-	fclose(f);
-	return n;
-}
-
 static int all_rows(const char *prefix)
 {
 	int k, n = 0;
 
 	for (k = 0; k < 4; k++)
-		n += proc_rows(kind_names[k], prefix);
+		n += kipc_proc_rows(kind_names[k], prefix);
 	return n;
 }
 
