@@ -6,19 +6,24 @@
 #   deps.sh          build, lint, boot and test (make, make check, make run)
 #   deps.sh debug    the above, and what building the debug kernel from
 #                    linux-source-6.1 needs (make check-debug, make fault)
+#   deps.sh ltp      the first set, and what building LTP needs (make ltp)
 set -eu
 
 PKGS="gcc make libc6-dev perl python3 kmod cpio gzip xz-utils
       linux-image-amd64 linux-headers-amd64 linux-source-6.1
       qemu-system-x86 busybox-static sparse clang-format dwarves
-      trinity stress-ng rt-tests dkms"
+      trinity stress-ng rt-tests dkms pkg-config mandoc
+      python3-sphinx graphviz trace-cmd linux-perf tmux"
+# LTP's build (make ltp builds a fetched LTP tree; not needed by make check).
+LTP_PKGS="autoconf automake m4"
 # The kernel's own build needs (Documentation/process/changes.rst).
 DEBUG_PKGS="bc bison flex libelf-dev libssl-dev"
 
 case ${1:-} in
 "") ;;
 debug) PKGS="$PKGS $DEBUG_PKGS" ;;
-*) echo "deps: unknown set '$1' (none, or debug)" >&2; exit 2 ;;
+ltp) PKGS="$PKGS $LTP_PKGS" ;;
+*) echo "deps: unknown set '$1' (none, debug or ltp)" >&2; exit 2 ;;
 esac
 
 missing=""
