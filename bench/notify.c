@@ -232,7 +232,7 @@ static int notify_run(struct bench_group *g, struct bench_side *s, long n,
 	return 0;
 }
 
-static const struct bench_metric m_time[] = { { NULL, "us", true } };
+static const struct bench_metric m_time[] = { { NULL, "us", true, false } };
 
 void notify_groups_add(void)
 {
@@ -252,7 +252,7 @@ void notify_groups_add(void)
 			side_add(g, "F_SETSIG pipe(2)", K_PIPE, 0);
 		} else {
 			side_add(g, "kipc msg0", K_KIPC_MSG, 0);
-			side_add(g, "mq_notify", K_POSIX_MQ, 0);
+			side_add(g, "mq_notify", K_POSIX_MQ, 1.0);
 		}
 	}
 }

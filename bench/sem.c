@@ -195,7 +195,7 @@ static int sem_run(struct bench_group *g, struct bench_side *s, long n,
 	return 0;
 }
 
-static const struct bench_metric m_time[] = { { NULL, "us", true } };
+static const struct bench_metric m_time[] = { { NULL, "us", true, false } };
 
 void sem_groups_add(void)
 {

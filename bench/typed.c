@@ -141,7 +141,7 @@ static int typed_run(struct bench_group *g, struct bench_side *s, long n,
 	return 0;
 }
 
-static const struct bench_metric m_typed[] = { { NULL, "rx/s", false } };
+static const struct bench_metric m_typed[] = { { NULL, "rx/s", false, false } };
 
 void typed_groups_add(void)
 {
@@ -161,6 +161,6 @@ void typed_groups_add(void)
 		g->last = i == 2;
 		side_add(g, "kipc msg0", K_KIPC_MSG, 0);
 		side_add(g, "SysV msgrcv", K_SYSV_MSG,
-			 i == 2 && !opt.quick ? 50 : 0);
+			 i == 2 && !opt.quick ? 100 : 0);
 	}
 }
