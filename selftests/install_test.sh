@@ -59,6 +59,7 @@ example_source() {
 #include <err.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,7 +87,7 @@ int main(void)
 			total += n;
 		}
 		printf("child: end of file after %zu bytes\n", total);
-		_exit(n < 0);
+		exit(n < 0); /* flushes stdout, which _exit() would drop */
 	}
 	close(fd[0]);
 	for (i = 1; i <= 3; i++) {
