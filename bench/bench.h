@@ -3,7 +3,9 @@
  * kipc-bench: what its files share. main.c holds the options and the run
  * order, runner.c the two-process runs, state.c the node state saved and
  * the objects made, one file per workload (pipe.c, msg.c, typed.c, sem.c,
- * shm.c, notify.c) and report.c the table and the JSON.
+ * shm.c, notify.c), memcpy.c the copying ceiling, stats.c the intervals
+ * and report.c the table and the JSON. Every kipc call goes through
+ * libkipc (<kipc/kipc.h>), as an application's would.
  */
 #ifndef _KIPC_BENCH_H
 #define _KIPC_BENCH_H
@@ -14,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <kipc/kipc.h>
 #include <linux/kipc.h>
 
 #define BENCH_DEV "/dev/kipc/"

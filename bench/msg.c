@@ -14,7 +14,6 @@
 #include <mqueue.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/msg.h>
 #include <unistd.h>
 
@@ -51,18 +50,18 @@ static int msg_vec_role(int fd, int role, long n)
 {
 	static char text[BENCH_MSG_SIZE];
 	struct kipc_msg m[BENCH_MSG_VEC];
-	struct kipc_msg_vec v = { .msgs = (uintptr_t)m };
-	long i, k;
+	unsigned int count, k;
+	long i;
 	int r;
 
 	memset(text, 'm', sizeof(text));
 	for (i = 0; i < n; i += r) {
-		v.count = n - i < BENCH_MSG_VEC ? n - i : BENCH_MSG_VEC;
-		for (k = 0; k < v.count; k++)
-			m[k] = (struct kipc_msg){ .mtype = role ? 0 : 1,
-						  .text = (uintptr_t)text,
-						  .size = BENCH_MSG_SIZE };
-		r = ioctl(fd, role ? KIPC_MSG_RECVV : KIPC_MSG_SENDV, &v);
+		count = n - i < BENCH_MSG_VEC ? n - i : BENCH_MSG_VEC;
+		for (k = 0; k < count; k++)
+			kipc_msg_set(&m[k], role ? 0 : 1, text, BENCH_MSG_SIZE,
+				     0);
+		r = role ? kipc_msg_recvv(fd, m, count) :
+			   kipc_msg_sendv(fd, m, count);
 		if (r < 0)
 			return -errno;
 	}
@@ -74,8 +73,8 @@ static int msg_role(void *data, int role)
 {
 	struct bench_svmsg sm = { .mtype = 1 };
 	struct bench_kmsg km = { .mtype = 1 };
-	struct kipc_msg im = { 0 };
 	struct msg_arg *a = data;
+	long long t;
 	int fd = -1, ret;
 	ssize_t r = 0;
 	long i;
@@ -98,12 +97,11 @@ static int msg_role(void *data, int role)
 				   write(fd, &km, sizeof(km));
 			break;
 		case K_KIPC_MSGI:
-			/* The ioctl updates its argument: set it every call. */
-			im = (struct kipc_msg){ .mtype = 1,
-						.text = (uintptr_t)sm.mtext,
-						.size = BENCH_MSG_SIZE };
-			r = ioctl(fd, role ? KIPC_MSG_RECV : KIPC_MSG_SEND,
-				  &im);
+			t = 1;
+			r = role ? kipc_msg_recv(fd, &t, sm.mtext,
+						 BENCH_MSG_SIZE, 0, 0) :
+				   kipc_msg_send(fd, 1, sm.mtext,
+						 BENCH_MSG_SIZE, 0, 0);
 			break;
 		case K_SYSV_MSG:
 		case K_SYSV_MSGT:

@@ -12,7 +12,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -48,8 +47,6 @@ static int cmp_u64(const void *a, const void *b)
 /* Registers for the signal; mq_notify() is one-shot, so it is per message. */
 static int notify_arm(struct notify_arg *a, int *fd)
 {
-	struct kipc_notify kn = { .signo = SIGRTMIN };
-
 	switch (a->kind) {
 	case K_KIPC_PIPE:
 	case K_KIPC_MSG:
@@ -58,7 +55,7 @@ static int notify_arm(struct notify_arg *a, int *fd)
 							 O_RDWR);
 		if (*fd < 0)
 			return *fd;
-		return ioctl(*fd, KIPC_NOTIFY, &kn) ? -errno : 0;
+		return kipc_notify(*fd, SIGRTMIN, 0, 0) ? -errno : 0;
 	case K_PIPE:
 		*fd = a->fds[0];
 		close(a->fds[1]);
