@@ -3,7 +3,9 @@
  * kipc-bench: what its files share. main.c holds the options and the run
  * order, runner.c the two-process runs, state.c the node state saved and
  * the objects made, one file per workload (pipe.c, msg.c, typed.c, sem.c,
- * shm.c, notify.c) and report.c the table and the JSON.
+ * shm.c, notify.c), memcpy.c the copying ceiling, stats.c the intervals
+ * and report.c the table and the JSON. Every kipc call goes through
+ * libkipc (<kipc/kipc.h>), as an application's would.
  */
 #ifndef _KIPC_BENCH_H
 #define _KIPC_BENCH_H
@@ -14,11 +16,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <kipc/kipc.h>
 #include <linux/kipc.h>
 
 #define BENCH_DEV "/dev/kipc/"
-#define BENCH_REPS_MAX 99
-#define BENCH_SIDES_MAX 4
+#define BENCH_ROUNDS_MAX 99
+#define BENCH_SIDES_MAX 5
 #define BENCH_METRICS_MAX 3
 #define BENCH_GROUPS_MAX 16
 #define BENCH_OBJS_MAX 8
@@ -49,7 +52,9 @@ enum bench_kind {
 	K_FIFO,
 	K_KIPC_MSG,
 	K_KIPC_MSGV,
+	K_KIPC_MSGI,
 	K_SYSV_MSG,
+	K_SYSV_MSGT,
 	K_POSIX_MQ,
 	K_KIPC_SEM,
 	K_SYSV_SEM,
@@ -58,13 +63,15 @@ enum bench_kind {
 	K_KIPC_SHM,
 	K_SYSV_SHM,
 	K_MEMFD,
+	K_MEMCPY,
 };
 
 /**
  * struct bench_opts - the command line
- * @reps: timed runs per side (--reps; 1 with --quick)
+ * @rounds: timed rounds, one run of every side each (--rounds; 1 with
+ *	--quick)
  * @time: seconds one run should last (--time)
- * @quick: one run of tiny sizes after the warm-up (--quick)
+ * @quick: one round of tiny sizes after the warm-up (--quick)
  * @json: print JSON instead of the table (--json)
  * @verbose: also print iterations and context switches (--verbose)
  * @svg: where to draw the chart (--svg), "-" for stdout, or NULL
@@ -72,7 +79,7 @@ enum bench_kind {
  * @only: the W_* bits of the workloads to run (--only; all by default)
  */
 struct bench_opts {
-	int reps;
+	int rounds;
 	double time;
 	bool quick;
 	bool json;
@@ -87,11 +94,13 @@ struct bench_opts {
  * @label: appended to the group's label (NULL: the group has one figure)
  * @unit: unit of the figure
  * @time: the figure is a time, lower is better (ratio kernel/kipc)
+ * @ceil: a rate the group's memcpy side bounds (see &bench_group.ceil_div)
  */
 struct bench_metric {
 	const char *label;
 	const char *unit;
 	bool time;
+	bool ceil;
 };
 
 /**
@@ -101,8 +110,9 @@ struct bench_metric {
  * @target: per figure, the ratio this pair should reach (0: none)
  * @n: iterations per run, from the calibration
  * @err: errno that made this side n/a, or 0
- * @runs: timed runs done
- * @val: per figure, the value of each timed run
+ * @ref: a reference, not a kernel side: the memcpy ceiling, no ratio row
+ * @runs: timed rounds done (a side that fails stops)
+ * @val: per figure, the value of its run in each round
  * @csw: context switches per iteration in the last run, both processes
  */
 struct bench_side {
@@ -111,8 +121,9 @@ struct bench_side {
 	double target[BENCH_METRICS_MAX];
 	long n;
 	int err;
+	bool ref;
 	int runs;
-	double val[BENCH_METRICS_MAX][BENCH_REPS_MAX];
+	double val[BENCH_METRICS_MAX][BENCH_ROUNDS_MAX];
 	double csw;
 };
 
@@ -139,6 +150,8 @@ typedef int (*bench_run_fn)(struct bench_group *g, struct bench_side *s, long n,
  * @n_first: iterations of the first warm-up run (the only one in --quick)
  * @n_max: most iterations a run may do
  * @nsides: sides, side 0 being kipc
+ * @ceil_div: the copying ceiling of the @ceil figures is the memcpy side's
+ *	rate over this (2 for a pipe: each byte is copied twice), 0: none
  * @side: the sides
  */
 struct bench_group {
@@ -154,6 +167,7 @@ struct bench_group {
 	long n_first;
 	long n_max;
 	int nsides;
+	double ceil_div;
 	struct bench_side side[BENCH_SIDES_MAX];
 };
 
@@ -202,6 +216,11 @@ void sem_groups_add(void);
 void shm_groups_add(void);
 void notify_groups_add(void);
 
+/* memcpy.c: the ceiling, one process copying in user space. */
+struct bench_side *memcpy_side_add(struct bench_group *g, double ceil_div);
+int memcpy_run(struct bench_group *g, struct bench_side *s, long n, double *val,
+	       double *secs);
+
 /* msg.c: msg0 and a System V queue of one capacity (msg and typed). */
 unsigned long msg_queues_new(unsigned long qbytes, int *kfd, int *sv_id,
 			     int *sv_slot, int err[2]);
@@ -239,6 +258,10 @@ int kshm_open(void);
 void restore_shm(void);
 void bench_cleanup(void);
 void state_init(void);
+
+/* stats.c: the median of paired ratios and its interval. */
+double median_of(double *v, int n);
+int median_interval(int n, double *conf);
 
 /* report.c */
 void print_header(void);

@@ -3,20 +3,29 @@
  * kipc-bench: kipc's devices against the kernel's own IPC, in one boot.
  * `kipc bench` runs it.
  *
- *   kipc-bench [--quick] [--json] [--reps N] [--time SECONDS]
+ *   kipc-bench [--quick] [--json] [--rounds N] [--time SECONDS]
  *              [--only WORKLOAD]... [--svg FILE] [--verbose]
  *              [--cpus any|same|split]
  *
  * Method. A workload pits a kipc device (side 0) against one or more kernel
  * mechanisms. Each side first runs a warm-up that also calibrates its
- * iteration count so that one run lasts about --time seconds; warm-up runs
- * are discarded. Then the sides take turns for --reps runs, each timed
- * with CLOCK_MONOTONIC, and each turn starts one side further on (A B C,
- * B C A, C A B, ...). Work per run differs between sides but every figure
- * is a rate or a time per operation, so they compare. A row shows one
- * kipc/kernel pair: the median of the runs and the min-max spread of each,
- * and the ratio of the medians, oriented so that > 1 means kipc is faster:
- * kipc/kernel for rates, kernel/kipc for times.
+ * iteration count so that one run lasts about --time seconds (short: 0.1
+ * s by default); warm-up runs are discarded. Then come --rounds rounds,
+ * each one run of every side, timed with CLOCK_MONOTONIC; each round
+ * starts one side further on (A B C, B C A, C A B, ...), so with two
+ * sides the runs alternate kipc, kernel, kernel, kipc, ... Work per run
+ * differs between sides but every figure is a rate or a time per
+ * operation, so they compare. A row is one kipc/kernel pair: its ratio is
+ * taken per round, from the two runs of that round, oriented so that > 1
+ * means kipc is faster (kipc/kernel for rates, kernel/kipc for times),
+ * and summarised as the median of those ratios with a 95% interval from
+ * order statistics (stats.c). A slow phase of the host then hits both
+ * runs of a pair, not one side's whole series. A target is met only when
+ * the interval's lower end reaches it.
+ *
+ * The pipe and shm groups also time memcpy (memcpy.c): one process
+ * copying the same amount in user space, the ceiling their rates are
+ * shown against.
  *
  * Processes: see runner.c. Node state: see state.c.
  *
@@ -45,21 +54,24 @@ static const char *const bench_workload_names[] = {
 static const char *const bench_cpus_names[] = { "any", "same", "split" };
 
 static const char bench_usage[] =
-	"usage: kipc bench [--quick] [--json] [--reps N] [--time SECONDS]\n"
+	"usage: kipc bench [--quick] [--json] [--rounds N] [--time SECONDS]\n"
 	"                  [--only WORKLOAD]... [--svg FILE] [--verbose]\n"
 	"                  [--cpus any|same|split]\n";
 
 static const char bench_help[] =
 	"\n"
-	"Times each kipc device against the kernel's own IPC in this boot and\n"
-	"prints one row per pair: median [min-max] of each side over the runs\n"
-	"and the ratio of the medians; > 1 means kipc is faster (kipc/kernel\n"
-	"for rates, kernel/kipc for times).\n"
+	"Times each kipc device against the kernel's own IPC in this boot, in\n"
+	"short rounds that alternate the sides, and prints one row per pair:\n"
+	"the median of each side's runs and the median of the per-round\n"
+	"ratios with its 95% interval; > 1 means kipc is faster (kipc/kernel\n"
+	"for rates, kernel/kipc for times). A target is met when the interval's\n"
+	"lower end reaches it.\n"
 	"\n"
-	"  --quick         one run of tiny sizes after the warm-up (a smoke test)\n"
+	"  --quick         one round of tiny sizes after the warm-up (a smoke test)\n"
 	"  --json          print the results as JSON instead of the table\n"
-	"  --reps N        timed runs per side, 1..99 (default 5)\n"
-	"  --time SECONDS  length of one run, warm-up calibrated (default 0.5)\n"
+	"  --rounds N      timed rounds, one run of every side each, 1..99\n"
+	"                  (default 21; --reps is the same)\n"
+	"  --time SECONDS  length of one run, warm-up calibrated (default 0.1)\n"
 	"  --only NAME     only this workload (repeatable): pipe, msg, typed,\n"
 	"                  sem, shm, notify\n"
 	"  --svg FILE      also draw the ratios as an SVG chart ('-': stdout)\n"
@@ -71,8 +83,8 @@ static const char bench_help[] =
 	"msg0, sem0, sem1 and shm0 and restores their state afterwards.\n";
 
 struct bench_opts opt = {
-	.reps = 5,
-	.time = 0.5,
+	.rounds = 21,
+	.time = 0.1,
 };
 
 struct bench_group groups[BENCH_GROUPS_MAX];
@@ -117,6 +129,15 @@ static void groups_init(void)
 	notify_groups_add();
 }
 
+/* One run of side @s: the group's workload, or the memcpy ceiling. */
+static int side_run(struct bench_group *g, struct bench_side *s, long n,
+		    double *val, double *secs)
+{
+	if (s->kind == K_MEMCPY)
+		return memcpy_run(g, s, n, val, secs);
+	return g->run(g, s, n, val, secs);
+}
+
 /*
  * Warm-up, discarded: grows the count until a run lasts a quarter of
  * --time, then scales it to --time. In --quick, one run of n_first.
@@ -128,7 +149,7 @@ static int calibrate(struct bench_group *g, struct bench_side *s)
 	int i, ret;
 
 	for (i = 0; i < 10; i++) {
-		ret = g->run(g, s, n, val, &secs);
+		ret = side_run(g, s, n, val, &secs);
 		if (ret)
 			return ret;
 		if (opt.quick || secs >= opt.time / 4 || n >= g->n_max)
@@ -163,20 +184,21 @@ static void group_run(struct bench_group *g)
 		}
 	}
 	/*
-	 * Run r starts with side r mod nsides (A B C, B C A, C A B, ...): a
+	 * Round r starts with side r mod nsides (A B C, B C A, C A B, ...): a
 	 * side's place in the turn is then no bias. It was one: a 64 MiB
 	 * segment read up to 40% faster or slower by place alone, System V
 	 * and memfd (both shmem) alike, by the order of the pages the side
-	 * before had just freed (see shm_run()).
+	 * before had just freed (see shm_run()). A side that fails stops, so
+	 * s->val[][r] is round r's run for every side still running.
 	 */
-	for (r = 0; r < opt.reps; r++) {
+	for (r = 0; r < opt.rounds; r++) {
 		for (j = 0; j < g->nsides; j++) {
 			i = (r + j) % g->nsides;
 			s = &g->side[i];
 			if (s->err)
 				continue;
 			last_csw = 0;
-			ret = g->run(g, s, s->n, val, &secs);
+			ret = side_run(g, s, s->n, val, &secs);
 			s->csw = (double)last_csw / s->n;
 			if (ret) {
 				s->err = -ret;
@@ -205,6 +227,7 @@ static int parse_args(int argc, char **argv)
 		{ "quick", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "rounds", required_argument, NULL, 'r' },
 		{ "reps", required_argument, NULL, 'r' },
 		{ "time", required_argument, NULL, 't' },
 		{ "only", required_argument, NULL, 'o' },
@@ -232,10 +255,10 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'r':
 			errno = 0;
-			opt.reps = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || opt.reps < 1 ||
-			    opt.reps > BENCH_REPS_MAX)
-				return usage_error("bad --reps '%s' (1..99)",
+			opt.rounds = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || opt.rounds < 1 ||
+			    opt.rounds > BENCH_ROUNDS_MAX)
+				return usage_error("bad --rounds '%s' (1..99)",
 						   optarg);
 			break;
 		case 't':
@@ -278,7 +301,7 @@ static int parse_args(int argc, char **argv)
 	if (!opt.only)
 		opt.only = W_ALL;
 	if (opt.quick)
-		opt.reps = 1;
+		opt.rounds = 1;
 	return 0;
 }
 

@@ -3,8 +3,10 @@
  * kipc-bench workload 2, msg: 64-byte messages, one sender and one
  * receiver process, both blocking, with System V's default capacity on
  * every side: kipc msg0 (read/write framing, then KIPC_MSG_SENDV/RECVV up
- * to 32 a call) against msgsnd/msgrcv and mq_send/mq_receive. Messages
- * per second.
+ * to 32 a call) against msgsnd/msgrcv and mq_send/mq_receive, and the
+ * typed path, KIPC_MSG_SEND/KIPC_MSG_RECV one message per call receiving
+ * by type, against msgsnd/msgrcv receiving by the same type. Messages per
+ * second.
  */
 
 #include <errno.h>
@@ -12,7 +14,6 @@
 #include <mqueue.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/msg.h>
 #include <unistd.h>
 
@@ -20,7 +21,8 @@
 
 /**
  * struct msg_arg - a message rate run
- * @kind: K_KIPC_MSG, K_KIPC_MSGV, K_SYSV_MSG or K_POSIX_MQ
+ * @kind: K_KIPC_MSG, K_KIPC_MSGV, K_KIPC_MSGI, K_SYSV_MSG, K_SYSV_MSGT or
+ *	K_POSIX_MQ
  * @id: System V queue
  * @mq: POSIX queue
  * @n: messages
@@ -48,18 +50,18 @@ static int msg_vec_role(int fd, int role, long n)
 {
 	static char text[BENCH_MSG_SIZE];
 	struct kipc_msg m[BENCH_MSG_VEC];
-	struct kipc_msg_vec v = { .msgs = (uintptr_t)m };
-	long i, k;
+	unsigned int count, k;
+	long i;
 	int r;
 
 	memset(text, 'm', sizeof(text));
 	for (i = 0; i < n; i += r) {
-		v.count = n - i < BENCH_MSG_VEC ? n - i : BENCH_MSG_VEC;
-		for (k = 0; k < v.count; k++)
-			m[k] = (struct kipc_msg){ .mtype = role ? 0 : 1,
-						  .text = (uintptr_t)text,
-						  .size = BENCH_MSG_SIZE };
-		r = ioctl(fd, role ? KIPC_MSG_RECVV : KIPC_MSG_SENDV, &v);
+		count = n - i < BENCH_MSG_VEC ? n - i : BENCH_MSG_VEC;
+		for (k = 0; k < count; k++)
+			kipc_msg_set(&m[k], role ? 0 : 1, text, BENCH_MSG_SIZE,
+				     0);
+		r = role ? kipc_msg_recvv(fd, m, count) :
+			   kipc_msg_sendv(fd, m, count);
 		if (r < 0)
 			return -errno;
 	}
@@ -72,13 +74,15 @@ static int msg_role(void *data, int role)
 	struct bench_svmsg sm = { .mtype = 1 };
 	struct bench_kmsg km = { .mtype = 1 };
 	struct msg_arg *a = data;
+	long long t;
 	int fd = -1, ret;
 	ssize_t r = 0;
 	long i;
 
 	memset(sm.mtext, 'm', sizeof(sm.mtext));
 	memset(km.mtext, 'm', sizeof(km.mtext));
-	if (a->kind == K_KIPC_MSG || a->kind == K_KIPC_MSGV) {
+	if (a->kind == K_KIPC_MSG || a->kind == K_KIPC_MSGV ||
+	    a->kind == K_KIPC_MSGI) {
 		fd = node_open("msg0", O_RDWR);
 		if (fd < 0)
 			return fd;
@@ -92,8 +96,18 @@ static int msg_role(void *data, int role)
 			r = role ? read(fd, &km, sizeof(km)) :
 				   write(fd, &km, sizeof(km));
 			break;
+		case K_KIPC_MSGI:
+			t = 1;
+			r = role ? kipc_msg_recv(fd, &t, sm.mtext,
+						 BENCH_MSG_SIZE, 0, 0) :
+				   kipc_msg_send(fd, 1, sm.mtext,
+						 BENCH_MSG_SIZE, 0, 0);
+			break;
 		case K_SYSV_MSG:
-			r = role ? msgrcv(a->id, &sm, BENCH_MSG_SIZE, 0, 0) :
+		case K_SYSV_MSGT:
+			/* K_SYSV_MSGT receives by type, as K_KIPC_MSGI does. */
+			r = role ? msgrcv(a->id, &sm, BENCH_MSG_SIZE,
+					  a->kind == K_SYSV_MSGT, 0) :
 				   msgsnd(a->id, &sm, BENCH_MSG_SIZE, 0);
 			break;
 		default:
@@ -206,7 +220,7 @@ static int msg_run(struct bench_group *g, struct bench_side *s, long n,
 	return 0;
 }
 
-static const struct bench_metric m_msg[] = { { NULL, "msg/s", false } };
+static const struct bench_metric m_msg[] = { { NULL, "msg/s", false, false } };
 
 void msg_groups_add(void)
 {
@@ -218,7 +232,7 @@ void msg_groups_add(void)
 	g->setup = msg_setup;
 	g->teardown = msg_teardown;
 	side_add(g, "kipc msg0", K_KIPC_MSG, 0);
-	side_add(g, "SysV msgsnd", K_SYSV_MSG, 1.2);
+	side_add(g, "SysV msgsnd", K_SYSV_MSG, 0);
 	side_add(g, "POSIX mq_send", K_POSIX_MQ, 0);
 
 	/* System V has no vector: the same one-per-call msgsnd/msgrcv. */
@@ -228,5 +242,13 @@ void msg_groups_add(void)
 	g->setup = msg_setup;
 	g->teardown = msg_teardown;
 	side_add(g, "kipc msg0 vector", K_KIPC_MSGV, 0);
-	side_add(g, "SysV msgsnd", K_SYSV_MSG, 1.2);
+	side_add(g, "SysV msgsnd", K_SYSV_MSG, 1.5);
+
+	/* The typed path: one message per ioctl, received by type 1. */
+	g = group_add(W_MSG, msg_run, m_msg, 1, 0, opt.quick ? 100 : 1000);
+	snprintf(g->label, sizeof(g->label), "msg0 64 B, typed ioctl");
+	g->setup = msg_setup;
+	g->teardown = msg_teardown;
+	side_add(g, "kipc msg0 ioctl", K_KIPC_MSGI, 0);
+	side_add(g, "SysV msgrcv type", K_SYSV_MSGT, 1.0);
 }

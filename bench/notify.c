@@ -12,7 +12,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -48,8 +47,6 @@ static int cmp_u64(const void *a, const void *b)
 /* Registers for the signal; mq_notify() is one-shot, so it is per message. */
 static int notify_arm(struct notify_arg *a, int *fd)
 {
-	struct kipc_notify kn = { .signo = SIGRTMIN };
-
 	switch (a->kind) {
 	case K_KIPC_PIPE:
 	case K_KIPC_MSG:
@@ -58,7 +55,7 @@ static int notify_arm(struct notify_arg *a, int *fd)
 							 O_RDWR);
 		if (*fd < 0)
 			return *fd;
-		return ioctl(*fd, KIPC_NOTIFY, &kn) ? -errno : 0;
+		return kipc_notify(*fd, SIGRTMIN, 0, 0) ? -errno : 0;
 	case K_PIPE:
 		*fd = a->fds[0];
 		close(a->fds[1]);
@@ -232,7 +229,7 @@ static int notify_run(struct bench_group *g, struct bench_side *s, long n,
 	return 0;
 }
 
-static const struct bench_metric m_time[] = { { NULL, "us", true } };
+static const struct bench_metric m_time[] = { { NULL, "us", true, false } };
 
 void notify_groups_add(void)
 {
@@ -252,7 +249,7 @@ void notify_groups_add(void)
 			side_add(g, "F_SETSIG pipe(2)", K_PIPE, 0);
 		} else {
 			side_add(g, "kipc msg0", K_KIPC_MSG, 0);
-			side_add(g, "mq_notify", K_POSIX_MQ, 0);
+			side_add(g, "mq_notify", K_POSIX_MQ, 1.0);
 		}
 	}
 }

@@ -11,7 +11,6 @@
 #include <semaphore.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/sem.h>
 #include <unistd.h>
@@ -42,14 +41,14 @@ static struct {
 
 static int sem_op(const struct sem_arg *a, const int *kfd, int i, bool up)
 {
-	struct kipc_sem_op op = { .count = 1 };
 	struct sembuf sb = { .sem_num = i, .sem_op = up ? 1 : -1 };
 	uint64_t one = 1;
 	ssize_t r;
 
 	switch (a->kind) {
 	case K_KIPC_SEM:
-		return ioctl(kfd[i], up ? KIPC_SEM_V : KIPC_SEM_P, &op) ?
+		return (up ? kipc_sem_v(kfd[i], 1) :
+			     kipc_sem_p(kfd[i], 1, 0, 0)) ?
 			       -errno :
 			       0;
 	case K_SYSV_SEM:
@@ -195,7 +194,7 @@ static int sem_run(struct bench_group *g, struct bench_side *s, long n,
 	return 0;
 }
 
-static const struct bench_metric m_time[] = { { NULL, "us", true } };
+static const struct bench_metric m_time[] = { { NULL, "us", true, false } };
 
 void sem_groups_add(void)
 {

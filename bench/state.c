@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -25,11 +24,8 @@
 
 int node_open(const char *name, int flags)
 {
-	char path[64];
-	int fd;
+	int fd = kipc_open(name, flags);
 
-	snprintf(path, sizeof(path), BENCH_DEV "%s", name);
-	fd = open(path, flags | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -155,20 +151,20 @@ void posix_mq_del(mqd_t mq, int slot)
 /* Sets pipe0's capacity, remembering the old one the first time. */
 int kpipe_set_size(__u32 size)
 {
-	int fd = node_open("pipe0", O_RDONLY | O_NONBLOCK), ret = 0;
-	__u32 old;
+	int fd = node_open("pipe0", O_RDONLY | O_NONBLOCK), ret = 0, old;
 
 	if (fd < 0)
 		return fd;
 	if (!saved.pipe) {
-		if (ioctl(fd, KIPC_PIPE_GET_SIZE, &old)) {
+		old = kipc_pipe_get_size(fd);
+		if (old < 0) {
 			ret = -errno;
 			goto out;
 		}
 		saved.pipe_size = old;
 		saved.pipe = true;
 	}
-	if (ioctl(fd, KIPC_PIPE_SET_SIZE, &size))
+	if (kipc_pipe_set_size(fd, size) < 0)
 		ret = -errno;
 out:
 	close(fd);
@@ -183,7 +179,7 @@ void restore_pipe(void)
 		return;
 	fd = node_open("pipe0", O_RDONLY | O_NONBLOCK);
 	if (fd >= 0) {
-		ioctl(fd, KIPC_PIPE_SET_SIZE, &saved.pipe_size);
+		kipc_pipe_set_size(fd, saved.pipe_size);
 		close(fd);
 	}
 	saved.pipe = false;
@@ -200,7 +196,7 @@ int kmsg_open(void)
 
 	if (fd < 0 || saved.msg)
 		return fd;
-	if (ioctl(fd, KIPC_MSG_GETINFO, &info)) {
+	if (kipc_msg_info(fd, &info)) {
 		ret = -errno;
 		close(fd);
 		return ret;
@@ -217,10 +213,9 @@ int kmsg_open(void)
 
 int kmsg_set_qbytes(int fd, __u64 qbytes)
 {
-	struct kipc_msg_limits lim = { .qbytes = qbytes,
-				       .msgmax = saved.msg_limits.msgmax };
-
-	return ioctl(fd, KIPC_MSG_SET_LIMITS, &lim) ? -errno : 0;
+	return kipc_msg_set_limits(fd, qbytes, saved.msg_limits.msgmax) ?
+		       -errno :
+		       0;
 }
 
 /* Empties msg0 and gives it back its limits. */
@@ -232,8 +227,9 @@ void restore_msg(void)
 		return;
 	fd = node_open("msg0", O_RDWR);
 	if (fd >= 0) {
-		ioctl(fd, KIPC_MSG_FLUSH);
-		ioctl(fd, KIPC_MSG_SET_LIMITS, &saved.msg_limits);
+		kipc_msg_flush(fd);
+		kipc_msg_set_limits(fd, saved.msg_limits.qbytes,
+				    saved.msg_limits.msgmax);
 		close(fd);
 	}
 	saved.msg = false;
@@ -244,7 +240,6 @@ int ksem_open(int i)
 {
 	struct kipc_sem_info info;
 	char name[8];
-	__s64 zero = 0;
 	int fd, ret;
 
 	snprintf(name, sizeof(name), "sem%d", i);
@@ -252,12 +247,12 @@ int ksem_open(int i)
 	if (fd < 0)
 		return fd;
 	if (!saved.sem[i]) {
-		if (ioctl(fd, KIPC_SEM_GETINFO, &info))
+		if (kipc_sem_info(fd, &info))
 			goto fail;
 		saved.sem_value[i] = info.value;
 		saved.sem[i] = true;
 	}
-	if (ioctl(fd, KIPC_SEM_SETVAL, &zero))
+	if (kipc_sem_setval(fd, 0))
 		goto fail;
 	return fd;
 fail:
@@ -277,7 +272,7 @@ void restore_sem(void)
 		snprintf(name, sizeof(name), "sem%d", i);
 		fd = node_open(name, O_RDWR);
 		if (fd >= 0) {
-			ioctl(fd, KIPC_SEM_SETVAL, &saved.sem_value[i]);
+			kipc_sem_setval(fd, saved.sem_value[i]);
 			close(fd);
 		}
 		saved.sem[i] = false;
@@ -288,12 +283,12 @@ void restore_sem(void)
 int kshm_open(void)
 {
 	int fd = node_open("shm0", O_RDWR), ret;
-	__u64 size, done = 0;
+	uint64_t size, done = 0;
 	ssize_t r;
 
 	if (fd < 0 || saved.shm)
 		return fd;
-	if (ioctl(fd, KIPC_SHM_GET_SIZE, &size)) {
+	if (kipc_shm_get_size(fd, &size)) {
 		ret = -errno;
 		goto fail;
 	}
@@ -329,7 +324,7 @@ void restore_shm(void)
 	if (!saved.shm)
 		return;
 	fd = node_open("shm0", O_RDWR);
-	if (fd >= 0 && !ioctl(fd, KIPC_SHM_SET_SIZE, &saved.shm_size)) {
+	if (fd >= 0 && !kipc_shm_set_size(fd, saved.shm_size)) {
 		while (done < saved.shm_size) {
 			r = pwrite(fd, saved.shm_data + done,
 				   saved.shm_size - done, done);

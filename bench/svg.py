@@ -5,10 +5,12 @@
     kipc-bench --json ... | svg.py >chart.svg
     svg.py results.json >chart.svg
 
-One row per kipc/kernel pair: a bar of log(ratio) from 1, right and green
-when kipc is faster, left and red when it is slower; a whisker for the
-min-max of the ratio; a black tick at the row's target. kipc-bench --svg
-FILE runs this with the JSON on its standard input.
+One row per kipc/kernel pair: a bar of log(ratio) from 1 to the median of
+the per-round ratios, right and green when kipc is faster, left and red
+when it is slower; an error bar (whisker with end caps) for the 95%
+interval of that median; a black tick at the row's target, and the row's
+verdict (met when the interval's lower end reaches the target). kipc-bench
+--svg FILE runs this with the JSON on its standard input.
 """
 
 import json
@@ -16,7 +18,7 @@ import math
 import sys
 from xml.sax.saxutils import escape
 
-SVG_W = 1000
+SVG_W = 1120
 SVG_LABEL_W = 360
 SVG_PLOT_X = 370
 SVG_PLOT_W = 520
@@ -35,6 +37,12 @@ def fmt_num(v):
     return f"{v:.3f}"
 
 
+def interval(row):
+    """The row's error bar: its interval, or min-max in older JSON."""
+    return (row.get("ratio_low", row.get("ratio_min")),
+            row.get("ratio_high", row.get("ratio_max")))
+
+
 def na_reason(row):
     """Why a row has no ratio: kipc's error, else the kernel side's."""
     for side in (row["kipc"], row["kernel"]):
@@ -50,8 +58,9 @@ class Chart:
         for r in rows:
             if r["ratio"] is None:
                 continue
-            lo = min(lo, r["ratio_min"])
-            hi = max(hi, r["ratio_max"], r["target"] or 0)
+            low, high = interval(r)
+            lo = min(lo, low)
+            hi = max(hi, high, r["target"] or 0)
         self.lo = math.floor(math.log10(lo))
         self.hi = math.ceil(math.log10(hi))
 
@@ -74,21 +83,28 @@ def svg_row(out, chart, row, y):
     colour = "#4c9a2a" if ratio >= 1 else "#c0392b"
     out.append(f'<rect x="{min(x, x1):.1f}" y="{y + 4}" '
                f'width="{abs(x - x1):.1f}" height="14" fill="{colour}"/>')
-    out.append(f'<line x1="{chart.x(row["ratio_min"]):.1f}" y1="{y + 11}" '
-               f'x2="{chart.x(row["ratio_max"]):.1f}" y2="{y + 11}" '
-               f'stroke="#333"/>')
+    low, high = interval(row)
+    xl, xh = chart.x(low), chart.x(high)
+    out.append(f'<line x1="{xl:.1f}" y1="{y + 11}" x2="{xh:.1f}" '
+               f'y2="{y + 11}" stroke="#333"/>')
+    for xe in (xl, xh):
+        out.append(f'<line x1="{xe:.1f}" y1="{y + 6}" x2="{xe:.1f}" '
+                   f'y2="{y + 16}" stroke="#333"/>')
     if t > 0:
         out.append(f'<line x1="{chart.x(t):.1f}" y1="{y + 1}" '
                    f'x2="{chart.x(t):.1f}" y2="{y + 21}" stroke="#000" '
                    f'stroke-width="2"/>')
+    text = f'{fmt_num(ratio)} [{fmt_num(low)}-{fmt_num(high)}]'
+    if row.get("met") is not None:
+        text += " met" if row["met"] else " not met"
     out.append(f'<text x="{SVG_PLOT_X + SVG_PLOT_W + 10}" y="{y + 15}">'
-               f'{fmt_num(ratio)}</text>')
+               f'{escape(text)}</text>')
 
 
 def svg(results):
     """The chart of kipc-bench's JSON @results, as one string."""
     rows = results["rows"]
-    reps = results["reps"]
+    rounds = results.get("rounds", results.get("reps"))
     chart = Chart(rows)
     bottom = SVG_TOP + len(rows) * SVG_ROW_H
     out = [
@@ -96,10 +112,12 @@ def svg(results):
         f'height="{bottom + 40}" font-family="sans-serif" font-size="12">',
         '<rect width="100%" height="100%" fill="white"/>',
         '<text x="10" y="20" font-size="15">kipc vs the kernel\'s IPC: '
-        'ratio of medians, &gt; 1 means kipc is faster (log scale)</text>',
-        f'<text x="10" y="38" fill="#555">whiskers: min-max of the ratio '
-        f'over {reps} run{"" if reps == 1 else "s"} per side; black ticks: '
-        f'targets</text>',
+        'median of per-round ratios, &gt; 1 means kipc is faster '
+        '(log scale)</text>',
+        f'<text x="10" y="38" fill="#555">error bars: 95% interval of the '
+        f'median over {rounds} alternating round'
+        f'{"" if rounds == 1 else "s"}; black ticks: targets, met when the '
+        f'interval\'s lower end reaches them</text>',
     ]
     for d in range(chart.lo, chart.hi + 1):
         x = chart.x(10.0**d)

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/msg.h>
 #include <unistd.h>
 
@@ -34,15 +33,12 @@ static struct {
 static int typed_send(enum bench_kind kind, long type)
 {
 	static struct bench_svmsg sm;
-	struct kipc_msg m = {
-		.mtype = type,
-		.text = (uintptr_t)sm.mtext,
-		.size = BENCH_MSG_SIZE,
-		.flags = KIPC_NOWAIT,
-	};
 
 	if (kind == K_KIPC_MSG)
-		return ioctl(typed.kfd, KIPC_MSG_SEND, &m) ? -errno : 0;
+		return kipc_msg_send(typed.kfd, type, sm.mtext, BENCH_MSG_SIZE,
+				     KIPC_NOWAIT, 0) ?
+			       -errno :
+			       0;
 	sm.mtype = type;
 	return msgsnd(typed.sv_id, &sm, BENCH_MSG_SIZE, IPC_NOWAIT) ? -errno :
 								      0;
@@ -51,15 +47,13 @@ static int typed_send(enum bench_kind kind, long type)
 static int typed_recv(enum bench_kind kind, long type)
 {
 	static struct bench_svmsg sm;
-	struct kipc_msg m = {
-		.mtype = type,
-		.text = (uintptr_t)sm.mtext,
-		.size = BENCH_MSG_SIZE,
-		.flags = KIPC_NOWAIT,
-	};
+	long long t = type;
 
 	if (kind == K_KIPC_MSG)
-		return ioctl(typed.kfd, KIPC_MSG_RECV, &m) ? -errno : 0;
+		return kipc_msg_recv(typed.kfd, &t, sm.mtext, BENCH_MSG_SIZE,
+				     KIPC_NOWAIT, 0) < 0 ?
+			       -errno :
+			       0;
 	return msgrcv(typed.sv_id, &sm, BENCH_MSG_SIZE, type, IPC_NOWAIT) < 0 ?
 		       -errno :
 		       0;
@@ -141,7 +135,7 @@ static int typed_run(struct bench_group *g, struct bench_side *s, long n,
 	return 0;
 }
 
-static const struct bench_metric m_typed[] = { { NULL, "rx/s", false } };
+static const struct bench_metric m_typed[] = { { NULL, "rx/s", false, false } };
 
 void typed_groups_add(void)
 {
@@ -161,6 +155,6 @@ void typed_groups_add(void)
 		g->last = i == 2;
 		side_add(g, "kipc msg0", K_KIPC_MSG, 0);
 		side_add(g, "SysV msgrcv", K_SYSV_MSG,
-			 i == 2 && !opt.quick ? 50 : 0);
+			 i == 2 && !opt.quick ? 100 : 0);
 	}
 }

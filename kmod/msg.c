@@ -668,6 +668,41 @@ static void kipc_msg_space_freed(struct kipc_msg_queue *q, unsigned int waiters)
 }
 
 /*
+ * Under @q->lock: give @m to a waiting receiver it matches, else queue it;
+ * then drop the lock and wake whoever needs it: the receiver it went to,
+ * KIPC_NOTIFY registrants if it is an @arrival (a message put back after
+ * a failed copy is not one), and pollers and O_ASYNC readers if queued.
+ * @m may be freed by its receiver as soon as it is handed off.
+ */
+static void kipc_msg_deliver_unlock(struct kipc_msg_queue *q,
+				    struct kipc_msg_msg *m, bool arrival)
+	__releases(&q->lock)
+{
+	struct task_struct *later = NULL;
+	s64 mtype = m->mtype;
+	unsigned int waiters;
+	bool queued;
+
+	queued = !kipc_msg_hand_off(q, m, &later);
+	if (queued)
+		kipc_msg_insert(q, m);
+	waiters = kipc_msg_waiters(q);
+	spin_unlock(&q->lock);
+	if (later)
+		kipc_wake_put(later);
+	/*
+	 * Signal on arrival, handed off or queued, once the message can be
+	 * had: a registrant woken by the signal finds it. Not under @q->lock,
+	 * which senders and receivers would spin on behind max_notifiers
+	 * signals.
+	 */
+	if (arrival)
+		kipc_notify_arrival(&q->notify, mtype, (int)mtype);
+	if (queued)
+		kipc_msg_wake_readers(q, waiters);
+}
+
+/*
  * Sleep, in a state the caller has set, until woken or @expires passes.
  * Returns -ETIMEDOUT once the deadline has passed, else 0.
  */
@@ -772,11 +807,8 @@ static int kipc_msg_copy_in(struct kipc_msg_msg *m,
 static int kipc_msg_send(struct kipc_msg_queue *q,
 			 const struct kipc_msg_snd *snd)
 {
-	bool queued = false, waited = false;
-	struct task_struct *later = NULL;
-	unsigned int waiters;
 	struct kipc_msg_msg *m;
-	s64 mtype;
+	bool waited = false;
 	int ret;
 
 	if (snd->size > READ_ONCE(q->msgmax))
@@ -800,32 +832,16 @@ static int kipc_msg_send(struct kipc_msg_queue *q,
 
 	spin_lock(&q->lock);
 	ret = kipc_msg_wait_space(q, snd, &waited);
-	if (!ret) {
+	if (ret) {
+		spin_unlock(&q->lock);
+	} else {
 		m->seq = q->next_seq++;
 		q->sent++;
 		q->stime_ns = ktime_get_coarse_real_ns();
 		kipc_msg_set_pid(&q->lspid, m->pid);
 		/* Once handed off, @m is the receiver's: it may be freed. */
-		mtype = m->mtype;
-		queued = !kipc_msg_hand_off(q, m, &later);
-		if (queued)
-			kipc_msg_insert(q, m);
+		kipc_msg_deliver_unlock(q, m, true);
 	}
-	waiters = kipc_msg_waiters(q);
-	spin_unlock(&q->lock);
-	if (later)
-		kipc_wake_put(later);
-	/*
-	 * Signal on arrival, handed off or queued, once the message can be
-	 * had: a registrant woken by the signal finds it. Not under @q->lock,
-	 * which senders and receivers would spin on behind max_notifiers
-	 * signals. A message put back after a failed copy is not an arrival.
-	 */
-	if (!ret)
-		kipc_notify_arrival(&q->notify, mtype, (int)mtype);
-
-	if (queued)
-		kipc_msg_wake_readers(q, waiters);
 	/* Pass the wake-up on: another sender may fit in what is left. */
 	if (waited)
 		kipc_msg_wake_senders(q);
@@ -843,6 +859,7 @@ static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
 			     const struct kipc_msg_msg *m, u64 n)
 {
 	struct kipc_msg *k = &rcv->karg;
+	pid_t pid;
 
 	/* read(): mtype and text are a struct kipc_msgbuf already. */
 	if (!rcv->uarg)
@@ -851,12 +868,21 @@ static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
 			       0;
 	if (copy_to_user(u64_to_user_ptr(k->text), m->text, n))
 		return -EFAULT;
-	k->mtype = m->mtype;
-	k->size = n;
-	k->pid = pid_vnr(m->pid);
-	if (copy_to_user(rcv->uarg, k, sizeof(*k)))
+	/*
+	 * Only mtype, size and pid change: three stores in one user access
+	 * window rather than a copy of the whole 56-byte argument.
+	 */
+	pid = pid_vnr(m->pid);
+	if (!user_write_access_begin(rcv->uarg, sizeof(*rcv->uarg)))
 		return -EFAULT;
+	unsafe_put_user(m->mtype, &rcv->uarg->mtype, efault);
+	unsafe_put_user(n, &rcv->uarg->size, efault);
+	unsafe_put_user(pid, &rcv->uarg->pid, efault);
+	user_write_access_end();
 	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
 }
 
 static u64 kipc_msg_copy_len(const struct kipc_msg_rcv *rcv,
@@ -918,9 +944,6 @@ static long kipc_msg_recv_taken(struct kipc_msg_queue *q,
 				struct kipc_msg_msg *m)
 {
 	u64 n = kipc_msg_copy_len(rcv, m);
-	struct task_struct *later = NULL;
-	unsigned int waiters;
-	bool queued;
 	long ret;
 
 	if (!rcv->peek && fatal_signal_pending(current))
@@ -936,15 +959,7 @@ static long kipc_msg_recv_taken(struct kipc_msg_queue *q,
 	spin_lock(&q->lock);
 	/* Not received after all; lrpid and rtime keep the attempt, as msgrcv. */
 	q->received--;
-	queued = !kipc_msg_hand_off(q, m, &later);
-	if (queued)
-		kipc_msg_insert(q, m);
-	waiters = kipc_msg_waiters(q);
-	spin_unlock(&q->lock);
-	if (later)
-		kipc_wake_put(later);
-	if (queued)
-		kipc_msg_wake_readers(q, waiters);
+	kipc_msg_deliver_unlock(q, m, false);
 	return ret;
 }
 
@@ -1031,8 +1046,9 @@ static long kipc_msg_ioctl_send(struct kipc_msg_queue *q, struct file *file,
 		return -EBADF;
 	if (copy_from_user(&k, uarg, sizeof(k)))
 		return -EFAULT;
+	/* Not memchr_inv(): two words, on every message. */
 	if ((k.flags & ~KIPC_NOWAIT) || k.pid ||
-	    memchr_inv(k.reserved, 0, sizeof(k.reserved)))
+	    (k.reserved[0] | k.reserved[1]))
 		return -EINVAL;
 	snd.mtype = k.mtype;
 	snd.text = u64_to_user_ptr(k.text);
@@ -1059,7 +1075,7 @@ static long kipc_msg_ioctl_recv(struct kipc_msg_queue *q, struct file *file,
 		return -EFAULT;
 	/* msgrcv(2) takes a signed size: a negative one is EINVAL there. */
 	if ((k->flags & ~KIPC_MSG_RECV_FLAGS) || k->size > S64_MAX ||
-	    memchr_inv(k->reserved, 0, sizeof(k->reserved)))
+	    (k->reserved[0] | k->reserved[1]))
 		return -EINVAL;
 	rcv.type = k->mtype;
 	rcv.mode = kipc_msg_mode(&rcv.type, k->flags & KIPC_MSG_EXCEPT);

@@ -354,27 +354,17 @@ static void kipc_notify_send(struct kipc_notify_target *t, int value)
 	put_user_ns(t->user_ns);
 }
 
-/**
- * kipc_notify_arrival() - signal every registration that wants an arrival
- * @nl: the node's registrations
- * @mtype: the message type, or 0 for a pipe
- * @value: si_value.sival_int: the type, or the bytes written
- *
- * Called by the sender after the data is visible to readers. The signals
- * are sent without @nl->lock held, KIPC_NOTIFY_BATCH at a time.
+/*
+ * kipc_notify_arrival() with someone registered. Out of line: with
+ * CONFIG_INIT_STACK_ALL_ZERO the 512-byte batch is zeroed on every call,
+ * which was 3-6% of a message's send when nobody listens.
  */
-void kipc_notify_arrival(struct kipc_notify_list *nl, s64 mtype, int value)
+static noinline void kipc_notify_arrival_slow(struct kipc_notify_list *nl,
+					      s64 mtype, int value)
 {
 	struct kipc_notify_target batch[KIPC_NOTIFY_BATCH];
 	unsigned int i, nr;
 	u64 cursor = 0, end;
-
-	/*
-	 * Cheap when nobody listens; a registration racing with this
-	 * arrival may or may not see it, as if it came just after.
-	 */
-	if (list_empty_careful(&nl->list))
-		return;
 
 	spin_lock(&nl->lock);
 	/* Registrations made from now on come after this arrival. */
@@ -388,6 +378,25 @@ void kipc_notify_arrival(struct kipc_notify_list *nl, s64 mtype, int value)
 			return;
 		spin_lock(&nl->lock);
 	}
+}
+
+/**
+ * kipc_notify_arrival() - signal every registration that wants an arrival
+ * @nl: the node's registrations
+ * @mtype: the message type, or 0 for a pipe
+ * @value: si_value.sival_int: the type, or the bytes written
+ *
+ * Called by the sender after the data is visible to readers. The signals
+ * are sent without @nl->lock held, KIPC_NOTIFY_BATCH at a time.
+ */
+void kipc_notify_arrival(struct kipc_notify_list *nl, s64 mtype, int value)
+{
+	/*
+	 * Cheap when nobody listens; a registration racing with this
+	 * arrival may or may not see it, as if it came just after.
+	 */
+	if (!list_empty_careful(&nl->list))
+		kipc_notify_arrival_slow(nl, mtype, value);
 }
 
 /**

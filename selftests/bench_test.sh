@@ -111,6 +111,7 @@ test_bench_quick_prints_every_row() {
 	expect_no_err
 	for row in "pipe0 4 KiB writes" "pipe0 64 KiB writes" \
 		"msg0 64 B messages" "msg0 64 B, 32 per call" \
+		"msg0 64 B, typed ioctl" \
 		"sem0/1 round trip" "shm0 4 MiB write" \
 		"shm0 4 MiB read" "shm0 4 MiB 1st touch" "msg0 notify latency" \
 		"pipe0 notify latency"; do
@@ -119,6 +120,11 @@ test_bench_quick_prints_every_row() {
 	# Three backlogs (smaller ones in --quick).
 	[ "$(grep -c "^msg0 typed, [0-9]* queued" "$tmp/out")" = 3 ] ||
 		fail "not three typed-receive rows"
+	# The memcpy ceiling: one row per pipe size, one per shm rate.
+	[ "$(grep -c " memcpy, 1 proc " "$tmp/out")" = 4 ] ||
+		fail "not four memcpy rows"
+	grep -q "^pipe0 64 KiB writes *pipe(2) .*>= 1.3 \(met\|not met\)$" \
+		"$tmp/out" || fail "the 64 KiB pipe row has no verdict"
 	! grep -q "n/a" "$tmp/out" || fail "a side did not run"
 }
 
@@ -139,6 +145,69 @@ test_bench_bad_option_is_usage_error() {
 	expect_usage_error
 	run bench --only frobnicate
 	expect_usage_error
+}
+
+# --rounds N: N alternating rounds, a ratio per round, and the median of
+# those with the order-statistics interval the binomial gives for N.
+test_bench_json_intervals() {
+	run bench --json --only sem --rounds 11 --time 0.01
+	expect_rc 0
+	python3 - "$tmp/out" <<-'EOF' || fail "the intervals in --json are wrong"
+		import json, sys
+		from math import comb
+		d = json.load(open(sys.argv[1]))
+		assert d["rounds"] == 11 and d["quick"] is False, d["rounds"]
+		# Largest k with P(B <= k) <= 0.025, B ~ Binomial(11, 1/2): 1.
+		n = 11
+		k = max(i for i in range(n // 2)
+			if sum(comb(n, j) for j in range(i + 1)) / 2**n <= 0.025)
+		assert k == 1, k
+		for r in d["rows"]:
+		    rs = r["ratios"]
+		    assert r["pairs"] == n == len(rs), r
+		    assert rs == sorted(rs), rs
+		    assert r["ratio"] == rs[n // 2], r
+		    assert r["ratio_low"] == rs[k], r
+		    assert r["ratio_high"] == rs[n - 1 - k], r
+		    assert abs(r["confidence"] - (1 - 2 * 12 / 2**11)) < 1e-3, r
+		    # A ratio per round, from that round's two runs.
+		    t = r["lower_is_better"]
+		    mine = sorted((b / a if t else a / b) for a, b in
+				  zip(r["kipc"]["runs"], r["kernel"]["runs"]))
+		    assert all(abs(x - y) <= 1e-5 * y for x, y in zip(mine, rs))
+		    if r["target"] is not None:
+		        assert r["met"] == (r["ratio_low"] >= r["target"]), r
+		    assert r["ceiling"] is None, r
+	EOF
+}
+
+# The pipe and shm rates, as fractions of the memcpy ceiling: half of
+# memcpy for a pipe (each byte copied twice), memcpy itself for shm.
+test_bench_json_ceilings() {
+	run bench --quick --json --only pipe --only shm
+	expect_rc 0
+	python3 - "$tmp/out" <<-'EOF' || fail "the ceilings in --json are wrong"
+		import json, sys
+		d = json.load(open(sys.argv[1]))
+		refs = {r["workload"]: r for r in d["references"]}
+		assert sorted(refs) == ["pipe0 4 KiB writes", "pipe0 64 KiB writes",
+					"shm0 4 MiB read", "shm0 4 MiB write"], refs
+		for r in d["rows"]:
+		    c = r["ceiling"]
+		    if r["workload"].endswith("1st touch"):
+		        assert c is None, r
+		        continue
+		    ref = refs[r["workload"]]
+		    div = 2 if r["workload"].startswith("pipe") else 1
+		    assert ref["ceiling_divisor"] == div, ref
+		    assert c["of"] == ("memcpy/2" if div == 2 else "memcpy"), c
+		    want = ref["memcpy"]["median"] / div
+		    assert abs(c["value"] - want) <= 1e-4 * want, (c, want)
+		    for side, frac in (("kipc", "kipc_fraction"),
+				       ("kernel", "kernel_fraction")):
+		        f = r[side]["median"] / c["value"]
+		        assert abs(c[frac] - f) <= 1e-3 * f, (c, f)
+	EOF
 }
 
 # Each shm run resizes shm0 and frees its pages at the end (see shm_run()
@@ -169,6 +238,18 @@ test_chart_from_json_is_svg() {
 	expect_rc 0
 	expect_no_err
 	svg_check "$tmp/out" "$tmp/bench.json"
+	# Each ratio is printed with its interval.
+	python3 - "$tmp/out" "$tmp/bench.json" <<-'EOF' || fail "no intervals"
+		import json, re, sys
+		import xml.etree.ElementTree as ET
+		texts = [t.text for t in ET.parse(sys.argv[1]).getroot().iter(
+		    "{http://www.w3.org/2000/svg}text")]
+		rows = json.load(open(sys.argv[2]))["rows"]
+		ok = [r for r in rows if r["ratio"] is not None]
+		pat = re.compile(r"^[0-9.]+ \[[0-9.]+-[0-9.]+\]( met| not met)?$")
+		got = [t for t in texts if t and pat.match(t)]
+		assert len(got) == len(ok), (got, ok)
+	EOF
 	"$SVG" <"$tmp/bench.json" >"$tmp/stdin.svg" || fail "svg.py <JSON failed"
 	cmp -s "$tmp/out" "$tmp/stdin.svg" || fail "stdin gave another chart"
 }
@@ -186,7 +267,8 @@ test_chart_of_na_row_and_target() {
 		   "kernel": {"median": 120, "min": 120, "max": 120,
 			      "iterations": 5, "switches_per_iteration": 2,
 			      "runs": [120]},
-		   "ratio": 1.33333, "ratio_min": 1.33333, "ratio_max": 1.33333,
+		   "ratio": 1.33333, "ratio_min": 1.1, "ratio_max": 1.5,
+		   "ratio_low": 1.2, "ratio_high": 1.4, "confidence": 0.97,
 		   "target": 1, "met": true},
 		  {"workload": "sem0/1 round trip", "kipc_side": "kipc sem0/1",
 		   "kernel_side": "POSIX sem_t", "unit": "us",
@@ -201,7 +283,11 @@ test_chart_of_na_row_and_target() {
 	expect_rc 0
 	svg_check "$tmp/out" "$tmp/bench.json"
 	grep -q '>n/a (ENOSYS)</text>' "$tmp/out" || fail "no n/a (ENOSYS)"
-	grep -q '>1.33</text>' "$tmp/out" || fail "no ratio 1.33"
+	grep -q '>1.33 \[1.20-1.40\] met</text>' "$tmp/out" ||
+		fail "no ratio 1.33 with its interval and verdict"
+	# The error bar spans the interval: a whisker with two end caps.
+	[ "$(grep -c '<line [^>]*y1="[0-9]*" x2="[^"]*" y2="[0-9]*" stroke="#333"/>' \
+		"$tmp/out")" = 3 ] || fail "no error bar with end caps"
 	grep -q 'stroke-width="2"' "$tmp/out" || fail "no target tick"
 	run "$SVG" "$tmp/nonexistent.json"
 	expect_rc 1
