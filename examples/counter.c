@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 		errx(2, "usage: counter [NPROC [LOOPS]]");
 	/* Anonymous objects, shared with the children by fork(). */
 	shm = kipc_anon(KIPC_KIND_SHM, O_CLOEXEC, 4096);
-	sem = kipc_anon(KIPC_KIND_SEM, O_CLOEXEC, 1);	/* 1: a mutex */
+	sem = kipc_anon(KIPC_KIND_SEM, O_CLOEXEC, 1); /* 1: a mutex */
 	if (shm < 0 || sem < 0)
 		err(1, "kipc_anon");
 	counter = kipc_shm_map(shm, PROT_READ | PROT_WRITE, &size);
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 		for (j = 0; j < loops; j++) {
 			if (kipc_sem_p(sem, 1, KIPC_SEM_UNDO, 0))
 				err(1, "P");
-			(*counter)++;	/* read, add, write: not atomic */
+			(*counter)++; /* read, add, write: not atomic */
 			if (kipc_sem_v(sem, 1))
 				err(1, "V");
 		}

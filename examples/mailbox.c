@@ -18,18 +18,22 @@
 
 #include <kipc/kipc.h>
 
-#define MS 1000000ULL	/* nanoseconds */
+#define MS 1000000ULL /* nanoseconds */
 
 static void post(int q, long long type, const char *text, unsigned int flags,
 		 uint64_t timeout_ns)
 {
-	printf("send type %lld \"%s\": ", type, text);
-	if (kipc_msg_send(q, type, text, strlen(text), flags, timeout_ns))
-		printf("%s\n", errno == EAGAIN ? "EAGAIN, the queue is full" :
-			       errno == ETIMEDOUT ? "ETIMEDOUT, still full" :
-			       strerror(errno));
-	else
-		printf("queued\n");
+	const char *what = "queued";
+
+	if (kipc_msg_send(q, type, text, strlen(text), flags, timeout_ns)) {
+		if (errno == EAGAIN)
+			what = "EAGAIN, the queue is full";
+		else if (errno == ETIMEDOUT)
+			what = "ETIMEDOUT, still full";
+		else
+			err(1, "send");
+	}
+	printf("send type %lld \"%s\": %s\n", type, text, what);
 }
 
 static void take(int q, long long selector)
@@ -72,14 +76,14 @@ int main(void)
 	pid = fork();
 	if (pid < 0)
 		err(1, "fork");
-	if (pid == 0)	/* waits in send until the parent makes room */
+	if (pid == 0) /* waits in send until the parent makes room */
 		_exit(kipc_msg_send(q, 2, "late", 4, 0, 0) ? 1 : 0);
 
-	take(q, 1);	/* the first message of type 1: room for "late" */
+	take(q, 1); /* the first message of type 1: room for "late" */
 	if (waitpid(pid, &status, 0) < 0 || status)
 		errx(1, "the child could not send");
 	printf("the child's \"late\" went in once there was room\n");
 	while (kipc_msg_info(q, &info) == 0 && info.qnum)
-		take(q, -3);	/* the lowest type <= 3 first */
+		take(q, -3); /* the lowest type <= 3 first */
 	return 0;
 }

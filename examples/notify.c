@@ -41,7 +41,7 @@ int main(void)
 	pid = fork();
 	if (pid < 0)
 		err(1, "fork");
-	if (pid == 0) {		/* the sender; the registrations stay ours */
+	if (pid == 0) { /* the sender; the registrations stay ours */
 		for (i = 1; i <= 3; i++)
 			if (kipc_msg_send(q, 10 * i, "hi", 2, 0, 0))
 				err(1, "send");

@@ -15,7 +15,7 @@
 
 #include <kipc/kipc.h>
 
-static void child(int rfd)
+static void reader(int rfd)
 {
 	char buf[64];
 	size_t total = 0;
@@ -45,8 +45,8 @@ int main(void)
 	if (pid < 0)
 		err(1, "fork");
 	if (pid == 0) {
-		close(fd[1]);	/* else read() would never see end of file */
-		child(fd[0]);
+		close(fd[1]); /* else read() would never see end of file */
+		reader(fd[0]);
 	}
 	close(fd[0]);
 	for (i = 1; i <= 3; i++) {
@@ -54,7 +54,7 @@ int main(void)
 		if (write(fd[1], line, strlen(line)) < 0)
 			err(1, "write");
 	}
-	close(fd[1]);		/* the child's read() returns 0 */
+	close(fd[1]); /* the child's read() returns 0 */
 	if (waitpid(pid, &status, 0) < 0)
 		err(1, "waitpid");
 	printf("parent: child exited with %d\n", WEXITSTATUS(status));

@@ -20,7 +20,7 @@
 #include <kipc/kipc.h>
 
 /* Fork a child that runs argv with @fd as its descriptor @to. */
-static pid_t spawn(char **argv, int fd, int to)
+static pid_t spawn(char *const *argv, int fd, int to)
 {
 	pid_t pid = fork();
 
@@ -38,9 +38,9 @@ static pid_t spawn(char **argv, int fd, int to)
 
 int main(int argc, char **argv)
 {
-	static char *cmd1[] = { "ls", "/", NULL };
-	static char *cmd2[] = { "grep", "bin", NULL };
-	char **left = cmd1, **right = cmd2;
+	static char *const cmd1[] = { "ls", "/", NULL };
+	static char *const cmd2[] = { "grep", "bin", NULL };
+	char *const *left = cmd1, *const *right = cmd2;
 	int fd[2], i, status;
 	pid_t p1, p2;
 
@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 		for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
 			;
 		if (i == 1 || i >= argc - 1)
-			errx(2, "usage: pipeline [CMD1 [ARG]... -- CMD2 [ARG]...]");
+			errx(2,
+			     "usage: pipeline [CMD1 [ARG]... -- CMD2 [ARG]...]");
 		argv[i] = NULL;
 		left = argv + 1;
 		right = argv + i + 1;

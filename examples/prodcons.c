@@ -45,12 +45,12 @@ int main(void)
 	pid = fork();
 	if (pid < 0)
 		err(1, "fork");
-	if (pid == 0) {		/* the producer */
+	if (pid == 0) { /* the producer */
 		for (i = 1; i <= ITEMS; i++) {
-			if (kipc_sem_p(room, 1, 0, 0))	/* a free slot */
+			if (kipc_sem_p(room, 1, 0, 0)) /* a free slot */
 				err(1, "P(room)");
 			ring->slot[i % SLOTS] = i * i;
-			if (kipc_sem_v(items, 1))	/* one more item */
+			if (kipc_sem_v(items, 1)) /* one more item */
 				err(1, "V(items)");
 		}
 		_exit(0);
