@@ -9,6 +9,7 @@
 #include <err.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,7 +29,7 @@ static void reader(int rfd)
 	if (n < 0)
 		err(1, "child: read");
 	printf("child: end of file after %zu bytes\n", total);
-	_exit(0);
+	exit(0); /* flushes stdout, which _exit() would drop */
 }
 
 int main(void)
