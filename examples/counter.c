@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
  * counter: several processes add to one counter in shared memory, each
- * increment under a mutex, a kipc semaphore at 1. No increment is lost,
- * so the final count is exact: NPROC * LOOPS.
+ * increment under a mutex, a kipc semaphore at 1. An increment reads the
+ * counter, lets the others run (sched_yield), then writes it back: without
+ * the mutex another process would increment in between and one of the two
+ * increments would be lost. With it none is, so the final count is exact:
+ * NPROC * LOOPS.
  *
- *	counter [NPROC [LOOPS]]		(default 4 processes, 5000 each)
+ *	counter [NPROC [LOOPS]]		(default 4 processes, 2000 each)
  *
  * KIPC_SEM_UNDO gives the unit back if a holder dies inside the critical
  * section, as SEM_UNDO does for System V.
  */
 #include <err.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -22,9 +26,9 @@
 int main(int argc, char **argv)
 {
 	int nproc = argc > 1 ? atoi(argv[1]) : 4;
-	long loops = argc > 2 ? atol(argv[2]) : 5000;
+	long loops = argc > 2 ? atol(argv[2]) : 2000;
 	int shm, sem, i, status, failed = 0;
-	long *counter, j, total;
+	long *counter, j, v, total;
 	size_t size;
 
 	if (nproc < 1 || loops < 1)
@@ -49,7 +53,9 @@ int main(int argc, char **argv)
 		for (j = 0; j < loops; j++) {
 			if (kipc_sem_p(sem, 1, KIPC_SEM_UNDO, 0))
 				err(1, "P");
-			(*counter)++; /* read, add, write: not atomic */
+			v = *counter;
+			sched_yield(); /* another process runs here */
+			*counter = v + 1;
 			if (kipc_sem_v(sem, 1))
 				err(1, "V");
 		}

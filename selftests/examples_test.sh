@@ -110,10 +110,10 @@ test_counter_is_exact() {
 	example counter
 	expect_rc 0
 	expect_no_err
-	expect_out "4 processes x 5000 increments: counter = 20000"
-	example counter 8 1000
+	expect_out "4 processes x 2000 increments: counter = 8000"
+	example counter 8 500
 	expect_rc 0
-	expect_out "8 processes x 1000 increments: counter = 8000"
+	expect_out "8 processes x 500 increments: counter = 4000"
 }
 
 test_prodcons_in_order() {
