@@ -23,6 +23,7 @@ KSFT_DIR := $(KSRC)/tools/testing/selftests
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/kipc.h
 USER_SRCS := $(wildcard lib/*.c lib/include/kipc/*.h user/*.c user/*.h \
 	bench/*.c bench/*.h selftests/*.c selftests/*.h)
+USER_SRCS += $(wildcard examples/*.c)
 
 # Seconds the VM may run before the host kills it.
 VM_TIMEOUT ?= 1100
@@ -93,6 +94,12 @@ lib:
 
 user: lib
 	@if [ -f user/Makefile ]; then $(MAKE) -C user; fi
+
+# The textbook scenes on libkipc (examples/), after the library.
+.PHONY: examples
+all: examples
+examples: lib
+	$(MAKE) -C examples
 
 # kipc-bench, the program `kipc bench` runs (`make bench` runs it in the VM).
 bench-prog: lib
@@ -193,6 +200,7 @@ clean:
 	@if [ -f user/Makefile ]; then $(MAKE) -C user clean; fi
 	$(MAKE) -C bench clean
 	$(MAKE) -C lib clean
+	$(MAKE) -C examples clean
 	rm -rf $(BUILD)
 
 # DKMS: the module's sources and dkms.conf, staged as /usr/src/kipc-VERSION.

@@ -44,6 +44,31 @@ if ! clang-format --dry-run --Werror --style="file:$ksrc/.clang-format" \
 	status=1
 fi
 
+step "mandoc -T lint -W warning (man/)"
+# A page that is only ".so man3/PAGE.3" names a call PAGE.3 documents (so
+# that `man NAME` finds it once installed); mandoc calls .so fragile, so
+# those are checked here, and every other page by mandoc.
+pages=()
+for f in "$root"/man/*; do
+	so=$(sed -n '1s/^\.so man[0-9]\/\(.*\)$/\1/p' "$f")
+	if [ -z "$so" ]; then
+		pages+=("$f")
+	elif [ "$(wc -l <"$f")" != 1 ] || [ ! -f "$root/man/$so" ] ||
+		! grep -qx "\.Nm $(basename "${f%.*}")\( ,\)\{0,1\}" "$root/man/$so"; then
+		echo "$f: .so to man/$so, which does not document $(basename "${f%.*}")"
+		status=1
+	fi
+done
+# Every call <kipc/kipc.h> declares has its page.
+for fn in $(sed -n 's/^[a-z].*[ *]\(kipc_[a-z_]*\)(.*/\1/p' \
+	"$root/lib/include/kipc/kipc.h"); do
+	[ -f "$root/man/$fn.3" ] || { echo "man/$fn.3 is missing"; status=1; }
+done
+if [ -n "$(mandoc -T lint -W warning "${pages[@]}" 2>&1)" ]; then
+	mandoc -T lint -W warning "${pages[@]}"
+	status=1
+fi
+
 step "README.md's Layout names every file"
 "$root/scripts/check-layout.sh" || status=1
 
