@@ -48,63 +48,6 @@ pc() {
 		PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 pkg-config "$@"
 }
 
-# The textbook pipe + fork scene: examples/pipe-fork.c, else the same
-# scene here (examples/ may not be in this tree yet). Prints its path.
-example_source() {
-	if [ -f "$root/examples/pipe-fork.c" ]; then
-		echo "$root/examples/pipe-fork.c"
-		return
-	fi
-	cat >"$tmp/pipe-fork.c" <<'EOF'
-#include <err.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <kipc/kipc.h>
-
-int main(void)
-{
-	char buf[64], line[32];
-	size_t total = 0;
-	int fd[2], i, status;
-	ssize_t n;
-	pid_t pid;
-
-	if (kipc_pipe(fd, O_CLOEXEC, 0))
-		err(1, "kipc_pipe");
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		err(1, "fork");
-	if (pid == 0) {
-		close(fd[1]);
-		while ((n = read(fd[0], buf, sizeof(buf))) > 0) {
-			fwrite(buf, 1, n, stdout);
-			total += n;
-		}
-		printf("child: end of file after %zu bytes\n", total);
-		exit(n < 0); /* flushes stdout, which _exit() would drop */
-	}
-	close(fd[0]);
-	for (i = 1; i <= 3; i++) {
-		snprintf(line, sizeof(line), "line %d from the parent\n", i);
-		if (write(fd[1], line, strlen(line)) < 0)
-			err(1, "write");
-	}
-	close(fd[1]);
-	if (waitpid(pid, &status, 0) < 0)
-		err(1, "waitpid");
-	printf("parent: child exited with %d\n", WEXITSTATUS(status));
-	return WEXITSTATUS(status);
-}
-EOF
-	echo "$tmp/pipe-fork.c"
-}
-
 # ---------------------------------------------------------------- tests
 
 test_install_puts_every_file_in_place() {
@@ -157,7 +100,8 @@ test_pkg_config_gives_the_installed_paths() {
 test_example_builds_and_runs_on_the_installed_library() {
 	local dest=$tmp/dest src flags
 	install_to "$dest"
-	src=$(example_source)
+	# The textbook pipe + fork scene, as examples/ has it.
+	src=$root/examples/pipe-fork.c
 	flags=$(pc "$dest" --cflags --libs libkipc) || fail "no pkg-config flags"
 	# shellcheck disable=SC2086 # the flags are words
 	run gcc -o "$tmp/pipe-fork" "$src" $flags
