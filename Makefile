@@ -17,6 +17,10 @@ KSRC_FILES := tools/testing/selftests/kselftest.h \
 	scripts/checkpatch.pl scripts/spelling.txt \
 	scripts/const_structs.checkpatch .clang-format
 KSRC_STAMP := $(KSRC)/.extracted
+# The kernel's doc tool: kernel-doc and its Sphinx extension (make docs).
+KSRC_DOC_FILES := scripts/kernel-doc Documentation/sphinx/kerneldoc.py \
+	Documentation/sphinx/kernellog.py
+KSRC_DOC_STAMP := $(KSRC)/.extracted-docs
 KSFT_DIR := $(KSRC)/tools/testing/selftests
 
 # Our C sources, for lint and format.
@@ -35,7 +39,7 @@ RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 
 .PHONY: all module user bench-prog selftests ksrc deps deps-debug deps-matrix \
 	check check-matrix check-debug fault stress fuzz run vm bench lint format \
-	clean help \
+	docs clean help \
 	dkms-install dkms-uninstall dkms-check
 
 all: module user bench-prog selftests
@@ -54,7 +58,8 @@ help:
 	@echo "make bench   kipc against the kernel's own IPC, side by side"
 	@echo "make stress  soak every device at once (STRESS_SECONDS=$(STRESS_SECONDS))"
 	@echo "make fuzz    the ioctl fuzzer for long (FUZZ_SECONDS=$(FUZZ_SECONDS))"
-	@echo "make lint    checkpatch --strict, sparse, W=1, clang-format"
+	@echo "make lint    checkpatch --strict, sparse, W=1, clang-format, the docs"
+	@echo "make docs    the HTML documentation (Sphinx) in build/docs"
 	@echo "make dkms-install  build and install kipc.ko with DKMS (as root)"
 	@echo "make dkms-check    DKMS build in a scratch tree, then removed"
 
@@ -81,6 +86,23 @@ $(KSRC_STAMP): $(KSRC_TARBALL)
 	touch $@
 
 ksrc: $(KSRC_STAMP)
+
+$(KSRC_DOC_STAMP): $(KSRC_TARBALL)
+	mkdir -p $(KSRC)
+	tar -xJf $(KSRC_TARBALL) -C $(KSRC) --strip-components=1 \
+		$(addprefix linux-source-6.1/,$(KSRC_DOC_FILES))
+	touch $@
+
+# Documentation/ with Sphinx (Debian's python3-sphinx) into build/docs; the
+# diagrams (Documentation/internals/*.dot) are drawn by graphviz's dot.
+# make lint builds it afresh with every warning an error.
+SPHINXBUILD ?= sphinx-build
+SPHINXOPTS ?=
+docs: deps
+	@$(MAKE) --no-print-directory $(KSRC_DOC_STAMP)
+	KIPC_KSRC=$(KSRC) $(SPHINXBUILD) -b html -q $(SPHINXOPTS) \
+		Documentation $(BUILD)/docs
+	@echo "docs: $(BUILD)/docs/index.html"
 
 selftests: $(KSRC_STAMP)
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR)
@@ -176,6 +198,7 @@ bench: deps
 lint: deps
 	@$(MAKE) --no-print-directory ksrc
 	scripts/lint.sh "$(KDIR)" "$(KSRC)" $(KMOD_SRCS) -- $(USER_SRCS)
+	@$(MAKE) --no-print-directory docs SPHINXOPTS="-E -W --keep-going"
 
 format: deps
 	@$(MAKE) --no-print-directory ksrc
