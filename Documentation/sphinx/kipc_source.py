@@ -13,7 +13,8 @@ left margin, not a prototype) to its closing brace at the left margin;
 comment right above it (its kernel-doc). Sphinx's own start/end options
 then cut inside what was kept, so a quote follows the code when lines are
 added above it or inside it, and the build fails (a warning, an error
-under make lint) when the name or a marker is gone.
+under make lint) when the name or a marker is gone. A quote from inside
+a function to its end leaves out the function's closing brace.
 """
 
 import re
@@ -64,6 +65,16 @@ class KipcReader(code.LiteralIncludeReader):
                 self.lineno_start = start + 1
             return lines[start:end]
         return super().pyobject_filter(lines, location=location)
+
+    def dedent_filter(self, lines, location=None):
+        # A quote from inside a function to its end leaves out the closing
+        # brace at the margin, which would defeat :dedent:.
+        o = self.options
+        if (o.get('function') and ('start-at' in o or 'start-after' in o)
+                and not ('end-at' in o or 'end-before' in o)
+                and lines and lines[-1].rstrip('\n') == '}'):
+            lines = lines[:-1]
+        return super().dedent_filter(lines, location=location)
 
 
 class KipcLiteralInclude(code.LiteralInclude):
