@@ -39,7 +39,7 @@ RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 
 .PHONY: all module user bench-prog selftests ksrc deps deps-debug deps-matrix \
 	check check-matrix check-debug fault stress fuzz run vm bench lint format \
-	docs clean help \
+	docs trace-scenes clean help \
 	dkms-install dkms-uninstall dkms-check
 
 all: module user bench-prog selftests
@@ -60,6 +60,7 @@ help:
 	@echo "make fuzz    the ioctl fuzzer for long (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make lint    checkpatch --strict, sparse, W=1, clang-format, the docs"
 	@echo "make docs    the HTML documentation (Sphinx) in build/docs"
+	@echo "make trace-scenes  rerun the internals guide's scenes under kipc trace"
 	@echo "make dkms-install  build and install kipc.ko with DKMS (as root)"
 	@echo "make dkms-check    DKMS build in a scratch tree, then removed"
 
@@ -103,6 +104,13 @@ docs: deps
 	KIPC_KSRC=$(KSRC) $(SPHINXBUILD) -b html -q $(SPHINXOPTS) \
 		Documentation $(BUILD)/docs
 	@echo "docs: $(BUILD)/docs/index.html"
+
+# The "See it happen" scenes of Documentation/internals/ under kipc trace in
+# the VM; each one's output becomes Documentation/internals/SCENE.trace.
+trace-scenes: deps
+	@$(MAKE) --no-print-directory all
+	KIPC_ENV="KIPC_CMD=$(CURDIR)/scripts/trace-scenes.sh" $(RUNVM) --job shell
+	scripts/trace-scenes.sh --extract build/vm-shell.log Documentation/internals
 
 selftests: $(KSRC_STAMP)
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR)
