@@ -139,6 +139,7 @@ run_scene() {
 	echo "KIPC-SCENE-END $s"
 }
 
+# shellcheck disable=SC2086 # the list is words
 [ $# = 0 ] && set -- $SCENES
 for s in "$@"; do
 	case " $SCENES " in

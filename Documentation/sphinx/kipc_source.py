@@ -39,7 +39,7 @@ def _c_object(lines, kind, name, filename):
         end_re = re.compile(r'^\};$')
     else:
         # A definition: at the margin, NAME( on the line, no ';' ending it.
-        start_re = re.compile(r'^[A-Za-z_].*\b%s\(' % re.escape(name))
+        start_re = re.compile(r'^(?:[A-Za-z_].*\W)?%s\(' % re.escape(name))
         end_re = re.compile(r'^\}$')
     for i, line in enumerate(lines):
         text = line.rstrip('\n')
