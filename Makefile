@@ -17,10 +17,12 @@ KSRC_FILES := tools/testing/selftests/kselftest.h \
 	scripts/checkpatch.pl scripts/spelling.txt \
 	scripts/const_structs.checkpatch .clang-format
 KSRC_STAMP := $(KSRC)/.extracted
-# The kernel's doc tool: kernel-doc and its Sphinx extension (make docs).
-KSRC_DOC_FILES := scripts/kernel-doc Documentation/sphinx/kerneldoc.py \
+# The kernel's doc tool, kernel-doc and its Sphinx extension (make docs),
+# apart from $(KSRC), which its rule empties.
+KDOC := $(BUILD)/linux-doc
+KDOC_FILES := scripts/kernel-doc Documentation/sphinx/kerneldoc.py \
 	Documentation/sphinx/kernellog.py
-KSRC_DOC_STAMP := $(KSRC)/.extracted-docs
+KDOC_STAMP := $(KDOC)/.extracted
 KSFT_DIR := $(KSRC)/tools/testing/selftests
 
 # Our C sources, for lint and format.
@@ -37,12 +39,12 @@ RUNVM = scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(VM_TIMEOUT)"
 RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS) + $(TRINITY_SECONDS)))
 
-.PHONY: all module user bench-prog selftests ksrc deps deps-debug deps-matrix \
+.PHONY: all module user bench-prog selftests ksrc kdoc deps deps-debug deps-matrix \
 	check check-matrix check-debug fault stress fuzz run vm bench lint format \
 	docs trace-scenes clean help \
 	dkms-install dkms-uninstall dkms-check
 
-all: module user bench-prog selftests
+all: module user bench-prog selftests kdoc
 
 help:
 	@echo "make deps    install what is missing (Debian packages, as root);"
@@ -88,11 +90,14 @@ $(KSRC_STAMP): $(KSRC_TARBALL)
 
 ksrc: $(KSRC_STAMP)
 
-$(KSRC_DOC_STAMP): $(KSRC_TARBALL)
-	mkdir -p $(KSRC)
-	tar -xJf $(KSRC_TARBALL) -C $(KSRC) --strip-components=1 \
-		$(addprefix linux-source-6.1/,$(KSRC_DOC_FILES))
+$(KDOC_STAMP): $(KSRC_TARBALL)
+	rm -rf $(KDOC) && mkdir -p $(KDOC)
+	tar -xJf $(KSRC_TARBALL) -C $(KDOC) --strip-components=1 \
+		$(addprefix linux-source-6.1/,$(KDOC_FILES))
 	touch $@
+
+# For docs_test.sh, which builds the docs in the VM.
+kdoc: $(KDOC_STAMP)
 
 # Documentation/ with Sphinx (Debian's python3-sphinx) into build/docs; the
 # diagrams (Documentation/internals/*.dot) are drawn by graphviz's dot.
@@ -100,8 +105,8 @@ $(KSRC_DOC_STAMP): $(KSRC_TARBALL)
 SPHINXBUILD ?= sphinx-build
 SPHINXOPTS ?=
 docs: deps
-	@$(MAKE) --no-print-directory $(KSRC_DOC_STAMP)
-	KIPC_KSRC=$(KSRC) $(SPHINXBUILD) -b html -q $(SPHINXOPTS) \
+	@$(MAKE) --no-print-directory kdoc
+	KIPC_KDOC=$(KDOC) $(SPHINXBUILD) -b html -q $(SPHINXOPTS) \
 		Documentation $(BUILD)/docs
 	@echo "docs: $(BUILD)/docs/index.html"
 

@@ -10,10 +10,10 @@ here = os.path.dirname(os.path.abspath(__file__))
 top = os.path.dirname(here)
 # The kernel's kernel-doc script and its Sphinx extension, extracted from
 # linux-source-6.1 by `make docs` (never committed).
-ksrc = os.environ.get('KIPC_KSRC', os.path.join(top, 'build', 'linux-src'))
+kdoc = os.environ.get('KIPC_KDOC', os.path.join(top, 'build', 'linux-doc'))
 
 sys.path.insert(0, os.path.join(here, 'sphinx'))
-sys.path.insert(0, os.path.join(ksrc, 'Documentation', 'sphinx'))
+sys.path.insert(0, os.path.join(kdoc, 'Documentation', 'sphinx'))
 
 project = 'kipc'
 author = 'the kipc authors'
@@ -21,7 +21,7 @@ copyright = 'GPL-2.0'
 
 extensions = ['kerneldoc', 'kipc_source', 'sphinx.ext.graphviz']
 
-kerneldoc_bin = os.path.join(ksrc, 'scripts', 'kernel-doc')
+kerneldoc_bin = os.path.join(kdoc, 'scripts', 'kernel-doc')
 kerneldoc_srctree = top
 
 # Diagrams: Documentation/internals/*.dot, drawn by graphviz's dot.
