@@ -178,6 +178,7 @@ void kipc_control_exit(void);
 
 /**
  * struct kipc_notify_list - the KIPC_NOTIFY registrations on one node
+ * @name: the node's name, for the notify_signal trace event
  * @lock: guards @list, @count, @next_seq and every registration on @list
  * @list: registrations, struct kipc_notifier.link, in @seq order
  * @count: registrations on @list, at most the max_notifiers parameter
@@ -185,6 +186,7 @@ void kipc_control_exit(void);
  * @next_seq: the @seq of the next registration (@lock)
  */
 struct kipc_notify_list {
+	const char *name;
 	spinlock_t lock; /* see above */
 	struct list_head list;
 	unsigned int count;
@@ -220,7 +222,7 @@ struct kipc_notifier {
 };
 
 /* notify.c */
-void kipc_notify_list_init(struct kipc_notify_list *nl);
+void kipc_notify_list_init(struct kipc_notify_list *nl, const char *name);
 int kipc_notify_set(struct kipc_notify_list *nl, struct kipc_notifier *n,
 		    const void __user *uarg, bool typed);
 void kipc_notify_flush(struct kipc_notify_list *nl, struct kipc_notifier *n);

@@ -15,6 +15,10 @@
 
 #include "internal.h"
 
+/* The kipc tracepoints are defined here, and only here. */
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 static unsigned int pipes = 4;
 module_param(pipes, uint, 0444);
 MODULE_PARM_DESC(pipes, "Load-time /dev/kipc/pipeN nodes, 0..256 (default 4)");

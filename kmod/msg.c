@@ -112,6 +112,7 @@
 #include <linux/wait.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* A message is one allocation: kvmalloc() refuses more than INT_MAX. */
 #define KIPC_MSG_MSGMAX_LIMIT INT_MAX
@@ -729,6 +730,7 @@ static int kipc_msg_wait_space(struct kipc_msg_queue *q,
 		if (*waited)
 			kipc_msg_wake_senders(q);
 		*waited = true;
+		trace_wait(&q->node, KIPC_WAIT_SEND, snd->size);
 		prepare_to_wait_exclusive(&q->wr_wait, &s.wq,
 					  TASK_INTERRUPTIBLE);
 		if (signal_pending(current))
@@ -737,6 +739,8 @@ static int kipc_msg_wait_space(struct kipc_msg_queue *q,
 			 !kipc_node_removed(&q->node))
 			ret = kipc_msg_schedule(snd->expires);
 		finish_wait(&q->wr_wait, &s.wq);
+		trace_wake(&q->node, KIPC_WAIT_SEND,
+			   kipc_node_removed(&q->node) ? -EIDRM : ret);
 		spin_lock(&q->lock);
 		q->nr_senders--;
 	}
@@ -779,18 +783,28 @@ static int kipc_msg_send(struct kipc_msg_queue *q,
 	s64 mtype;
 	int ret;
 
-	if (snd->size > READ_ONCE(q->msgmax))
+	if (snd->size > READ_ONCE(q->msgmax)) {
+		trace_msg_send(&q->node, snd->mtype, snd->size, snd->nowait,
+			       -EINVAL);
 		return -EINVAL;
-	if (!snd->framed && snd->mtype < 1)
+	}
+	if (!snd->framed && snd->mtype < 1) {
+		trace_msg_send(&q->node, snd->mtype, snd->size, snd->nowait,
+			       -EINVAL);
 		return -EINVAL;
+	}
 
 	/* Large texts may need vmalloc; a failure is the caller's ENOMEM. */
 	m = kvmalloc(struct_size(m, text, snd->size),
 		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!m)
+	if (!m) {
+		trace_msg_send(&q->node, snd->mtype, snd->size, snd->nowait,
+			       -ENOMEM);
 		return -ENOMEM;
+	}
 	ret = kipc_msg_copy_in(m, snd);
 	if (ret) {
+		trace_msg_send(&q->node, m->mtype, snd->size, snd->nowait, ret);
 		kvfree(m);
 		return ret;
 	}
@@ -813,6 +827,9 @@ static int kipc_msg_send(struct kipc_msg_queue *q,
 	}
 	waiters = kipc_msg_waiters(q);
 	spin_unlock(&q->lock);
+	/* Once handed off, @m may be gone: the type was saved. */
+	trace_msg_send(&q->node, ret ? m->mtype : mtype, snd->size, snd->nowait,
+		       ret);
 	if (later)
 		kipc_wake_put(later);
 	/*
@@ -908,6 +925,34 @@ static struct kipc_msg_msg *kipc_msg_wait_msg(struct kipc_msg_queue *q,
 }
 
 /*
+ * The msg_recv event: the selector and flags as the caller gave them,
+ * the type and size of what it received (or found too long).
+ */
+static inline void kipc_msg_trace_recv(struct kipc_msg_queue *q,
+				       const struct kipc_msg_rcv *rcv,
+				       s64 mtype, u64 size, int err)
+{
+	s64 selector = rcv->type;
+	u32 flags = 0;
+
+	if (!trace_msg_recv_enabled())
+		return;
+	if (rcv->mode == KIPC_MSG_SEL_ANY)
+		selector = 0;
+	else if (rcv->mode == KIPC_MSG_SEL_LESSEQUAL)
+		selector = -rcv->type;
+	else if (rcv->mode == KIPC_MSG_SEL_NOTEQUAL)
+		flags |= KIPC_MSG_EXCEPT;
+	if (rcv->nowait)
+		flags |= KIPC_NOWAIT;
+	if (rcv->noerror)
+		flags |= KIPC_MSG_NOERROR;
+	if (rcv->peek)
+		flags |= KIPC_MSG_PEEK;
+	trace_msg_recv(&q->node, selector, mtype, size, flags, err);
+}
+
+/*
  * A message was taken from the queue or handed to us (or, for PEEK, a
  * reference): copy it out. If that faults, or we are being killed and
  * would take the message with us, a consumed message goes back where it
@@ -929,6 +974,7 @@ static long kipc_msg_recv_taken(struct kipc_msg_queue *q,
 		ret = -EFAULT;
 	else
 		ret = n;
+	kipc_msg_trace_recv(q, rcv, m->mtype, n, ret < 0 ? ret : 0);
 	if (ret >= 0 || rcv->peek) {
 		kipc_msg_put(m);
 		return ret;
@@ -970,6 +1016,7 @@ static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 	spin_lock(&q->lock);
 	if (kipc_node_removed(&q->node)) {
 		spin_unlock(&q->lock);
+		kipc_msg_trace_recv(q, rcv, 0, 0, -EIDRM);
 		return -EIDRM;
 	}
 	m = kipc_msg_find(q, rcv->mode, rcv->type);
@@ -992,6 +1039,8 @@ static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 			kipc_msg_count_recv(q, task_tgid(current));
 			ret = 0;
 		}
+		if (ret)
+			kipc_msg_trace_recv(q, rcv, m->mtype, m->size, ret);
 		waiters = kipc_msg_waiters(q);
 		spin_unlock(&q->lock);
 		if (ret)
@@ -1002,15 +1051,20 @@ static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 	}
 	if (rcv->nowait) {
 		spin_unlock(&q->lock);
+		kipc_msg_trace_recv(q, rcv, 0, 0, -ENOMSG);
 		return -ENOMSG;
 	}
 	list_add_tail(&r.link, &q->receivers);
 	q->nr_receivers++;
 	spin_unlock(&q->lock);
 
+	trace_wait(&q->node, KIPC_WAIT_RECV, rcv->cap);
 	m = kipc_msg_wait_msg(q, &r, rcv);
-	if (IS_ERR(m))
+	trace_wake(&q->node, KIPC_WAIT_RECV, PTR_ERR_OR_ZERO(m));
+	if (IS_ERR(m)) {
+		kipc_msg_trace_recv(q, rcv, 0, 0, PTR_ERR(m));
 		return PTR_ERR(m);
+	}
 	return kipc_msg_recv_taken(q, rcv, m);
 }
 
@@ -1179,12 +1233,17 @@ static long kipc_msg_flush(struct kipc_msg_queue *q, struct file *file)
 	struct rb_root_cached types;
 	unsigned int waiters;
 
-	if (!(file->f_mode & FMODE_WRITE))
+	if (!(file->f_mode & FMODE_WRITE)) {
+		trace_msg_flush(&q->node, 0, 0, -EBADF);
 		return -EBADF;
-	if (kipc_node_removed(&q->node))
+	}
+	if (kipc_node_removed(&q->node)) {
+		trace_msg_flush(&q->node, 0, 0, -EIDRM);
 		return -EIDRM;
+	}
 
 	spin_lock(&q->lock);
+	trace_msg_flush(&q->node, q->qnum, q->cbytes, 0);
 	types = q->types;
 	q->types = RB_ROOT_CACHED;
 	q->heads = RB_ROOT_CACHED;
@@ -1428,7 +1487,7 @@ static struct kipc_node *kipc_msg_alloc(const char *name, u64 qbytes, bool dflt)
 	INIT_LIST_HEAD(&q->receivers);
 	init_waitqueue_head(&q->wr_wait);
 	init_waitqueue_head(&q->poll_wait);
-	kipc_notify_list_init(&q->notify);
+	kipc_notify_list_init(&q->notify, q->node.name);
 	return &q->node;
 }
 

@@ -62,6 +62,7 @@
 #include <linux/user_namespace.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* max_notifiers may not go above this: a send walks every registration. */
 #define KIPC_NOTIFY_MAX_LIMIT 1024
@@ -111,8 +112,9 @@ struct kipc_notify_target {
 	int signo;
 };
 
-void kipc_notify_list_init(struct kipc_notify_list *nl)
+void kipc_notify_list_init(struct kipc_notify_list *nl, const char *name)
 {
+	nl->name = name;
 	spin_lock_init(&nl->lock);
 	INIT_LIST_HEAD(&nl->list);
 	nl->count = 0;
@@ -328,7 +330,8 @@ static struct task_struct *kipc_notify_thread(struct task_struct *leader,
 }
 
 /* Queue @t's signal for its process, and drop @t's references. */
-static void kipc_notify_send(struct kipc_notify_target *t, int value)
+static void kipc_notify_send(struct kipc_notify_list *nl,
+			     struct kipc_notify_target *t, int value)
 {
 	struct task_struct *leader, *task;
 	struct kernel_siginfo info;
@@ -345,8 +348,11 @@ static void kipc_notify_send(struct kipc_notify_target *t, int value)
 	/* Gone or exec'd since it was taken: dropped quietly. */
 	if (leader && leader->self_exec_id == t->self_exec_id) {
 		task = kipc_notify_thread(leader, t->signo);
-		if (task)
+		if (task) {
 			send_sig_info(t->signo, &info, task);
+			trace_notify_signal(nl->name, task->tgid, t->signo,
+					    value);
+		}
 	}
 	rcu_read_unlock();
 
@@ -383,7 +389,7 @@ void kipc_notify_arrival(struct kipc_notify_list *nl, s64 mtype, int value)
 		nr = kipc_notify_collect(nl, mtype, &cursor, end, batch);
 		spin_unlock(&nl->lock);
 		for (i = 0; i < nr; i++)
-			kipc_notify_send(&batch[i], value);
+			kipc_notify_send(nl, &batch[i], value);
 		if (nr < KIPC_NOTIFY_BATCH)
 			return;
 		spin_lock(&nl->lock);

@@ -40,6 +40,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* Minor numbers of named objects: all that a dev_t has room for. */
 #define KIPC_MINORS (MINORMASK + 1)
@@ -326,6 +327,15 @@ err_put:
 	return ret;
 }
 
+/* The object_create event of a named object; returns @err. */
+static int kipc_object_created(const struct kipc_kind_ops *kind,
+			       const char *name, u64 size, u32 flags,
+			       umode_t mode, bool created, int err)
+{
+	trace_object_create(name, kind->type, size, flags, mode, created, err);
+	return err;
+}
+
 /**
  * kipc_object_create() - make a named object, /dev/kipc/@name
  * @kind: the mechanism
@@ -347,10 +357,12 @@ int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 	int ret;
 
 	if (!kipc_name_valid(name))
-		return -EINVAL;
+		return kipc_object_created(kind, name, size, flags, mode, false,
+					   -EINVAL);
 	node = kipc_object_alloc(kind, name, size, flags, mode);
 	if (IS_ERR(node))
-		return PTR_ERR(node);
+		return kipc_object_created(kind, name, size, flags, mode, false,
+					   PTR_ERR(node));
 	if (flags & KIPC_OBJECT_LOAD) {
 		node->uid = GLOBAL_ROOT_UID;
 		node->gid = GLOBAL_ROOT_GID;
@@ -372,7 +384,8 @@ int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 	ret = kipc_object_publish(node);
 	if (ret) {
 		mutex_unlock(&kipc_objects_lock);
-		return ret;
+		return kipc_object_created(kind, name, size, flags, mode, false,
+					   ret);
 	}
 	/*
 	 * Once the lock is dropped anyone may remove the name and with it
@@ -384,12 +397,12 @@ int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 	if (control)
 		kipc_object_find_inode(node, control);
 	kipc_node_put(node);
-	return 0;
+	return kipc_object_created(kind, name, size, flags, mode, true, 0);
 
 err_put:
 	mutex_unlock(&kipc_objects_lock);
 	kipc_node_put(node);
-	return ret;
+	return kipc_object_created(kind, name, size, flags, mode, false, ret);
 }
 
 /**
@@ -443,7 +456,9 @@ int kipc_object_remove(const char *name)
 		ret = -ENOENT;
 	else if (!kipc_object_may_admin(node))
 		ret = -EPERM;
-	else
+	/* Before the unpublish, which may drop the last reference. */
+	trace_object_remove(name, node ? node->kind->type : 0, ret);
+	if (!ret)
 		kipc_object_unpublish(node);
 	mutex_unlock(&kipc_objects_lock);
 	return ret;
@@ -464,14 +479,18 @@ struct kipc_node *kipc_object_anon(const struct kipc_kind_ops *kind, u64 size)
 	int ret;
 
 	node = kipc_object_alloc(kind, NULL, size, 0, 0600);
-	if (IS_ERR(node))
+	if (IS_ERR(node)) {
+		trace_object_create("anon", kind->type, size, 0, 0600, false,
+				    PTR_ERR(node));
 		return node;
+	}
 
 	mutex_lock(&kipc_objects_lock);
 	ret = kipc_object_limits();
 	if (!ret)
 		list_add_tail(&node->link, &kipc_objects);
 	mutex_unlock(&kipc_objects_lock);
+	trace_object_create(node->name, kind->type, size, 0, 0600, !ret, ret);
 	if (ret) {
 		kipc_node_put(node);
 		return ERR_PTR(ret);

@@ -52,6 +52,7 @@
 #include <linux/wait.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* Largest ring even with CAP_SYS_RESOURCE, as for F_SETPIPE_SZ. */
 #define KIPC_PIPE_SIZE_LIMIT BIT(31)
@@ -308,9 +309,17 @@ static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			break;
 		}
 		mutex_unlock(&p->lock);
-		if (wait_event_interruptible_exclusive(p->rd_wait,
-						       kipc_pipe_readable(p)))
-			return -ERESTARTSYS;
+		trace_wait(&p->node, KIPC_WAIT_READ, 1);
+		ret = wait_event_interruptible_exclusive(p->rd_wait,
+							 kipc_pipe_readable(p));
+		trace_wake(&p->node, KIPC_WAIT_READ, ret);
+		if (ret) {
+			if (trace_pipe_read_enabled())
+				trace_pipe_read(&p->node, want, ret,
+						kipc_pipe_used_snapshot(p),
+						READ_ONCE(p->size));
+			return ret;
+		}
 		mutex_lock(&p->lock);
 	}
 	if (ret > 0) {
@@ -318,6 +327,7 @@ static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		room = kipc_pipe_room(p);
 		more = kipc_pipe_used(p) != 0;
 	}
+	trace_pipe_read(&p->node, want, ret, kipc_pipe_used(p), p->size);
 	mutex_unlock(&p->lock);
 
 	if (ret > 0) {
@@ -342,6 +352,7 @@ static int kipc_pipe_wait_room(struct kipc_pipe *p, unsigned int need)
 
 	init_wait(&w.wq);
 	w.wq.func = kipc_pipe_writer_wake;
+	trace_wait(&p->node, KIPC_WAIT_WRITE, need);
 	for (;;) {
 		prepare_to_wait_exclusive(&p->wr_wait, &w.wq,
 					  TASK_INTERRUPTIBLE);
@@ -355,6 +366,7 @@ static int kipc_pipe_wait_room(struct kipc_pipe *p, unsigned int need)
 		schedule();
 	}
 	finish_wait(&p->wr_wait, &w.wq);
+	trace_wake(&p->node, KIPC_WAIT_WRITE, ret);
 	return ret;
 }
 
@@ -438,6 +450,10 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	}
 	mutex_unlock(&p->lock);
 out:
+	if (trace_pipe_write_enabled())
+		trace_pipe_write(&p->node, max_t(ssize_t, ret, 0) + left, ret,
+				 kipc_pipe_used_snapshot(p),
+				 READ_ONCE(p->size));
 	/* Pass the wake-up on: another writer may fit in what is left. */
 	kipc_pipe_wake_writers(p, kipc_pipe_room_snapshot(p));
 	if (ret > 0)
@@ -482,8 +498,10 @@ static int kipc_pipe_wait_partner(struct kipc_pipe *p, unsigned int *counter,
 
 	lockdep_assert_held(&p->lock);
 	mutex_unlock(&p->lock);
+	trace_wait(&p->node, KIPC_WAIT_OPEN, 0);
 	ret = wait_event_interruptible(p->open_wait,
 				       READ_ONCE(*counter) != seen);
+	trace_wake(&p->node, KIPC_WAIT_OPEN, ret);
 	mutex_lock(&p->lock);
 	return ret ? -ERESTARTSYS : 0;
 }
@@ -719,6 +737,14 @@ static bool kipc_pipe_may_resize(unsigned int cur, unsigned int size)
 	       capable(CAP_SYS_RESOURCE);
 }
 
+/* A failed resize: the ring stays @old bytes. */
+static int kipc_pipe_resized(struct kipc_pipe *p, u32 req, unsigned int old,
+			     int err)
+{
+	trace_pipe_resize(&p->node, req, old, old, err);
+	return err;
+}
+
 /*
  * Resize the ring. A position has the same in-page offset in any ring of
  * at least a page, so when the buffered bytes span no more pages than
@@ -736,13 +762,13 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 
 	if (get_user(req, argp))
 		return -EFAULT;
+	seen = READ_ONCE(p->size);
 	if (!req || req > KIPC_PIPE_SIZE_LIMIT)
-		return -EINVAL;
+		return kipc_pipe_resized(p, req, seen, -EINVAL);
 	size = max_t(unsigned int, PAGE_SIZE, roundup_pow_of_two(req));
 	/* Refused before allocating; checked again below if the ring shrank. */
-	seen = READ_ONCE(p->size);
 	if (!kipc_pipe_may_resize(seen, size))
-		return -EPERM;
+		return kipc_pipe_resized(p, req, seen, -EPERM);
 
 	/*
 	 * The size is the caller's: failing is its ENOMEM, not a reason for
@@ -751,7 +777,7 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	nr = size >> PAGE_SHIFT;
 	pages = kvcalloc(nr, sizeof(*pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!pages)
-		return -ENOMEM;
+		return kipc_pipe_resized(p, req, seen, -ENOMEM);
 
 	mutex_lock(&p->lock);
 	old_nr = p->size >> PAGE_SHIFT;
@@ -775,11 +801,12 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	if (ret) {
 		mutex_unlock(&p->lock);
 		kipc_pipe_free_pages(pages, nr);
-		return ret;
+		return kipc_pipe_resized(p, req, old_nr << PAGE_SHIFT, ret);
 	}
 	swap(p->pages, pages);
 	WRITE_ONCE(p->size, size);
 	mutex_unlock(&p->lock);
+	trace_pipe_resize(&p->node, req, old_nr << PAGE_SHIFT, size, 0);
 
 	kipc_pipe_free_pages(pages, old_nr);
 	/* More room may let blocked writers and pollers in. */
@@ -874,7 +901,7 @@ static struct kipc_node *kipc_pipe_alloc(const char *name, u64 req, bool dflt)
 	init_waitqueue_head(&p->wr_wait);
 	init_waitqueue_head(&p->open_wait);
 	init_waitqueue_head(&p->poll_wait);
-	kipc_notify_list_init(&p->notify);
+	kipc_notify_list_init(&p->notify, p->node.name);
 	return &p->node;
 }
 

@@ -78,6 +78,7 @@
 #include <linux/wait.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /**
  * struct kipc_sem - one sem node
@@ -366,10 +367,11 @@ static long kipc_sem_p(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 	u64 timeout;
 	long ret;
 
-	if (!op->count || op->count > KIPC_SEM_VALUE_MAX)
+	if (!op->count || op->count > KIPC_SEM_VALUE_MAX ||
+	    (op->flags & ~(KIPC_NOWAIT | KIPC_SEM_UNDO))) {
+		trace_sem_p(&sem->node, op->count, op->flags, -1, -EINVAL);
 		return -EINVAL;
-	if (op->flags & ~(KIPC_NOWAIT | KIPC_SEM_UNDO))
-		return -EINVAL;
+	}
 	if (op->timeout_ns && !(op->flags & KIPC_NOWAIT)) {
 		/* Relative; a huge one saturates at KTIME_MAX (forever). */
 		timeout = min_t(u64, op->timeout_ns, KTIME_MAX);
@@ -414,8 +416,18 @@ static long kipc_sem_p(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 	sem->nr_waiters++;
 	if (un)
 		un->pending += op->count;
-	return kipc_sem_wait(sem, &w, exp);
+	trace_wait(&sem->node, KIPC_WAIT_SEM_P, op->count);
+	ret = kipc_sem_wait(sem, &w, exp);
+	trace_wake(&sem->node, KIPC_WAIT_SEM_P, ret);
+	if (trace_sem_p_enabled()) {
+		/* The value after the grant, as a lockless snapshot. */
+		s64 value = data_race(READ_ONCE(sem->value));
+
+		trace_sem_p(&sem->node, op->count, op->flags, value, ret);
+	}
+	return ret;
 out_unlock:
+	trace_sem_p(&sem->node, op->count, op->flags, sem->value, ret);
 	spin_unlock(&sem->lock);
 	return ret;
 }
@@ -426,15 +438,21 @@ static long kipc_sem_v(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 	struct kipc_sem_wake wk = {};
 	struct kipc_sem_undo *un;
 
-	if (!op->count || op->flags || op->timeout_ns)
+	if (!op->count || op->flags || op->timeout_ns) {
+		trace_sem_v(&sem->node, op->count, op->flags, -1, -EINVAL);
 		return -EINVAL;
+	}
 
 	spin_lock(&sem->lock);
 	if (kipc_node_removed(&sem->node)) {
+		trace_sem_v(&sem->node, op->count, op->flags, sem->value,
+			    -EIDRM);
 		spin_unlock(&sem->lock);
 		return -EIDRM;
 	}
 	if ((u64)sem->value + op->count > KIPC_SEM_VALUE_MAX) {
+		trace_sem_v(&sem->node, op->count, op->flags, sem->value,
+			    -EOVERFLOW);
 		spin_unlock(&sem->lock);
 		return -EOVERFLOW;
 	}
@@ -446,6 +464,8 @@ static long kipc_sem_v(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 	sem->v_ops++;
 	kipc_sem_set_lpid(sem, task_tgid(current));
 	kipc_sem_serve(sem, &wk);
+	/* The value after V and the grants it made. */
+	trace_sem_v(&sem->node, op->count, op->flags, sem->value, 0);
 	spin_unlock(&sem->lock);
 	kipc_sem_wake(sem, &wk);
 	return 0;

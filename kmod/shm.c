@@ -95,6 +95,7 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* shmem's read_iter and write_begin/write_end exist only with tmpfs. */
 #if !IS_ENABLED(CONFIG_SHMEM) || !IS_ENABLED(CONFIG_TMPFS)
@@ -319,6 +320,24 @@ static struct file *kipc_shm_map_file(struct kipc_shm *shm, struct file *file)
 	return map_file;
 }
 
+/* The shm_map event of an mmap() of the node that returns @err. */
+static int kipc_shm_mapped(struct kipc_shm *shm, struct vm_area_struct *vma,
+			   int err)
+{
+	unsigned long nattch;
+	u64 size;
+
+	if (!trace_shm_map_enabled())
+		return err;
+	spin_lock(&shm->lock);
+	size = shm->size;
+	nattch = shm->nattch;
+	spin_unlock(&shm->lock);
+	trace_shm_map(&shm->node, (u64)vma->vm_pgoff << PAGE_SHIFT,
+		      vma->vm_end - vma->vm_start, size, nattch, err);
+	return err;
+}
+
 static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct kipc_shm *shm = kipc_shm_of(file);
@@ -327,16 +346,16 @@ static int kipc_shm_mmap(struct file *file, struct vm_area_struct *vma)
 
 	/* Checked again under the lock; this saves making a file for it. */
 	if (kipc_node_removed(&shm->node))
-		return -EIDRM;
+		return kipc_shm_mapped(shm, vma, -EIDRM);
 	map_file = kipc_shm_map_file(shm, file);
 	if (IS_ERR(map_file))
-		return PTR_ERR(map_file);
+		return kipc_shm_mapped(shm, vma, PTR_ERR(map_file));
 	ret = kipc_shm_map_vma(shm, vma, false);
 	/* vm_file takes its own reference and drops the one to @file. */
 	if (!ret)
 		vma_set_file(vma, map_file);
 	fput(map_file);
-	return ret;
+	return kipc_shm_mapped(shm, vma, ret);
 }
 
 static ssize_t kipc_shm_read_iter(struct kiocb *iocb, struct iov_iter *to)
@@ -479,6 +498,20 @@ static int kipc_shm_truncate(struct kipc_shm *shm, u64 size)
 	return r.ret;
 }
 
+/* A failed resize (the size stays as it was): the shm_resize event. */
+static int kipc_shm_resized(struct kipc_shm *shm, u64 req, int err)
+{
+	u64 size;
+
+	if (!trace_shm_resize_enabled())
+		return err;
+	spin_lock(&shm->lock);
+	size = shm->size;
+	spin_unlock(&shm->lock);
+	trace_shm_resize(&shm->node, req, size, size, err);
+	return err;
+}
+
 /*
  * Resize: like shmget() the request is checked against the limit before it
  * is rounded up to a page. Truncating keeps the contents up to the smaller
@@ -488,17 +521,17 @@ static int kipc_shm_truncate(struct kipc_shm *shm, u64 size)
 static long kipc_shm_set_size(struct kipc_shm *shm, struct file *file,
 			      u64 __user *arg)
 {
-	u64 req, size, old;
+	u64 req = 0, size, old;
 	long ret;
 
 	if (!(file->f_mode & FMODE_WRITE))
-		return -EBADF;
+		return kipc_shm_resized(shm, req, -EBADF);
 	if (kipc_node_removed(&shm->node))
-		return -EIDRM;
+		return kipc_shm_resized(shm, req, -EIDRM);
 	if (get_user(req, arg))
-		return -EFAULT;
+		return kipc_shm_resized(shm, req, -EFAULT);
 	if (!req || req > kipc_param_shm_max)
-		return -EINVAL;
+		return kipc_shm_resized(shm, req, -EINVAL);
 	size = round_up(req, PAGE_SIZE);
 
 	mutex_lock(&shm->resize_lock);
@@ -518,9 +551,11 @@ static long kipc_shm_set_size(struct kipc_shm *shm, struct file *file,
 	spin_lock(&shm->lock);
 	shm->size = ret ? old : size;
 	spin_unlock(&shm->lock);
+	if (!ret)
+		trace_shm_resize(&shm->node, req, old, size, 0);
 out_unlock:
 	mutex_unlock(&shm->resize_lock);
-	return ret;
+	return ret ? kipc_shm_resized(shm, req, ret) : 0;
 }
 
 static long kipc_shm_getinfo(struct kipc_shm *shm,

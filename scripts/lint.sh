@@ -20,6 +20,10 @@ for f in "${kfiles[@]}"; do
 	ignore=
 	# compat.h exists to hold the version tests checkpatch otherwise forbids.
 	[ "$(basename "$f")" = compat.h ] && ignore="--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON"
+	# trace.h is laid out as the kernel's trace headers are: TRACE_EVENT's
+	# TP_STRUCT__entry( and TP_fast_assign( open a block, TP_PROTO is
+	# indented under the event, not aligned with its parenthesis.
+	[ "$(basename "$f")" = trace.h ] && ignore="--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT"
 	# shellcheck disable=SC2086
 	perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types \
 		$ignore -f "$f" || status=1

@@ -51,6 +51,8 @@ static const char kipc_main_usage[] =
 	"  kipc pipe DEV size [BYTES]\n"
 	"  kipc notify DEV [--signal SIG] [--type N] [--count N]\n"
 	"  kipc bench [--quick] [--json] [--only WORKLOAD]... [--svg FILE]\n"
+	"  kipc top [--interval SECONDS] [--iterations N]\n"
+	"  kipc trace [NAME...] [--count N]\n"
 	"  kipc --version\n";
 
 static const char kipc_main_help[] =
@@ -508,6 +510,7 @@ static const struct {
 	{ "recv", kipc_cmd_recv },     { "sem", kipc_cmd_sem },
 	{ "shm", kipc_cmd_shm },       { "pipe", kipc_cmd_pipe },
 	{ "notify", kipc_cmd_notify }, { "bench", kipc_cmd_bench },
+	{ "top", kipc_cmd_top },       { "trace", kipc_cmd_trace },
 };
 
 /* The tool's version, and the loaded module's (MODULE_VERSION) if any. */

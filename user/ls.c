@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "table.h"
 
 static const struct kipc_cmd kipc_ls_cmd = {
 	.name = "ls",
@@ -41,32 +42,6 @@ static const struct kipc_cmd kipc_ls_cmd = {
 
 static const char *const kipc_ls_kinds[] = { "pipe", "msg", "shm", "sem" };
 #define KIPC_NR_KINDS ARRAY_SIZE(kipc_ls_kinds)
-
-/**
- * struct kipc_row - the fields of one line
- * @f: the fields, split in place in @line
- * @n: number of fields
- * @line: the line's storage
- */
-struct kipc_row {
-	char **f;
-	size_t n;
-	char *line;
-};
-
-/**
- * struct kipc_table - one /proc/kipc file
- * @kind: its name ("pipe", ...)
- * @head: the column names
- * @rows: one per node
- * @nrows: number of @rows
- */
-struct kipc_table {
-	const char *kind;
-	struct kipc_row head;
-	struct kipc_row *rows;
-	size_t nrows;
-};
 
 /* Split @line into fields at blanks; non-printable bytes become '?'. */
 static void kipc_split(struct kipc_row *r, char *line)
@@ -95,8 +70,7 @@ static void kipc_split(struct kipc_row *r, char *line)
 	}
 }
 
-/* Read /proc/kipc/@kind; returns -1 with errno set if it cannot. */
-static int kipc_table_read(struct kipc_table *t, const char *kind)
+int kipc_table_read(struct kipc_table *t, const char *kind)
 {
 	char path[64], *line = NULL;
 	size_t cap = 0, alloc = 0;
@@ -142,7 +116,7 @@ static int kipc_table_read(struct kipc_table *t, const char *kind)
 	return 0;
 }
 
-static void kipc_table_free(struct kipc_table *t)
+void kipc_table_free(struct kipc_table *t)
 {
 	size_t i;
 

@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kipc trace system (events/kipc/ in tracefs): each event fires where
+ * its operation completes or fails, with the fields that operation saw,
+ * errno included; wait and wake bracket a blocked call; an event that is
+ * not enabled writes nothing.
+ *
+ * Each test traces into a tracefs instance of its own
+ * (instances/kipc_trace_test_PID), so the top-level tracing state is
+ * never touched, then reads that instance's `trace` and looks for whole
+ * event lines: "EVENT: name=... pid=... FIELDS" ending a line, each field
+ * as expected. Objects are made for the test and removed after it.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "kipc_test.h"
+
+KIPC_REQUIRE_MODULE();
+
+static const char *const kipc_events[] = {
+	"pipe_read",	 "pipe_write", "pipe_resize",	"msg_send",
+	"msg_recv",	 "msg_flush",  "sem_p",		"sem_v",
+	"shm_map",	 "shm_resize", "notify_signal", "object_create",
+	"object_remove", "wait",       "wake",
+};
+
+/* The tracefs mount: /sys/kernel/tracing, mounted there if need be. */
+static const char *tr_root(void)
+{
+	static const char *root;
+
+	if (root)
+		return root;
+	if (access("/sys/kernel/tracing/events", F_OK) &&
+	    access("/sys/kernel/debug/tracing/events", F_OK))
+		mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (!access("/sys/kernel/tracing/events", F_OK))
+		root = "/sys/kernel/tracing";
+	else if (!access("/sys/kernel/debug/tracing/events", F_OK))
+		root = "/sys/kernel/debug/tracing";
+	return root;
+}
+
+static void __attribute__((constructor)) tr_require(void)
+{
+	kipc_require(geteuid() == 0, "needs root (tracefs)");
+	kipc_require(!!tr_root(), "no tracefs");
+}
+
+/* A trace buffer read back: up to 1 MiB of lines. */
+#define TR_BUF (1024 * 1024)
+
+FIXTURE(trace)
+{
+	char dir[256];
+	char *buf;
+	struct kipc_names names;
+	long long base;
+};
+
+FIXTURE_SETUP(trace)
+{
+	KIPC_OBJECTS_SETUP(self->base);
+	snprintf(self->dir, sizeof(self->dir),
+		 "%s/instances/kipc_trace_test_%d", tr_root(), getpid());
+	ASSERT_EQ(0, mkdir(self->dir, 0700));
+	self->buf = malloc(TR_BUF);
+	ASSERT_NE(NULL, self->buf);
+	self->buf[0] = '\0';
+	umask(022);
+}
+
+FIXTURE_TEARDOWN(trace)
+{
+	kipc_reap_kids();
+	EXPECT_EQ(0, rmdir(self->dir));
+	free(self->buf);
+	KIPC_OBJECTS_TEARDOWN(&self->names, self->base);
+}
+
+/* Write @val to the instance's file @rel ("events/kipc/wait/enable"). */
+static int tr_set(const char *dir, const char *rel, const char *val)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return kipc_write_file(path, val);
+}
+
+/* Enable kipc event @ev in the instance. */
+static int tr_on(const char *dir, const char *ev)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "events/kipc/%s/enable", ev);
+	return tr_set(dir, rel, "1");
+}
+
+/* Read the instance's trace into @buf, then empty it: bytes read, or -1. */
+static ssize_t tr_take(const char *dir, char *buf)
+{
+	char path[512];
+	ssize_t n, len = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (len < TR_BUF - 1 &&
+	       (n = read(fd, buf + len, TR_BUF - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	/* Opening `trace` for writing with O_TRUNC clears the buffer. */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return len;
+}
+
+/*
+ * Where in @buf a line ends with @want (a whole "event: fields" text,
+ * after the trace header), or NULL. The lines of a trace buffer come in
+ * time order, so comparing two results orders two events.
+ */
+static const char *tr_line(const char *buf, const char *want)
+{
+	size_t n = strlen(want);
+	const char *p, *end;
+
+	for (p = buf; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, '\n');
+		if ((size_t)(end - p) >= n && !memcmp(end - n, want, n) &&
+		    (end - p == (ptrdiff_t)n || end[-n - 1] == ' '))
+			return p;
+	}
+	return NULL;
+}
+
+/* Lines of @buf that hold @what. */
+static int tr_count(const char *buf, const char *what)
+{
+	const char *p = buf;
+	int n = 0;
+
+	while ((p = strstr(p, what))) {
+		n++;
+		p += strlen(what);
+	}
+	return n;
+}
+
+/* "EV: name=NAME pid=PID FIELDS", FIELDS from @fmt, into @out (512 B). */
+static const char *tr_fmt(char *out, const char *ev, const char *name, int pid,
+			  const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(out, 512, "%s: name=%s pid=%d ", ev, name, pid);
+	va_start(ap, fmt);
+	vsnprintf(out + n, 512 - n, fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+/*
+ * Expect a line ending with event @ev of object @name by process @pid,
+ * its other fields given as printf arguments; evaluates to where it is.
+ * The trace read is logged when it is not there.
+ */
+#define EXPECT_EVENT(buf, ev, name, pid, ...)                                \
+	({                                                                   \
+		char __want[512];                                            \
+		const char *__buf = (buf), *__at;                            \
+		tr_fmt(__want, ev, name, pid, __VA_ARGS__);                  \
+		__at = tr_line(__buf, __want);                               \
+		EXPECT_NE(NULL, __at)                                        \
+		{                                                            \
+			TH_LOG("no line ending with \"%s\" in:\n%s", __want, \
+			       __buf);                                       \
+		}                                                            \
+		__at;                                                        \
+	})
+
+/* A new object of @kind for the test, opened O_RDWR (blocking): the fd. */
+static int tr_object(struct kipc_names *names, __u32 kind, const char *tag,
+		     __u64 size, const char **name)
+{
+	*name = kipc_names_new(names, tag);
+	if (!*name || kipc_create(kind, *name, 0600, size, 0))
+		return -1;
+	return kipc_open(*name, O_RDWR);
+}
+
+TEST(every_event_is_there)
+{
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kipc_events); i++) {
+		snprintf(path, sizeof(path), "%s/events/kipc/%s/format",
+			 tr_root(), kipc_events[i]);
+		EXPECT_EQ(0, access(path, R_OK))
+		{
+			TH_LOG("no event kipc:%s", kipc_events[i]);
+		}
+	}
+}
+
+TEST_F(trace, pipe_write_read_and_eagain)
+{
+	const char *name;
+	char buf[100];
+	__u32 size;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_PIPE, "trp", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, KIPC_PIPE_GET_SIZE, &size));
+	ASSERT_EQ(0, tr_on(self->dir, "pipe_read"));
+	ASSERT_EQ(0, tr_on(self->dir, "pipe_write"));
+
+	ASSERT_EQ(5, write(fd, "hello", 5));
+	ASSERT_EQ(5, read(fd, buf, sizeof(buf)));
+	ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(-1, read(fd, buf, sizeof(buf)));
+	ASSERT_EQ(EAGAIN, errno);
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "pipe_write", name, getpid(),
+		     "len=5 done=5 used=5 size=%u err=0", size);
+	EXPECT_EVENT(self->buf, "pipe_read", name, getpid(),
+		     "len=100 done=5 used=0 size=%u err=0", size);
+	EXPECT_EVENT(self->buf, "pipe_read", name, getpid(),
+		     "len=100 done=0 used=0 size=%u err=-11", size);
+	EXPECT_EQ(3, tr_count(self->buf, "name="));
+}
+
+TEST_F(trace, pipe_resize_and_einval)
+{
+	const char *name;
+	__u32 size;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_PIPE, "trp", 16384, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_on(self->dir, "pipe_resize"));
+
+	size = 8192;
+	ASSERT_EQ(0, ioctl(fd, KIPC_PIPE_SET_SIZE, &size));
+	size = 0;
+	ASSERT_EQ(-1, ioctl(fd, KIPC_PIPE_SET_SIZE, &size));
+	ASSERT_EQ(EINVAL, errno);
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "pipe_resize", name, getpid(),
+		     "req=8192 old=16384 size=8192 err=0");
+	EXPECT_EVENT(self->buf, "pipe_resize", name, getpid(),
+		     "req=0 old=8192 size=8192 err=-22");
+}
+
+TEST_F(trace, msg_send_recv)
+{
+	struct kipc_msg out;
+	const char *name;
+	char buf[64];
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "trm", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_on(self->dir, "msg_send"));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_recv"));
+
+	ASSERT_EQ(0, kipc_msg_send(fd, 7, "hello", 5, 0));
+	ASSERT_EQ(0, kipc_msg_recv(fd, -9, buf, sizeof(buf), 0, &out));
+	ASSERT_EQ(7, out.mtype);
+	ASSERT_EQ(0, kipc_msg_send(fd, 3, "abc", 3, KIPC_NOWAIT));
+	ASSERT_EQ(0, kipc_msg_recv(fd, 4, buf, sizeof(buf),
+				   KIPC_MSG_EXCEPT | KIPC_MSG_PEEK, NULL));
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "msg_send", name, getpid(),
+		     "mtype=7 size=5 flags=0x0 err=0");
+	EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+		     "selector=-9 mtype=7 size=5 flags=0x0 err=0");
+	EXPECT_EVENT(self->buf, "msg_send", name, getpid(),
+		     "mtype=3 size=3 flags=0x1 err=0");
+	EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+		     "selector=4 mtype=3 size=3 flags=0xa err=0");
+}
+
+TEST_F(trace, msg_errors_enomsg_e2big_einval)
+{
+	const char *name;
+	char buf[64];
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "trm", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_on(self->dir, "msg_send"));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_recv"));
+
+	ASSERT_EQ(-1,
+		  kipc_msg_recv(fd, 3, buf, sizeof(buf), KIPC_NOWAIT, NULL));
+	ASSERT_EQ(ENOMSG, errno);
+	ASSERT_EQ(0, kipc_msg_send(fd, 2, "0123456789", 10, 0));
+	ASSERT_EQ(-1, kipc_msg_recv(fd, 0, buf, 4, 0, NULL));
+	ASSERT_EQ(E2BIG, errno);
+	ASSERT_EQ(-1, kipc_msg_send(fd, 0, "x", 1, 0));
+	ASSERT_EQ(EINVAL, errno);
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+		     "selector=3 mtype=0 size=0 flags=0x1 err=-42");
+	EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+		     "selector=0 mtype=2 size=10 flags=0x0 err=-7");
+	EXPECT_EVENT(self->buf, "msg_send", name, getpid(),
+		     "mtype=0 size=1 flags=0x0 err=-22");
+}
+
+TEST_F(trace, msg_flush)
+{
+	const char *name;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "trm", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kipc_msg_send(fd, 1, "abc", 3, 0));
+	ASSERT_EQ(0, kipc_msg_send(fd, 2, "defg", 4, 0));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_flush"));
+	ASSERT_EQ(0, ioctl(fd, KIPC_MSG_FLUSH));
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "msg_flush", name, getpid(),
+		     "qnum=2 cbytes=7 err=0");
+}
+
+TEST_F(trace, sem_p_v_and_eagain)
+{
+	struct kipc_sem_op op = { .count = 2 };
+	const char *name;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_SEM, "trs", 2, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_on(self->dir, "sem_p"));
+	ASSERT_EQ(0, tr_on(self->dir, "sem_v"));
+
+	ASSERT_EQ(0, ioctl(fd, KIPC_SEM_P, &op));
+	op = (struct kipc_sem_op){ .count = 1, .flags = KIPC_NOWAIT };
+	ASSERT_EQ(-1, ioctl(fd, KIPC_SEM_P, &op));
+	ASSERT_EQ(EAGAIN, errno);
+	op = (struct kipc_sem_op){ .count = 3 };
+	ASSERT_EQ(0, ioctl(fd, KIPC_SEM_V, &op));
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "sem_p", name, getpid(),
+		     "count=2 flags=0x0 value=0 err=0");
+	EXPECT_EVENT(self->buf, "sem_p", name, getpid(),
+		     "count=1 flags=0x1 value=0 err=-11");
+	EXPECT_EVENT(self->buf, "sem_v", name, getpid(),
+		     "count=3 flags=0x0 value=3 err=0");
+}
+
+TEST_F(trace, shm_map_resize_and_ebusy)
+{
+	const char *name;
+	__u64 size;
+	void *p;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_SHM, "trh", 8192, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_on(self->dir, "shm_map"));
+	ASSERT_EQ(0, tr_on(self->dir, "shm_resize"));
+
+	size = 16384;
+	ASSERT_EQ(0, ioctl(fd, KIPC_SHM_SET_SIZE, &size));
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
+	ASSERT_NE(MAP_FAILED, p);
+	size = 4096;
+	ASSERT_EQ(-1, ioctl(fd, KIPC_SHM_SET_SIZE, &size));
+	ASSERT_EQ(EBUSY, errno);
+	ASSERT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0));
+	ASSERT_EQ(EINVAL, errno);
+	munmap(p, 4096);
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "shm_resize", name, getpid(),
+		     "req=16384 old=8192 size=16384 err=0");
+	EXPECT_EVENT(self->buf, "shm_map", name, getpid(),
+		     "offset=4096 len=4096 size=16384 nattch=1 err=0");
+	EXPECT_EVENT(self->buf, "shm_resize", name, getpid(),
+		     "req=4096 old=16384 size=16384 err=-16");
+	EXPECT_EVENT(self->buf, "shm_map", name, getpid(),
+		     "offset=0 len=4096 size=16384 nattch=1 err=-22");
+}
+
+TEST_F(trace, notify_signal)
+{
+	struct kipc_notify n = { .signo = SIGUSR1 };
+	const char *name;
+	siginfo_t si;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "trn", 0, &name);
+	ASSERT_LE(0, fd);
+	kipc_block_signal(SIGUSR1);
+	ASSERT_EQ(0, ioctl(fd, KIPC_NOTIFY, &n));
+	ASSERT_EQ(0, tr_on(self->dir, "notify_signal"));
+	ASSERT_EQ(0, kipc_msg_send(fd, 5, "x", 1, 0));
+	ASSERT_EQ(SIGUSR1, kipc_take_signal(SIGUSR1, &si, 10000));
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "notify_signal", name, getpid(),
+		     "target=%d signo=%d value=5", getpid(), SIGUSR1);
+}
+
+TEST_F(trace, object_create_remove_and_errors)
+{
+	const char *anon =
+		"kind=sem size=3 flags=0x0 mode=0600 created=1 err=0";
+	char name[KIPC_NAME_MAX];
+	int fd;
+
+	snprintf(name, sizeof(name), "tro-%d", getpid());
+	ASSERT_NE(NULL, kipc_names_add(&self->names, name));
+	ASSERT_EQ(0, tr_on(self->dir, "object_create"));
+	ASSERT_EQ(0, tr_on(self->dir, "object_remove"));
+
+	ASSERT_EQ(0, kipc_create(KIPC_KIND_MSG, name, 0664, 0, 0));
+	ASSERT_EQ(-1,
+		  kipc_create(KIPC_KIND_MSG, name, 0664, 0, KIPC_CREATE_EXCL));
+	ASSERT_EQ(EEXIST, errno);
+	ASSERT_EQ(0, kipc_remove(name));
+	ASSERT_EQ(-1, kipc_remove(name));
+	ASSERT_EQ(ENOENT, errno);
+	fd = kipc_anon(KIPC_KIND_SEM, 0, 3);
+	ASSERT_LE(0, fd);
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	/* umask 022 takes the group's write bit. */
+	EXPECT_EVENT(self->buf, "object_create", name, getpid(),
+		     "kind=msg size=0 flags=0x0 mode=0644 created=1 err=0");
+	EXPECT_EVENT(self->buf, "object_create", name, getpid(),
+		     "kind=msg size=0 flags=0x1 mode=0644 created=0 err=-17");
+	EXPECT_EVENT(self->buf, "object_remove", name, getpid(),
+		     "kind=msg err=0");
+	EXPECT_EVENT(self->buf, "object_remove", name, getpid(),
+		     "kind=0x0 err=-2");
+	/* The anonymous semaphore, with a name made up: anon:ID. */
+	EXPECT_EQ(1, tr_count(self->buf, anon));
+	EXPECT_EQ(1, tr_count(self->buf, "object_create: name=anon:"));
+}
+
+/* A receiver blocks, a send wakes it: wait, send, wake, receive, in order. */
+TEST_F(trace, wait_wake_around_blocked_recv)
+{
+	const char *name, *wait, *send, *wake, *recv;
+	char buf[64];
+	pid_t kid;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "trw", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_on(self->dir, "wait"));
+	ASSERT_EQ(0, tr_on(self->dir, "wake"));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_send"));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_recv"));
+
+	kid = kipc_fork_kid();
+	ASSERT_LE(0, kid);
+	if (!kid) {
+		int rfd = kipc_open(name, O_RDWR);
+
+		_exit(rfd < 0 ||
+		      kipc_msg_recv(rfd, 0, buf, sizeof(buf), 0, NULL));
+	}
+	ASSERT_EQ(0, kipc_keep_kid(kid));
+	ASSERT_EQ(0, kipc_wait_sleeping(kid));
+	ASSERT_EQ(0, kipc_msg_send(fd, 4, "ping", 4, 0));
+	ASSERT_EQ(0, kipc_wait_exit(kid));
+	kipc_forget_kid(kid);
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	wait = EXPECT_EVENT(self->buf, "wait", name, kid, "op=recv need=64");
+	send = EXPECT_EVENT(self->buf, "msg_send", name, getpid(),
+			    "mtype=4 size=4 flags=0x0 err=0");
+	wake = EXPECT_EVENT(self->buf, "wake", name, kid, "op=recv err=0");
+	recv = EXPECT_EVENT(self->buf, "msg_recv", name, kid,
+			    "selector=0 mtype=4 size=4 flags=0x0 err=0");
+	EXPECT_TRUE(wait && send && wait < send);
+	EXPECT_TRUE(send && recv && send < recv);
+	EXPECT_TRUE(wake && recv && wake < recv);
+}
+
+/* A P that waits for a V, and a pipe read that waits for a write. */
+TEST_F(trace, wait_wake_around_sem_p_and_pipe_read)
+{
+	struct kipc_sem_op op = { .count = 1 };
+	const char *sem, *pipe;
+	pid_t kid[2];
+	char buf[16];
+	int sfd, pfd, i;
+
+	sfd = tr_object(&self->names, KIPC_KIND_SEM, "trs", 0, &sem);
+	ASSERT_LE(0, sfd);
+	op.flags = KIPC_NOWAIT;
+	while (!ioctl(sfd, KIPC_SEM_P, &op))
+		;
+	op.flags = 0;
+	pfd = tr_object(&self->names, KIPC_KIND_PIPE, "trp", 0, &pipe);
+	ASSERT_LE(0, pfd);
+	ASSERT_EQ(0, tr_on(self->dir, "wait"));
+	ASSERT_EQ(0, tr_on(self->dir, "wake"));
+
+	for (i = 0; i < 2; i++) {
+		kid[i] = kipc_fork_kid();
+		ASSERT_LE(0, kid[i]);
+		if (!kid[i]) {
+			int fd = kipc_open(i ? pipe : sem, O_RDWR);
+
+			if (fd < 0)
+				_exit(1);
+			if (i)
+				_exit(read(fd, buf, sizeof(buf)) != 2);
+			_exit(!!ioctl(fd, KIPC_SEM_P, &op));
+		}
+		ASSERT_EQ(0, kipc_keep_kid(kid[i]));
+		ASSERT_EQ(0, kipc_wait_sleeping(kid[i]));
+	}
+	ASSERT_EQ(0, ioctl(sfd, KIPC_SEM_V, &op));
+	ASSERT_EQ(2, write(pfd, "hi", 2));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, kipc_wait_exit(kid[i]));
+		kipc_forget_kid(kid[i]);
+	}
+	close(sfd);
+	close(pfd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "wait", sem, kid[0], "op=P need=1");
+	EXPECT_EVENT(self->buf, "wake", sem, kid[0], "op=P err=0");
+	EXPECT_EVENT(self->buf, "wait", pipe, kid[1], "op=read need=1");
+	EXPECT_EVENT(self->buf, "wake", pipe, kid[1], "op=read err=0");
+}
+
+/* A receive that times out: wake and msg_recv say ETIMEDOUT. */
+TEST_F(trace, wait_wake_timeout)
+{
+	const char *name;
+	char buf[8];
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "trw", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_on(self->dir, "wake"));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_recv"));
+	ASSERT_EQ(-1, kipc_msg_op(fd, KIPC_MSG_RECV, 0, buf, sizeof(buf), 0,
+				  1000000, NULL));
+	ASSERT_EQ(ETIMEDOUT, errno);
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "wake", name, getpid(), "op=recv err=-110");
+	EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+		     "selector=0 mtype=0 size=0 flags=0x0 err=-110");
+}
+
+/* Events not enabled write nothing; one enabled writes only its own. */
+TEST_F(trace, disabled_events_write_nothing)
+{
+	struct kipc_sem_op op = { .count = 1 };
+	const char *q, *s;
+	char buf[16];
+	int qfd, sfd;
+
+	qfd = tr_object(&self->names, KIPC_KIND_MSG, "trd", 0, &q);
+	ASSERT_LE(0, qfd);
+	sfd = tr_object(&self->names, KIPC_KIND_SEM, "trd", 1, &s);
+	ASSERT_LE(0, sfd);
+
+	ASSERT_EQ(0, kipc_msg_send(qfd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_recv(qfd, 0, buf, sizeof(buf), 0, NULL));
+	ASSERT_EQ(0, ioctl(sfd, KIPC_SEM_P, &op));
+	ASSERT_EQ(0, ioctl(sfd, KIPC_SEM_V, &op));
+	ASSERT_LE(0, tr_take(self->dir, self->buf));
+	EXPECT_EQ(0, tr_count(self->buf, "name="))
+	{
+		TH_LOG("events while none is enabled:\n%s", self->buf);
+	}
+
+	ASSERT_EQ(0, tr_on(self->dir, "msg_send"));
+	ASSERT_EQ(0, kipc_msg_send(qfd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_recv(qfd, 0, buf, sizeof(buf), 0, NULL));
+	ASSERT_EQ(0, ioctl(sfd, KIPC_SEM_P, &op));
+	ASSERT_EQ(0, ioctl(sfd, KIPC_SEM_V, &op));
+	close(qfd);
+	close(sfd);
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EQ(1, tr_count(self->buf, "name="));
+	EXPECT_EVENT(self->buf, "msg_send", q, getpid(),
+		     "mtype=1 size=1 flags=0x0 err=0");
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,382 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Watching kipc work, from user space, in the VM: `kipc trace` (the events
+# of a scene, filtered by name, the tracing state put back after it, also
+# after Ctrl-C), `kipc top` (counts of a known load, piped and under a real
+# terminal in tmux), and the kernel's own tools on the kipc trace system:
+# trace-cmd record -e kipc and perf record -e 'kipc:*'. Prints KTAP; runs
+# as root; every test removes the objects it made and leaves the tracing
+# state as it found it.
+#
+# The tool is $KIPC, else ../user/kipc next to this directory.
+
+set -u
+# shellcheck source=selftests/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+TRACEFS=/sys/kernel/tracing
+[ -e $TRACEFS/trace ] || mount -t tracefs nodev $TRACEFS 2>/dev/null
+[ -e $TRACEFS/trace ] || TRACEFS=/sys/kernel/debug/tracing
+
+# ------------------------------------------------------------- helpers
+
+# objects NAME...: this test's objects; removed when it ends, after
+# $cleanup (what else it has to undo).
+objects() {
+	names="${names:-} $*"
+	# shellcheck disable=SC2016
+	trap 'eval "${cleanup:-}"; kipc rm $names >/dev/null 2>&1; tr_put' EXIT
+	tr_get >"$tmp/state.before"
+}
+
+# mk KIND NAME [OPTION]...: kipc mk, which must succeed.
+mk() { kipc mk "$@" >/dev/null || fail "kipc mk $* failed"; }
+
+# tr_get: the tracing state kipc trace changes, one "file value" a line.
+tr_get() {
+	local e
+
+	echo "tracing_on $(cat $TRACEFS/tracing_on)"
+	for e in "$TRACEFS"/events/kipc/*/; do
+		e=${e%/}
+		echo "${e##*/}/enable $(cat "$e/enable")"
+		echo "${e##*/}/filter $(cat "$e/filter")"
+	done
+}
+
+# tr_put: the tracing state as tr_get saw it when the test began.
+tr_put() {
+	local f v
+
+	[ -f "$tmp/state.before" ] || return 0
+	while read -r f v; do
+		case $f in
+		tracing_on) echo "$v" >$TRACEFS/tracing_on ;;
+		*/filter)
+			[ "$v" = none ] && v=0
+			echo "$v" >"$TRACEFS/events/kipc/$f"
+			;;
+		*) echo "$v" >"$TRACEFS/events/kipc/$f" ;;
+		esac
+	done <"$tmp/state.before"
+}
+
+# trace_start ARGS...: kipc trace ARGS in the background, output in
+# $tmp/trace.out, its pid in $tracer; returns once it prints its header
+# (the events are enabled then).
+trace_start() {
+	"$KIPC" trace "$@" >"$tmp/trace.out" 2>"$tmp/trace.err" &
+	tracer=$!
+	wait_until "kipc trace is tracing" grep -q '^TIME ' "$tmp/trace.out"
+}
+
+# trace_wait: kipc trace has exited (status in $rc, output in $tmp/out).
+trace_wait() {
+	# shellcheck disable=SC2016 # evaluated by wait_until
+	wait_until "kipc trace exits" eval '! kill -0 $tracer 2>/dev/null'
+	wait "$tracer"
+	rc=$?
+	cp "$tmp/trace.out" "$tmp/out"
+	cp "$tmp/trace.err" "$tmp/err"
+}
+
+# has_line PATTERN: a line of $tmp/out matches the extended regex.
+has_line() {
+	grep -Eq -- "$1" "$tmp/out" || fail "no line matching: $1"
+}
+
+# sleeping PID: the task is asleep (in a kipc wait, for these tests).
+sleeping() { [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = S ]; }
+
+# ------------------------------------------------------------ kipc trace
+
+# A blocked receive woken by a send: wait, msg_send, wake, msg_recv, in
+# that order, and nothing of another object.
+test_trace_prints_blocked_recv_woken_by_send() {
+	local q=trace-q-$$ other=trace-o-$$ r
+
+	objects "$q" "$other"
+	mk msg "$q"
+	mk msg "$other"
+	trace_start "$q" --count 4
+	"$KIPC" recv "$q" >"$tmp/recv.out" &
+	r=$!
+	wait_until "kipc recv sleeps" sleeping "$r"
+	kipc send "$other" 2 elsewhere || fail "send to $other failed"
+	kipc send "$q" 1 hello || fail "send to $q failed"
+	wait "$r" || fail "kipc recv failed"
+	trace_wait
+	expect_rc 0
+	check "events printed" "$(grep -vc '^TIME ' "$tmp/out")" 4
+	has_line "^[0-9.]+ +$r +kipc +wait +$q +op=recv need=[0-9]+\$"
+	has_line "^[0-9.]+ +[0-9]+ +kipc +msg_send +$q +mtype=1 size=5 flags=0x0 err=0\$"
+	has_line "^[0-9.]+ +$r +kipc +wake +$q +op=recv err=0\$"
+	has_line "^[0-9.]+ +$r +kipc +msg_recv +$q +selector=0 mtype=1 size=5 flags=0x0 err=0\$"
+	check "order" "$(awk 'NR > 1 { print $4 }' "$tmp/out" | tr '\n' ' ')" \
+		"wait msg_send wake msg_recv "
+	grep -q "$other" "$tmp/out" && fail "an event of $other was printed"
+	tr_get >"$tmp/state.after"
+	cmp -s "$tmp/state.before" "$tmp/state.after" ||
+		fail "tracing state not restored: $(diff "$tmp/state.before" "$tmp/state.after")"
+}
+
+# A failing operation's errno is shown by name.
+test_trace_shows_errno_by_name() {
+	local q=trace-e-$$
+
+	objects "$q"
+	mk msg "$q"
+	trace_start "$q" --count 1
+	run kipc recv "$q" --nowait
+	expect_rc 1
+	trace_wait
+	expect_rc 0
+	has_line " msg_recv +$q +selector=0 mtype=0 size=0 flags=0x1 err=ENOMSG\$"
+}
+
+# Ctrl-C puts back each kipc event's enable flag and filter and
+# tracing_on, as they were, not as a default.
+test_trace_restores_state_after_sigint() {
+	local q=trace-i-$$ e
+
+	objects "$q"
+	mk msg "$q"
+	echo 0 >$TRACEFS/events/kipc/enable
+	echo 1 >$TRACEFS/events/kipc/msg_send/enable
+	echo 'mtype == 3' >$TRACEFS/events/kipc/msg_send/filter
+	echo 0 >$TRACEFS/tracing_on
+	tr_get >"$tmp/state.set"
+
+	trace_start "$q"
+	# While it runs: everything on, filtered on the name.
+	check "tracing_on while tracing" "$(cat $TRACEFS/tracing_on)" 1
+	for e in "$TRACEFS"/events/kipc/*/; do
+		check "${e%/} enabled" "$(cat "$e/enable")" 1
+		check "${e%/} filter" "$(cat "$e/filter")" "name == \"$q\""
+	done
+	kipc send "$q" 3 during || fail "send failed"
+	wait_until "the event is printed" grep -q " msg_send " "$tmp/trace.out"
+	kill -INT "$tracer"
+	trace_wait
+	expect_rc 0
+	has_line " msg_send +$q +mtype=3 size=6 flags=0x0 err=0\$"
+	tr_get >"$tmp/state.after"
+	cmp -s "$tmp/state.set" "$tmp/state.after" ||
+		fail "not restored after SIGINT: $(diff "$tmp/state.set" "$tmp/state.after")"
+}
+
+test_trace_restores_state_after_sigterm() {
+	objects
+	echo 1 >$TRACEFS/events/kipc/wait/enable
+	echo 1 >$TRACEFS/tracing_on
+	tr_get >"$tmp/state.set"
+	trace_start
+	check "sem_v enabled while tracing" \
+		"$(cat $TRACEFS/events/kipc/sem_v/enable)" 1
+	kill -TERM "$tracer"
+	trace_wait
+	expect_rc 0
+	tr_get >"$tmp/state.after"
+	cmp -s "$tmp/state.set" "$tmp/state.after" ||
+		fail "not restored after SIGTERM: $(diff "$tmp/state.set" "$tmp/state.after")"
+}
+
+test_trace_needs_root() {
+	objects
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$KIPC" trace
+	expect_rc 1
+	expect_no_out
+	expect_err_start "kipc: "
+	grep -q "needs root" "$tmp/err" || fail "expected: tracing needs root"
+	tr_get >"$tmp/state.after"
+	cmp -s "$tmp/state.before" "$tmp/state.after" || fail "state changed"
+}
+
+test_trace_usage_errors() {
+	run kipc trace --count 0
+	expect_usage_error
+	run kipc trace 'bad"name'
+	expect_usage_error
+	run kipc trace --help
+	expect_rc 0
+	grep -q '^usage: kipc trace ' "$tmp/out" || fail "no usage in --help"
+}
+
+# -------------------------------------------------------------- kipc top
+
+# top_table N: the Nth table of $tmp/out (1-based), without its headers.
+top_table() {
+	awk -v n="$1" '/^kipc top - / { t++; next } /^TYPE / { next }
+		t == n && NF { print }' "$tmp/out"
+}
+
+# top_cell N NAME COLUMN: one cell of the Nth table.
+top_cell() {
+	awk -v n="$1" -v name="$2" -v col="$3" '
+		/^kipc top - / { t++; next }
+		/^TYPE / { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		t == n && $2 == name { print $c[col] }' "$tmp/out"
+}
+
+# The counts of a load done before: exact in the first table (since
+# load), nothing in the second (no load in the interval).
+test_top_counts_of_a_known_load() {
+	local q=top-q-$$ p=top-p-$$ s=top-s-$$ i
+
+	objects "$q" "$p" "$s"
+	mk msg "$q"
+	mk pipe "$p"
+	mk sem "$s" --size 1
+	for i in 1 2 3 4 5 6 7; do
+		kipc send "$q" "$i" "m$i" || fail "send failed"
+	done
+	exec 3<>"/dev/kipc/$p"
+	head -c 3000 /dev/zero >&3
+	exec 3>&-
+	kipc sem "$s" v 2 >/dev/null || fail "sem v 2 failed"
+	kipc sem "$s" p 3 >/dev/null || fail "sem p 3 failed"
+	kipc sem "$s" v >/dev/null || fail "sem v failed"
+
+	run kipc top --iterations 2 --interval 1
+	expect_rc 0
+	check "tables" "$(grep -c '^TYPE ' "$tmp/out")" 2
+	check "$q MSGS" "$(top_cell 1 "$q" MSGS)" 7
+	check "$q MSGS/S" "$(top_cell 1 "$q" MSGS/S)" -
+	check "$q FILL" "$(top_cell 1 "$q" FILL)" 0%
+	check "$p BYTES" "$(top_cell 1 "$p" BYTES)" 3000
+	check "$s P" "$(top_cell 1 "$s" P)" 1
+	check "$s V" "$(top_cell 1 "$s" V)" 2
+	check "$s FILL" "$(top_cell 1 "$s" FILL)" 1
+	check "$s WAITERS" "$(top_cell 1 "$s" WAITERS)" 0
+	for i in "$q" "$p" "$s"; do
+		check "$i rows" "$(top_table 2 | awk -v n="$i" '$2 == n' | wc -l)" 1
+		check "$i BYTES/S" "$(top_cell 2 "$i" BYTES/S)" 0
+		check "$i MSGS" "$(top_cell 2 "$i" MSGS)" 0
+		check "$i P" "$(top_cell 2 "$i" P)" 0
+	done
+	grep -q $'\033' "$tmp/out" && fail "escape sequences in piped output"
+	return 0
+}
+
+# A load running through the interval: its counts are at least one and
+# at most what the load did in all, and it is the first row.
+test_top_rates_of_a_running_load() {
+	local p=top-l-$$ q=top-m-$$ writer reader before after got
+
+	objects "$p" "$q"
+	mk pipe "$p"
+	mk msg "$q"
+	cat "/dev/kipc/$p" >/dev/null &
+	reader=$!
+	(
+		exec 3>"/dev/kipc/$p"
+		while :; do printf '%100s' x >&3; done
+	) &
+	writer=$!
+	cleanup="kill $writer $reader 2>/dev/null; wait $writer $reader 2>/dev/null"
+	wait_until "the load runs" eval '[ "$(procval pipe "$p" bytes_in)" -gt 0 ]'
+	before=$(procval pipe "$p" bytes_in)
+	run kipc top --iterations 2 --interval 1
+	after=$(procval pipe "$p" bytes_in)
+	expect_rc 0
+	kill "$writer"
+	got=$(top_cell 2 "$p" BYTES)
+	[ -n "$got" ] || fail "no row for $p"
+	[ "$got" -ge 1 ] || fail "$p: no bytes in the interval"
+	[ "$got" -le $((after - before)) ] ||
+		fail "$p: $got bytes in the interval, more than $((after - before)) written in all"
+	[ "$(top_cell 2 "$p" BYTES/S)" -gt 0 ] || fail "$p: rate 0"
+	check "most active first" "$(top_table 2 | head -n 1 | awk '{ print $2 }')" "$p"
+	check "$q idle" "$(top_cell 2 "$q" BYTES)" 0
+}
+
+# Under a terminal: one table redrawn in place, q quits.
+test_top_under_a_terminal() {
+	local s=kipc-top-$$ i
+
+	command -v tmux >/dev/null || skip "no tmux"
+	objects
+	export TMUX_TMPDIR=$tmp
+	cleanup="tmux kill-server 2>/dev/null"
+	tmux new-session -d -s "$s" -x 132 -y 40 "$KIPC top --interval 0.5" ||
+		fail "tmux new-session failed"
+	capture() { tmux capture-pane -p -t "$s" >"$tmp/out" 2>/dev/null; }
+	redrawn() { capture && grep -q '^kipc top - .*rates over' "$tmp/out"; }
+	wait_until "kipc top redraws" redrawn
+	check "tables on the screen" "$(grep -c '^TYPE ' "$tmp/out")" 1
+	check "lines before the title" "$(grep -n '^kipc top - ' "$tmp/out" | cut -d: -f1)" 1
+	grep -q '^pipe ' "$tmp/out" || fail "no pipe row on the screen"
+	tmux send-keys -t "$s" q
+	for ((i = 0; i < 1200; i++)); do
+		tmux has-session -t "$s" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	fail "kipc top did not quit on q"
+}
+
+# Piped, without --iterations: plain tables, one after the other.
+test_top_piped_runs_until_killed() {
+	local t
+
+	objects
+	"$KIPC" top --interval 0.3 >"$tmp/top.out" 2>&1 &
+	t=$!
+	cleanup="kill $t 2>/dev/null"
+	wait_until "two tables" eval '[ "$(grep -c "^TYPE " "$tmp/top.out")" -ge 2 ]'
+	kill -INT "$t"
+	wait "$t"
+	rc=$?
+	cp "$tmp/top.out" "$tmp/out"
+	expect_rc 0
+	grep -q $'\033' "$tmp/out" && fail "escape sequences in piped output"
+	return 0
+}
+
+test_top_usage_errors() {
+	run kipc top --interval 0
+	expect_usage_error
+	run kipc top --interval abc
+	expect_usage_error
+	run kipc top --iterations 0
+	expect_usage_error
+	run kipc top extra
+	expect_usage_error
+}
+
+# ------------------------------------------------ the kernel's own tools
+
+test_trace_cmd_records_kipc_events() {
+	local q=trace-c-$$
+
+	command -v trace-cmd >/dev/null || fail "no trace-cmd"
+	objects "$q"
+	mk msg "$q"
+	run trace-cmd record -e kipc -o "$tmp/trace.dat" \
+		"$KIPC" send "$q" 6 recorded
+	expect_rc 0
+	run trace-cmd report -i "$tmp/trace.dat"
+	expect_rc 0
+	has_line "msg_send: +name=$q pid=[0-9]+ mtype=6 size=8 flags=0x0 err=0"
+}
+
+test_perf_records_kipc_events() {
+	local q=trace-p-$$
+
+	command -v perf >/dev/null || fail "no perf"
+	objects "$q"
+	mk msg "$q"
+	run perf record -q -e 'kipc:*' -o "$tmp/perf.data" \
+		"$KIPC" send "$q" 8 perf
+	expect_rc 0
+	run perf script -i "$tmp/perf.data"
+	expect_rc 0
+	has_line "kipc:msg_send: +name=$q pid=[0-9]+ mtype=8 size=4 flags=0x0 err=0"
+	grep -Eq "kipc:object_|kipc:msg_recv" "$tmp/out" &&
+		fail "events of other operations"
+	return 0
+}
+
+# --------------------------------------------------------------- main
+
+ktap_main "$KIPC"
