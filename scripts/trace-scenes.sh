@@ -33,12 +33,22 @@ if [ "${1:-}" = --extract ]; then
 	exit
 fi
 
+# asleep PID: wait until PID sleeps (here: in kipc, waiting).
+asleep() {
+	local _
+
+	for _ in $(seq 100); do
+		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = S ] && return
+		sleep 0.1
+	done
+}
+
 # A named queue, a receiver waiting in it, and its removal: the receiver
 # wakes with EIDRM (objects.rst).
 scene_objects() {
 	kipc mk msg demo
 	kipc recv demo & r=$!           # waits: the queue is empty
-	sleep 1
+	asleep $r
 	kipc rm demo                    # the name goes; the receiver: EIDRM
 	wait $r
 }
@@ -49,7 +59,7 @@ scene_pipe() {
 	kipc mk pipe demo --size 4096
 	exec 3<>/dev/kipc/demo          # a reader and a writer: no open waits
 	head -c 6000 /dev/zero >&3 & w=$!   # 4096 bytes fit, then it waits
-	sleep 1
+	asleep $w
 	head -c 6000 <&3 >/dev/null     # reads 4096, wakes it, reads the rest
 	wait $w
 	exec 3<&-
@@ -61,7 +71,7 @@ scene_pipe() {
 scene_msg() {
 	kipc mk msg demo
 	kipc recv demo --type 2 & r=$!  # waits for a message of type 2
-	sleep 1
+	asleep $r
 	kipc send demo 1 one            # no match: queued
 	kipc send demo 2 two            # handed to the waiting receiver
 	wait $r
@@ -74,15 +84,15 @@ scene_sem() {
 	kipc mk sem demo
 	kipc sem demo set 0
 	kipc sem demo p 3 & a=$!        # waits: the head of the queue
-	sleep 1
+	asleep $a
 	kipc sem demo p 1 & b=$!        # waits behind it, though 1 < 3
-	sleep 1
+	asleep $b
 	kipc sem demo v                 # value 1: the head needs 3
 	kipc sem demo v                 # value 2
 	kipc sem demo v                 # value 3: the P(3) is granted
-	sleep 1
+	wait $a
 	kipc sem demo v                 # the P(1) is granted
-	wait $a $b
+	wait $b
 	kipc rm demo
 }
 
@@ -111,7 +121,8 @@ scene_notify() {
 	kipc mk msg demo
 	kipc notify demo --signal USR1 --count 1 & a=$!   # one-shot
 	kipc notify demo --signal USR2 & b=$!             # every arrival
-	sleep 1
+	asleep $a
+	asleep $b
 	kipc send demo 1 first          # both are signalled
 	kipc send demo 1 second         # the lasting one only
 	sleep 1
@@ -125,9 +136,10 @@ run_scene() {
 	local s=$1 out=/tmp/trace-$1 t
 
 	kipc trace demo >"$out" 2>&1 & t=$!
-	# The tracer enables the kipc events when it is ready.
-	for _ in $(seq 100); do
-		grep -q 1 /sys/kernel/tracing/events/kipc/enable 2>/dev/null && break
+	# Its header comes once the events are on and it reads them.
+	for _ in $(seq 600); do
+		grep -q '^TIME ' "$out" && break
+		kill -0 $t 2>/dev/null || break
 		sleep 0.1
 	done
 	"scene_$s"
