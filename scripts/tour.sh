@@ -318,6 +318,10 @@ trace_scene() {
 	wait $t || status=1
 	printf '$ cat trace.out\n'
 	cat /tmp/tour-trace
+	if [ "$(grep -c ' msg2 ' /tmp/tour-trace)" != 4 ]; then
+		echo "tour: kipc trace did not print the four events"
+		status=1
+	fi
 	note "wait: the receiver goes to sleep; msg_send: the sender hands the"
 	note "message over (no queueing) and wakes it; wake: it runs again;"
 	note "msg_recv: its receive completes, with the type and size it got."

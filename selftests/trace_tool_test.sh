@@ -220,14 +220,20 @@ top_cell() {
 }
 
 # The counts of a load done before: exact in the first table (since
-# load), nothing in the second (no load in the interval).
+# load), nothing in the second (no load in the interval); a receiver
+# blocked on a queue is its waiter.
 test_top_counts_of_a_known_load() {
-	local q=top-q-$$ p=top-p-$$ s=top-s-$$ i
+	local q=top-q-$$ p=top-p-$$ s=top-s-$$ w=top-w-$$ i r
 
-	objects "$q" "$p" "$s"
+	objects "$q" "$p" "$s" "$w"
 	mk msg "$q"
 	mk pipe "$p"
 	mk sem "$s" --size 1
+	mk msg "$w"
+	"$KIPC" recv "$w" >/dev/null &
+	r=$!
+	cleanup="kill $r 2>/dev/null"
+	wait_until "kipc recv sleeps" sleeping "$r"
 	for i in 1 2 3 4 5 6 7; do
 		kipc send "$q" "$i" "m$i" || fail "send failed"
 	done
@@ -249,6 +255,8 @@ test_top_counts_of_a_known_load() {
 	check "$s V" "$(top_cell 1 "$s" V)" 2
 	check "$s FILL" "$(top_cell 1 "$s" FILL)" 1
 	check "$s WAITERS" "$(top_cell 1 "$s" WAITERS)" 0
+	check "$q WAITERS" "$(top_cell 1 "$q" WAITERS)" 0
+	check "$w WAITERS" "$(top_cell 2 "$w" WAITERS)" 1
 	for i in "$q" "$p" "$s"; do
 		check "$i rows" "$(top_table 2 | awk -v n="$i" '$2 == n' | wc -l)" 1
 		check "$i BYTES/S" "$(top_cell 2 "$i" BYTES/S)" 0

@@ -10,8 +10,8 @@
  * V). The first table, having no interval before it, shows the counts
  * since the module was loaded and no rates. FILL is how full a pipe or a
  * queue is (buffered bytes over capacity), a semaphore's value, a
- * segment's live mappings; WAITERS the tasks blocked in P (the only kind
- * whose /proc table counts them).
+ * segment's live mappings; WAITERS the tasks blocked in P or in a
+ * queue's send or receive (/proc has no such count for pipes).
  *
  * On a terminal, and without --iterations, the table is redrawn in place
  * (ANSI clear), cut to the window's height, until q or Ctrl-C, as top(1)
@@ -45,7 +45,7 @@ static const struct kipc_cmd kipc_top_cmd = {
 		"  P/S V/S  P and V operations done on a semaphore per second\n"
 		"  FILL     pipe, msg: bytes buffered over capacity (percent);\n"
 		"           sem: its value; shm: its live mappings\n"
-		"  WAITERS  sem: tasks waiting in P\n"
+		"  WAITERS  sem: tasks waiting in P; msg: in send or receive\n"
 		"  BYTES MSGS P V  the counts over the interval the rates are of\n"
 		"The first table has the counts since the module was loaded and\n"
 		"no rates.\n"
@@ -164,6 +164,8 @@ static void kipc_top_percent(char *out, size_t len, uint64_t used, uint64_t cap)
 static void kipc_top_obj(struct kipc_top_obj *o, int k,
 			 const struct kipc_table *t, const struct kipc_row *r)
 {
+	uint64_t waiters;
+
 	memset(o, 0, sizeof(*o));
 	o->kind = k;
 	snprintf(o->name, sizeof(o->name), "%s", r->n ? r->f[0] : "?");
@@ -180,6 +182,13 @@ static void kipc_top_obj(struct kipc_top_obj *o, int k,
 		kipc_top_percent(o->fill, sizeof(o->fill),
 				 kipc_top_num(t, r, "cbytes"),
 				 kipc_top_num(t, r, "qbytes"));
+		/* Receivers and senders blocked, if the table has them. */
+		if (strcmp(kipc_top_cell(t, r, "rwait"), "-")) {
+			waiters = kipc_top_num(t, r, "rwait") +
+				  kipc_top_num(t, r, "swait");
+			snprintf(o->waiters, sizeof(o->waiters), "%llu",
+				 (unsigned long long)waiters);
+		}
 		break;
 	case 2:
 		snprintf(o->fill, sizeof(o->fill), "%s",

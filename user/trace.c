@@ -252,6 +252,12 @@ static void kipc_trace_signal(int sig)
 	kipc_trace_stop = true;
 }
 
+/* SIGALRM: only interrupts read(), for the loop to look at the flag. */
+static void kipc_trace_tick(int sig)
+{
+	(void)sig;
+}
+
 /* err=-42 -> err=ENOMSG; the restart codes are the kernel's own. */
 static void kipc_print_err(const char *v)
 {
@@ -357,7 +363,8 @@ int kipc_cmd_trace(int argc, char **argv)
 	uint64_t count = 0, seen = 0;
 	char marker[64], *filter, *line = NULL, *nl;
 	bool has_count = false, started;
-	struct sigaction sa = { .sa_handler = kipc_trace_signal };
+	struct sigaction sa = { .sa_handler = kipc_trace_signal },
+			 tick_sa = { .sa_handler = kipc_trace_tick };
 	const char **names;
 	struct itimerval tick = { { 1, 0 }, { 1, 0 } };
 	size_t cap = 0, len = 0, i;
@@ -396,7 +403,7 @@ int kipc_cmd_trace(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGALRM, &tick_sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	kipc_trace_save();
 	atexit(kipc_trace_restore);
