@@ -97,21 +97,26 @@ scene_sem() {
 }
 
 # A segment mapped, the fd closed, the process forked: the child's copy
-# of the mapping is a second attach, and the page is shared (shm.rst).
+# of the mapping counts as an attach, and so does each new mmap(); the
+# page is shared (shm.rst).
 scene_shm() {
 	kipc mk shm demo --size 4096
 	/usr/bin/python3 -c '
 import mmap, os
-fd = os.open("/dev/kipc/demo", os.O_RDWR)
-m = mmap.mmap(fd, 4096)         # nattch 1
-os.close(fd)                    # the mapping stays
+def attach():
+    fd = os.open("/dev/kipc/demo", os.O_RDWR)
+    m = mmap.mmap(fd, 4096)     # MAP_SHARED: nattch + 1
+    os.close(fd)                # the mapping stays
+    return m
+m = attach()                    # nattch 1
 pid = os.fork()                 # the child has a copy: nattch 2
 if pid == 0:
-    m[0:5] = b"child"
-    os._exit(0)                 # its copy goes: nattch 1
+    c = attach()                # nattch 3
+    c[0:5] = b"child"
+    os._exit(0)                 # both of its mappings go: nattch 1
 os.waitpid(pid, 0)
 print(m[0:5].decode())          # "child": the same page
-m.close()                       # nattch 0
+n = attach()                    # nattch 2
 '
 	kipc rm demo
 }
