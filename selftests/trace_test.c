@@ -604,7 +604,7 @@ TEST_F(trace, disabled_events_write_nothing)
 
 	qfd = tr_object(&self->names, KIPC_KIND_MSG, "trd", 0, &q);
 	ASSERT_LE(0, qfd);
-	sfd = tr_object(&self->names, KIPC_KIND_SEM, "trd", 1, &s);
+	sfd = tr_object(&self->names, KIPC_KIND_SEM, "trds", 1, &s);
 	ASSERT_LE(0, sfd);
 
 	ASSERT_EQ(0, kipc_msg_send(qfd, 1, "a", 1, 0));

@@ -285,6 +285,29 @@ static void kipc_print_err(const char *v)
 }
 
 /*
+ * The trace shows "<...>" for a task whose command it did not keep: the
+ * task's own, if it is still there.
+ */
+static const char *kipc_trace_comm(const char *comm, long tid)
+{
+	static char buf[32];
+	char path[64];
+	FILE *f;
+
+	if (strcmp(comm, "<...>"))
+		return comm;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return comm;
+	if (!fgets(buf, sizeof(buf), f) || !*buf)
+		snprintf(buf, sizeof(buf), "%s", comm);
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/*
  * One line of trace_pipe, "COMM-TID [CPU] FLAGS TIME: EVENT: name=N
  * pid=P FIELDS" (the columns before TIME depend on trace options), as
  * "TIME PID COMM EVENT N FIELDS". Returns true if it was a kipc event
@@ -324,7 +347,8 @@ static bool kipc_trace_line(char *line, const regex_t *head,
 	}
 	if (!regexec(head, line, 4, m, 0)) {
 		line[m[1].rm_eo] = '\0';
-		comm = line + m[1].rm_so;
+		comm = kipc_trace_comm(line + m[1].rm_so,
+				       strtol(line + m[2].rm_so, NULL, 10));
 	}
 
 	rest = strchr(name, ' ');
