@@ -17,6 +17,12 @@ KSRC_FILES := tools/testing/selftests/kselftest.h \
 	scripts/checkpatch.pl scripts/spelling.txt \
 	scripts/const_structs.checkpatch .clang-format
 KSRC_STAMP := $(KSRC)/.extracted
+# The kernel's doc tool, kernel-doc and its Sphinx extension (make docs),
+# apart from $(KSRC), which its rule empties.
+KDOC := $(BUILD)/linux-doc
+KDOC_FILES := scripts/kernel-doc Documentation/sphinx/kerneldoc.py \
+	Documentation/sphinx/kernellog.py
+KDOC_STAMP := $(KDOC)/.extracted
 KSFT_DIR := $(KSRC)/tools/testing/selftests
 
 # Our C sources, for lint and format.
@@ -34,12 +40,12 @@ RUNVM = scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(VM_TIMEOUT)"
 RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS) + $(TRINITY_SECONDS)))
 
-.PHONY: all module lib user bench-prog selftests ksrc deps deps-debug deps-matrix \
-	check check-matrix check-debug fault stress fuzz run vm bench lint format \
-	clean help install uninstall \
+.PHONY: all module lib user bench-prog selftests ksrc kdoc deps deps-debug \
+	deps-matrix check check-matrix check-debug fault stress fuzz run vm bench \
+	lint format docs trace-scenes clean help install uninstall \
 	dkms-install dkms-uninstall dkms-check
 
-all: module lib user bench-prog selftests
+all: module lib user bench-prog selftests kdoc
 
 help:
 	@echo "make deps    install what is missing (Debian packages, as root);"
@@ -57,7 +63,9 @@ help:
 	@echo "make bench   kipc against the kernel's own IPC, side by side"
 	@echo "make stress  soak every device at once (STRESS_SECONDS=$(STRESS_SECONDS))"
 	@echo "make fuzz    the ioctl fuzzer for long (FUZZ_SECONDS=$(FUZZ_SECONDS))"
-	@echo "make lint    checkpatch --strict, sparse, W=1, clang-format"
+	@echo "make lint    checkpatch --strict, sparse, W=1, clang-format, the docs"
+	@echo "make docs    the HTML documentation (Sphinx) in build/docs"
+	@echo "make trace-scenes  rerun the internals guide's scenes under kipc trace"
 	@echo "make dkms-install  build and install kipc.ko with DKMS (as root)"
 	@echo "make dkms-check    DKMS build in a scratch tree, then removed"
 
@@ -84,6 +92,33 @@ $(KSRC_STAMP): $(KSRC_TARBALL)
 	touch $@
 
 ksrc: $(KSRC_STAMP)
+
+$(KDOC_STAMP): $(KSRC_TARBALL)
+	rm -rf $(KDOC) && mkdir -p $(KDOC)
+	tar -xJf $(KSRC_TARBALL) -C $(KDOC) --strip-components=1 \
+		$(addprefix linux-source-6.1/,$(KDOC_FILES))
+	touch $@
+
+# For docs_test.sh, which builds the docs in the VM.
+kdoc: $(KDOC_STAMP)
+
+# Documentation/ with Sphinx (Debian's python3-sphinx) into build/docs; the
+# diagrams (Documentation/internals/*.dot) are drawn by graphviz's dot.
+# make lint builds it afresh with every warning an error.
+SPHINXBUILD ?= sphinx-build
+SPHINXOPTS ?=
+docs: deps
+	@$(MAKE) --no-print-directory kdoc
+	KIPC_KDOC=$(KDOC) $(SPHINXBUILD) -b html -q $(SPHINXOPTS) \
+		Documentation $(BUILD)/docs
+	@echo "docs: $(BUILD)/docs/index.html"
+
+# The "See it happen" scenes of Documentation/internals/ under kipc trace in
+# the VM; each one's output becomes Documentation/internals/SCENE.trace.
+trace-scenes: deps
+	@$(MAKE) --no-print-directory all
+	KIPC_ENV="KIPC_CMD=$(CURDIR)/scripts/trace-scenes.sh" $(RUNVM) --job shell
+	scripts/trace-scenes.sh --extract build/vm-shell.log Documentation/internals
 
 selftests: $(KSRC_STAMP) lib
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR)
@@ -189,6 +224,7 @@ bench: deps
 lint: deps
 	@$(MAKE) --no-print-directory ksrc
 	scripts/lint.sh "$(KDIR)" "$(KSRC)" $(KMOD_SRCS) -- $(USER_SRCS)
+	@$(MAKE) --no-print-directory docs SPHINXOPTS="-E -W --keep-going"
 
 format: deps
 	@$(MAKE) --no-print-directory ksrc

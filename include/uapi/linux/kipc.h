@@ -55,7 +55,7 @@ struct kipc_msgbuf {
 /**
  * struct kipc_msg - argument of KIPC_MSG_SEND and KIPC_MSG_RECV
  * @mtype: send: the type, > 0. recv in: the selector (0 first message,
- *	> 0 first of that type, < 0 first of the lowest type <= |mtype|);
+ *	> 0 first of that type, < 0 first of the lowest type <= -mtype);
  *	recv out: the type received
  * @text: user pointer to the text
  * @size: send: text length; recv in: capacity of @text, out: bytes copied
@@ -217,7 +217,7 @@ struct kipc_sem_info {
  * struct kipc_notify - KIPC_NOTIFY argument (pipe and msg nodes)
  * @signo: signal to send; 0 unregisters; SIGKILL, SIGSTOP, invalid: EINVAL
  * @flags: KIPC_NOTIFY_ONESHOT
- * @mtype: msg nodes: 0 any type, > 0 that type, < 0 types <= |mtype|;
+ * @mtype: msg nodes: 0 any type, > 0 that type, < 0 types <= -mtype;
  *	must be 0 on pipe nodes
  * @reserved: must be 0
  */
