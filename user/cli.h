@@ -130,5 +130,6 @@ int kipc_cmd_shm(int argc, char **argv);
 int kipc_cmd_pipe(int argc, char **argv);
 int kipc_cmd_notify(int argc, char **argv);
 int kipc_cmd_bench(int argc, char **argv);
+int kipc_cmd_run(int argc, char **argv);
 
 #endif /* _KIPC_CLI_H */

@@ -508,6 +508,7 @@ static const struct {
 	{ "recv", kipc_cmd_recv },     { "sem", kipc_cmd_sem },
 	{ "shm", kipc_cmd_shm },       { "pipe", kipc_cmd_pipe },
 	{ "notify", kipc_cmd_notify }, { "bench", kipc_cmd_bench },
+	{ "run", kipc_cmd_run },
 };
 
 /* The tool's version, and the loaded module's (MODULE_VERSION) if any. */
