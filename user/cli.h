@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <linux/kipc.h>
+#include <kipc/kipc.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* The kernel's attribute names, as tools/include/linux/compiler.h has them. */

@@ -435,7 +435,7 @@ int kipc_open_dev(const char *dev, unsigned int kinds, int flags,
 		kipc_fail(dev, "not a kipc %s device", want);
 	}
 
-	fd = open(path, flags | O_CLOEXEC);
+	fd = kipc_open(path, flags);
 	if (fd < 0)
 		kipc_fail_errno(dev, errno);
 	if (kindp)
