@@ -259,6 +259,7 @@ INSTALL_FILES := user/kipc:$(bindir):755 \
 	bench/svg.py:$(libexecdir)/kipc:755 \
 	lib/$(LIBKIPC_SO):$(libdir):755 \
 	lib/libkipc.a:$(libdir):644 \
+	lib/libkipc-preload.so:$(libdir):755 \
 	lib/include/kipc/kipc.h:$(includedir)/kipc:644 \
 	include/uapi/linux/kipc.h:$(includedir)/linux:644 \
 	$(foreach m,$(MAN_PAGES),$(m):$(mandir)/man$(subst .,,$(suffix $(m))):644)

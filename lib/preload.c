@@ -48,7 +48,6 @@
 
 #include "preload.h"
 
-#define KP_EXPORT __attribute__((visibility("default")))
 #define KP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The kernel's SEMVMX and SHMLBA, which kipc does not enforce. */
@@ -358,12 +357,12 @@ kernel:
 	return KP_REAL(pipe2)(fd, flags);
 }
 
-KP_EXPORT int pipe(int fd[2])
+int pipe(int fd[2])
 {
 	return kp_pipe2(fd, 0);
 }
 
-KP_EXPORT int pipe2(int fd[2], int flags)
+int pipe2(int fd[2], int flags)
 {
 	return kp_pipe2(fd, flags);
 }
@@ -374,6 +373,7 @@ KP_EXPORT int pipe2(int fd[2], int flags)
  */
 static int kp_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 {
+	unsigned int arg_size, page;
 	int ret, size;
 
 	ret = real(fd, cmd, arg);
@@ -385,11 +385,14 @@ static int kp_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 		return kp_err(EBADF);
 	if (cmd == F_GETPIPE_SZ)
 		return size;
-	return kipc_pipe_set_size(fd, (unsigned int)(unsigned long)arg);
+	/* fs/pipe.c rounds up to a page, 0 included; kipc refuses 0. */
+	arg_size = (unsigned int)(unsigned long)arg;
+	page = sysconf(_SC_PAGESIZE);
+	return kipc_pipe_set_size(fd, arg_size < page ? page : arg_size);
 }
 
 /* glibc reads the argument as a pointer too, whatever the command. */
-KP_EXPORT int fcntl(int fd, int cmd, ...)
+int fcntl(int fd, int cmd, ...)
 {
 	va_list ap;
 	void *arg;
@@ -400,7 +403,7 @@ KP_EXPORT int fcntl(int fd, int cmd, ...)
 	return kp_fcntl(KP_REAL(fcntl), fd, cmd, arg);
 }
 
-KP_EXPORT int fcntl64(int fd, int cmd, ...)
+int fcntl64(int fd, int cmd, ...)
 {
 	va_list ap;
 	void *arg;
@@ -557,8 +560,12 @@ static int kp_sysv_create(enum kipc_kind kind, key_t key, int flg,
 			return kp_err(ENOSPC);
 		id = KIPC_RUN_ID_BASE + n;
 		kp_obj_name(&o, kind, id);
+		/* A semaphore starts at 0; 0 is the default for the others. */
 		ret = kipc_create(o.name, kind, flg & 0777, size,
-				  KIPC_CREATE_EXCL | KIPC_CREATE_SIZE);
+				  KIPC_CREATE_EXCL |
+					  (kind == KIPC_KIND_SEM ?
+						   KIPC_CREATE_SIZE :
+						   0));
 	} while (ret && errno == EEXIST);
 	if (ret)
 		return -1;
@@ -701,7 +708,7 @@ static int kp_rmid(const struct kp_obj *o, enum kipc_kind kind, int id)
 
 /* ----------------------------------------------------------- msg queue */
 
-KP_EXPORT int msgget(key_t key, int flg)
+int msgget(key_t key, int flg)
 {
 	int id = kp_sysv_get(KIPC_KIND_MSG, key, flg, 0, 0);
 
@@ -713,7 +720,7 @@ KP_EXPORT int msgget(key_t key, int flg)
 	return id;
 }
 
-KP_EXPORT int msgsnd(int id, const void *msgp, size_t sz, int flg)
+int msgsnd(int id, const void *msgp, size_t sz, int flg)
 {
 	struct kp_obj o;
 	long mtype;
@@ -735,7 +742,7 @@ KP_EXPORT int msgsnd(int id, const void *msgp, size_t sz, int flg)
 	return kp_close_keep_errno(fd, ret);
 }
 
-KP_EXPORT ssize_t msgrcv(int id, void *msgp, size_t sz, long typ, int flg)
+ssize_t msgrcv(int id, void *msgp, size_t sz, long typ, int flg)
 {
 	unsigned int kflags = 0;
 	long long mtype = typ;
@@ -822,7 +829,7 @@ static int kp_msg_set(const struct kp_obj *o, const struct msqid_ds *buf)
 							  info.msgmax));
 }
 
-KP_EXPORT int msgctl(int id, int cmd, struct msqid_ds *buf)
+int msgctl(int id, int cmd, struct msqid_ds *buf)
 {
 	struct kp_obj o;
 
@@ -843,7 +850,7 @@ KP_EXPORT int msgctl(int id, int cmd, struct msqid_ds *buf)
 
 /* ------------------------------------------------------- shared memory */
 
-KP_EXPORT int shmget(key_t key, size_t size, int flg)
+int shmget(key_t key, size_t size, int flg)
 {
 	int id;
 
@@ -877,7 +884,7 @@ static bool kp_attach_add(void *addr, size_t len)
 	return false;
 }
 
-KP_EXPORT void *shmat(int id, const void *addr, int flg)
+void *shmat(int id, const void *addr, int flg)
 {
 	int prot = PROT_READ, mflags = MAP_SHARED, fd, err;
 	uintptr_t a = (uintptr_t)addr;
@@ -919,7 +926,7 @@ KP_EXPORT void *shmat(int id, const void *addr, int flg)
 	return p;
 }
 
-KP_EXPORT int shmdt(const void *addr)
+int shmdt(const void *addr)
 {
 	size_t i, len;
 
@@ -959,7 +966,7 @@ static int kp_shm_stat(const struct kp_obj *o, struct shmid_ds *buf)
 	return kp_copy(buf, &ds, sizeof(ds), true);
 }
 
-KP_EXPORT int shmctl(int id, int cmd, struct shmid_ds *buf)
+int shmctl(int id, int cmd, struct shmid_ds *buf)
 {
 	struct shmid_ds ds;
 	struct kp_obj o;
@@ -986,7 +993,7 @@ KP_EXPORT int shmctl(int id, int cmd, struct shmid_ds *buf)
 
 /* ----------------------------------------------------------- semaphore */
 
-KP_EXPORT int semget(key_t key, int nsems, int flg)
+int semget(key_t key, int nsems, int flg)
 {
 	int id = -2, existing;
 
@@ -1122,7 +1129,7 @@ static int kp_semop(const struct kp_obj *o, int id, struct sembuf *sops,
 	return kp_close_keep_errno(fd, ret);
 }
 
-KP_EXPORT int semop(int id, struct sembuf *sops, size_t nsops)
+int semop(int id, struct sembuf *sops, size_t nsops)
 {
 	struct kp_obj o;
 
@@ -1131,7 +1138,7 @@ KP_EXPORT int semop(int id, struct sembuf *sops, size_t nsops)
 	return kp_semop(&o, id, sops, nsops, 0);
 }
 
-KP_EXPORT int semtimedop(int id, struct sembuf *sops, size_t nsops,
+int semtimedop(int id, struct sembuf *sops, size_t nsops,
 			 const struct timespec *timeout)
 {
 	struct timespec ts;
@@ -1241,7 +1248,7 @@ static int kp_semctl(const struct kp_obj *o, int id, int num, int cmd,
 	}
 }
 
-KP_EXPORT int semctl(int id, int num, int cmd, ...)
+int semctl(int id, int num, int cmd, ...)
 {
 	union kp_semun arg = { 0 };
 	struct kp_obj o;
@@ -1275,7 +1282,7 @@ KP_EXPORT int semctl(int id, int num, int cmd, ...)
  * other number to the real syscall() with its six argument registers
  * (read as glibc's own syscall() does: whatever the caller passed).
  */
-KP_EXPORT long syscall(long nr, ...)
+long syscall(long nr, ...)
 {
 	long a[6];
 	va_list ap;
@@ -1425,13 +1432,13 @@ static const char *kp_search(const char *file, char *buf, size_t size)
 	return NULL;
 }
 
-KP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+int execve(const char *path, char *const argv[], char *const envp[])
 {
 	kp_check_exec(path, envp);
 	return KP_REAL(execve)(path, argv, envp);
 }
 
-KP_EXPORT int execvpe(const char *file, char *const argv[],
+int execvpe(const char *file, char *const argv[],
 		      char *const envp[])
 {
 	char buf[PATH_MAX];
@@ -1441,17 +1448,17 @@ KP_EXPORT int execvpe(const char *file, char *const argv[],
 	return KP_REAL(execvpe)(file, argv, envp);
 }
 
-KP_EXPORT int execvp(const char *file, char *const argv[])
+int execvp(const char *file, char *const argv[])
 {
 	return execvpe(file, argv, environ);
 }
 
-KP_EXPORT int execv(const char *path, char *const argv[])
+int execv(const char *path, char *const argv[])
 {
 	return execve(path, argv, environ);
 }
 
-KP_EXPORT int posix_spawn(pid_t *pid, const char *path,
+int posix_spawn(pid_t *pid, const char *path,
 			  const posix_spawn_file_actions_t *fa,
 			  const posix_spawnattr_t *attr, char *const argv[],
 			  char *const envp[])
@@ -1460,7 +1467,7 @@ KP_EXPORT int posix_spawn(pid_t *pid, const char *path,
 	return KP_REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
 }
 
-KP_EXPORT int posix_spawnp(pid_t *pid, const char *file,
+int posix_spawnp(pid_t *pid, const char *file,
 			   const posix_spawn_file_actions_t *fa,
 			   const posix_spawnattr_t *attr, char *const argv[],
 			   char *const envp[])

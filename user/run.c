@@ -29,13 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <kipc/kipc.h>
 
 #include "cli.h"
 #include "../lib/preload.h"
@@ -275,9 +276,11 @@ static bool run_is_static(const char *path)
 static bool run_has_pid(const char *cpid)
 {
 	char path[128];
+	struct stat st;
 
+	/* A symlink to nowhere: its name is the record. */
 	snprintf(path, sizeof(path), "%s/p%s", run.dir, cpid);
-	return !access(path, F_OK) || errno != ENOENT;
+	return !lstat(path, &st);
 }
 
 static bool run_owns(const char *name, const char *cpid)
@@ -486,28 +489,17 @@ static void run_report_unpreloaded(void)
 /* Remove the run's named objects, then its directory. */
 static void run_cleanup(void)
 {
-	struct kipc_remove req;
 	char path[PATH_MAX], prefix[16];
 	struct dirent *de;
-	int fd;
 	DIR *d;
 
 	snprintf(prefix, sizeof(prefix), "%s%s.", KIPC_RUN_PREFIX, run.tok);
-	fd = open(KIPC_DEV_DIR "/control", O_RDWR | O_CLOEXEC);
-	d = fd >= 0 ? opendir(KIPC_DEV_DIR) : NULL;
-	while (d && (de = readdir(d))) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)))
-			continue;
-		memset(&req, 0, sizeof(req));
-		if (strlen(de->d_name) >= sizeof(req.name))
-			continue;
-		strcpy(req.name, de->d_name);
-		ioctl(fd, KIPC_CTL_REMOVE, &req);
-	}
+	d = opendir(KIPC_DEV_DIR);
+	while (d && (de = readdir(d)))
+		if (!strncmp(de->d_name, prefix, strlen(prefix)))
+			kipc_remove(de->d_name);
 	if (d)
 		closedir(d);
-	if (fd >= 0)
-		close(fd);
 	d = opendir(run.dir);
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
