@@ -18,18 +18,19 @@
 
 #include "bench.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 #define PIPELINE_CMD "sort | gzip -1 | sha256sum"
 
-static char pipeline_data[] = "/tmp/kipc-bench-pipeline.XXXXXX";
 static int pipeline_fd = -1;
 
 /* @size bytes of lines of pseudo-random words, the same every time. */
 static int pipeline_fill(int fd, long size)
 {
-	static const char *const words[] = { "pipe", "queue", "segment",
-					     "semaphore", "kipc", "kernel",
-					     "reader", "writer", "message",
-					     "signal", "page", "ring" };
+	static const char *const words[] = { "pipe",	  "queue",  "segment",
+					     "semaphore", "kipc",   "kernel",
+					     "reader",	  "writer", "message",
+					     "signal",	  "page",   "ring" };
 	unsigned int x = 12345;
 	char buf[65536];
 	size_t len = 0, i, n;
@@ -39,7 +40,7 @@ static int pipeline_fill(int fd, long size)
 		for (i = 0; i < 8; i++) {
 			x = x * 1103515245 + 12345;
 			n = snprintf(buf + len, sizeof(buf) - len, "%s%u%c",
-				     words[(x >> 16) % (sizeof(words) / sizeof(words[0]))],
+				     words[(x >> 16) % ARRAY_SIZE(words)],
 				     (x >> 8) & 0xffff, i == 7 ? '\n' : ' ');
 			len += n;
 		}
@@ -55,14 +56,16 @@ static int pipeline_fill(int fd, long size)
 	return 0;
 }
 
+/* The input, in a file already unlinked: nothing to clean up after. */
 static void pipeline_setup(struct bench_group *g)
 {
+	char path[] = "/tmp/kipc-bench-pipeline.XXXXXX";
 	int ret, i;
 
-	pipeline_fd = mkstemp(pipeline_data);
+	pipeline_fd = mkstemp(path);
 	ret = pipeline_fd < 0 ? -errno : pipeline_fill(pipeline_fd, g->param);
 	if (pipeline_fd >= 0)
-		unlink(pipeline_data);
+		unlink(path);
 	if (ret)
 		for (i = 0; i < g->nsides; i++)
 			g->side[i].err = -ret;
@@ -84,7 +87,7 @@ static int pipeline_run(struct bench_group *g, struct bench_side *s, long n,
 			double *val, double *secs)
 {
 	char *const kernel[] = { "sh", "-c", PIPELINE_CMD, NULL };
-	char *const kipc[] = { "kipc", "run", "--",	     "sh",
+	char *const kipc[] = { "kipc", "run",	     "--", "sh",
 			       "-c",   PIPELINE_CMD, NULL };
 	uint64_t t0;
 	int status, fd;
@@ -98,8 +101,8 @@ static int pipeline_run(struct bench_group *g, struct bench_side *s, long n,
 		return -errno;
 	if (!pid) {
 		fd = open("/dev/null", O_WRONLY);
-		if (fd < 0 || dup2(fd, 1) < 0 ||
-		    dup2(pipeline_fd, 0) < 0 || lseek(0, 0, SEEK_SET))
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(pipeline_fd, 0) < 0 ||
+		    lseek(0, 0, SEEK_SET))
 			_exit(126);
 		execvp(s->kind == K_PIPE ? kernel[0] : kipc[0],
 		       s->kind == K_PIPE ? kernel : kipc);

@@ -22,7 +22,6 @@
  * replaces.
  */
 #include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -63,8 +62,9 @@ static const char kp_kind_char[] = { [KIPC_KIND_MSG] = 'q',
  * struct kp_real - the definitions this library stands in front of
  * @pipe: libc's pipe(2), and so on
  *
- * Looked up once by the constructor (dlsym may allocate), or on first use
- * by a call made before it ran.
+ * Looked up once by the constructor (dlsym may allocate), or by the first
+ * call made before it ran (another library's constructor); posix_spawnp,
+ * looked up last, says they all are.
  */
 static struct kp_real {
 	int (*pipe)(int fd[2]);
@@ -140,17 +140,40 @@ struct kp_undo {
 
 static struct kp_undo kp_undos[64];
 
-#define KP_REAL(name)                                              \
-	((__typeof__(kp_real.name))(kp_real.name ? (void *)kp_real.name : \
-				    kp_resolve(&kp_real.name, #name)))
-
-static void *kp_resolve(void *slot, const char *name)
+static void kp_resolve_all(void)
 {
-	void *p = dlsym(RTLD_NEXT, name);
-
-	__atomic_store_n((void **)slot, p, __ATOMIC_RELAXED);
-	return p;
+	kp_real.pipe = dlsym(RTLD_NEXT, "pipe");
+	kp_real.pipe2 = dlsym(RTLD_NEXT, "pipe2");
+	kp_real.fcntl = dlsym(RTLD_NEXT, "fcntl");
+	kp_real.fcntl64 = dlsym(RTLD_NEXT, "fcntl64");
+	kp_real.syscall = dlsym(RTLD_NEXT, "syscall");
+	kp_real.msgget = dlsym(RTLD_NEXT, "msgget");
+	kp_real.msgsnd = dlsym(RTLD_NEXT, "msgsnd");
+	kp_real.msgrcv = dlsym(RTLD_NEXT, "msgrcv");
+	kp_real.msgctl = dlsym(RTLD_NEXT, "msgctl");
+	kp_real.shmget = dlsym(RTLD_NEXT, "shmget");
+	kp_real.shmat = dlsym(RTLD_NEXT, "shmat");
+	kp_real.shmdt = dlsym(RTLD_NEXT, "shmdt");
+	kp_real.shmctl = dlsym(RTLD_NEXT, "shmctl");
+	kp_real.semget = dlsym(RTLD_NEXT, "semget");
+	kp_real.semop = dlsym(RTLD_NEXT, "semop");
+	kp_real.semtimedop = dlsym(RTLD_NEXT, "semtimedop");
+	kp_real.semctl = dlsym(RTLD_NEXT, "semctl");
+	kp_real.execve = dlsym(RTLD_NEXT, "execve");
+	kp_real.execvpe = dlsym(RTLD_NEXT, "execvpe");
+	kp_real.posix_spawn = dlsym(RTLD_NEXT, "posix_spawn");
+	__atomic_store_n(&kp_real.posix_spawnp,
+			 dlsym(RTLD_NEXT, "posix_spawnp"), __ATOMIC_RELEASE);
 }
+
+static void kp_need(void)
+{
+	if (!__atomic_load_n(&kp_real.posix_spawnp, __ATOMIC_ACQUIRE))
+		kp_resolve_all();
+}
+
+/* The real @name, looked up first if a call came before the constructor. */
+#define KP_REAL(name) (kp_need(), kp_real.name)
 
 static int kp_err(int err)
 {
@@ -271,27 +294,7 @@ __attribute__((constructor)) static void kp_init(void)
 	void *p;
 	int fd;
 
-	KP_REAL(pipe);
-	KP_REAL(pipe2);
-	KP_REAL(fcntl);
-	KP_REAL(fcntl64);
-	KP_REAL(syscall);
-	KP_REAL(msgget);
-	KP_REAL(msgsnd);
-	KP_REAL(msgrcv);
-	KP_REAL(msgctl);
-	KP_REAL(shmget);
-	KP_REAL(shmat);
-	KP_REAL(shmdt);
-	KP_REAL(shmctl);
-	KP_REAL(semget);
-	KP_REAL(semop);
-	KP_REAL(semtimedop);
-	KP_REAL(semctl);
-	KP_REAL(execve);
-	KP_REAL(execvpe);
-	KP_REAL(posix_spawn);
-	KP_REAL(posix_spawnp);
+	kp_need();
 
 	if (!dir || !*dir)
 		return;
@@ -329,10 +332,12 @@ static int kp_pipe2(int fd[2], int flags)
 {
 	int p[2], err;
 
-	if (!(kp.on & KIPC_RUN_PIPE) || (flags & O_DIRECT))
+	/*
+	 * O_DIRECT (packet mode), O_NOTIFICATION_PIPE and unknown flags are
+	 * the kernel's to do or to refuse (EINVAL).
+	 */
+	if (!(kp.on & KIPC_RUN_PIPE) || (flags & ~(O_CLOEXEC | O_NONBLOCK)))
 		goto kernel;
-	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
-		return kp_err(EINVAL);
 	if (kipc_pipe(p, flags, 0)) {
 		/*
 		 * No control node, or kipc's limits (pipe(2) knows no
@@ -554,6 +559,9 @@ static int kp_sysv_create(enum kipc_kind kind, key_t key, int flg,
 	unsigned int n;
 	int id, err, ret;
 
+	/* SHMMIN is 1: no new segment of 0 bytes (existing ones take 0). */
+	if (kind == KIPC_KIND_SHM && !asked)
+		return kp_err(EINVAL);
 	do {
 		n = __atomic_fetch_add(&kp.ctr->next_id, 1, __ATOMIC_RELAXED);
 		if (n > KIPC_RUN_ID_MAX - KIPC_RUN_ID_BASE)
@@ -562,10 +570,9 @@ static int kp_sysv_create(enum kipc_kind kind, key_t key, int flg,
 		kp_obj_name(&o, kind, id);
 		/* A semaphore starts at 0; 0 is the default for the others. */
 		ret = kipc_create(o.name, kind, flg & 0777, size,
-				  KIPC_CREATE_EXCL |
-					  (kind == KIPC_KIND_SEM ?
-						   KIPC_CREATE_SIZE :
-						   0));
+				  KIPC_CREATE_EXCL | (kind == KIPC_KIND_SEM ?
+							      KIPC_CREATE_SIZE :
+							      0));
 	} while (ret && errno == EEXIST);
 	if (ret)
 		return -1;
@@ -826,7 +833,7 @@ static int kp_msg_set(const struct kp_obj *o, const struct msqid_ds *buf)
 	if (fd < 0)
 		return -1;
 	return kp_close_keep_errno(fd, kipc_msg_set_limits(fd, ds.msg_qbytes,
-							  info.msgmax));
+							   info.msgmax));
 }
 
 int msgctl(int id, int cmd, struct msqid_ds *buf)
@@ -854,10 +861,7 @@ int shmget(key_t key, size_t size, int flg)
 {
 	int id;
 
-	/* SHMMIN is 1: no segment of 0 bytes (existing ones take size 0). */
-	if ((flg & IPC_CREAT) && !size && key == IPC_PRIVATE)
-		return kp_err(EINVAL);
-	id = kp_sysv_get(KIPC_KIND_SHM, key, flg, size ? size : 1, size);
+	id = kp_sysv_get(KIPC_KIND_SHM, key, flg, size, size);
 	if (id == -2) {
 		if (kp.on & KIPC_RUN_SHM)
 			kp_count(&kp.ctr->kernel[KIPC_RUN_K_SHM]);
@@ -1013,7 +1017,7 @@ int semget(key_t key, int nsems, int flg)
 		   kp_key_id(KIPC_KIND_SEM, key) >= 0) {
 		/* More than the set (of one) the key names: the kernel's. */
 		return (flg & IPC_CREAT) && (flg & IPC_EXCL) ? kp_err(EEXIST) :
-							      kp_err(EINVAL);
+							       kp_err(EINVAL);
 	}
 	if (id == -2) {
 		if (kp.on & KIPC_RUN_SEM)
@@ -1057,7 +1061,8 @@ static int kp_undo_fd(const struct kp_obj *o, int id)
 	int fd;
 
 	for (i = 0; i < KP_ARRAY_SIZE(kp_undos); i++)
-		if (__atomic_load_n(&kp_undos[i].pid, __ATOMIC_ACQUIRE) == pid &&
+		if (__atomic_load_n(&kp_undos[i].pid, __ATOMIC_ACQUIRE) ==
+			    pid &&
 		    kp_undos[i].id == id)
 			return kp_undos[i].fd;
 	fd = kp_open(o, O_RDWR);
@@ -1068,8 +1073,8 @@ static int kp_undo_fd(const struct kp_obj *o, int id)
 		/* A parent's slot is free in its forked child. */
 		if (free_pid == pid || free_pid == -1)
 			continue;
-		if (!__atomic_compare_exchange_n(&kp_undos[i].pid, &free_pid, -1,
-						 false, __ATOMIC_ACQ_REL,
+		if (!__atomic_compare_exchange_n(&kp_undos[i].pid, &free_pid,
+						 -1, false, __ATOMIC_ACQ_REL,
 						 __ATOMIC_RELAXED))
 			continue;
 		kp_undos[i].id = id;
@@ -1139,7 +1144,7 @@ int semop(int id, struct sembuf *sops, size_t nsops)
 }
 
 int semtimedop(int id, struct sembuf *sops, size_t nsops,
-			 const struct timespec *timeout)
+	       const struct timespec *timeout)
 {
 	struct timespec ts;
 	struct kp_obj o;
@@ -1329,36 +1334,19 @@ long syscall(long nr, ...)
 
 /* -------------------------------------------- programs the run misses */
 
-/* @path is a statically linked ELF program: no PT_INTERP. */
+/* @path is a statically linked ELF program. */
 static bool kp_is_static(const char *path)
 {
-	union {
-		Elf64_Ehdr eh;
-		char buf[4096];
-	} u;
-	Elf64_Phdr ph;
+	unsigned char head[KIPC_RUN_ELF_HEAD];
 	ssize_t n;
-	int fd, i;
+	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	n = read(fd, u.buf, sizeof(u.buf));
+	n = read(fd, head, sizeof(head));
 	close(fd);
-	if (n < (ssize_t)sizeof(u.eh) || memcmp(u.eh.e_ident, ELFMAG, SELFMAG) ||
-	    u.eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    (u.eh.e_type != ET_EXEC && u.eh.e_type != ET_DYN))
-		return false;
-	for (i = 0; i < u.eh.e_phnum; i++) {
-		size_t off = u.eh.e_phoff + (size_t)i * u.eh.e_phentsize;
-
-		if (off + sizeof(ph) > (size_t)n)
-			return false;
-		memcpy(&ph, u.buf + off, sizeof(ph));
-		if (ph.p_type == PT_INTERP)
-			return false;
-	}
-	return true;
+	return n > 0 && kipc_run_elf_static(head, n);
 }
 
 /* @envp keeps the run: KIPC_RUN and LD_PRELOAD naming this library. */
@@ -1438,8 +1426,7 @@ int execve(const char *path, char *const argv[], char *const envp[])
 	return KP_REAL(execve)(path, argv, envp);
 }
 
-int execvpe(const char *file, char *const argv[],
-		      char *const envp[])
+int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	char buf[PATH_MAX];
 
@@ -1459,18 +1446,18 @@ int execv(const char *path, char *const argv[])
 }
 
 int posix_spawn(pid_t *pid, const char *path,
-			  const posix_spawn_file_actions_t *fa,
-			  const posix_spawnattr_t *attr, char *const argv[],
-			  char *const envp[])
+		const posix_spawn_file_actions_t *fa,
+		const posix_spawnattr_t *attr, char *const argv[],
+		char *const envp[])
 {
 	kp_check_exec(path, envp);
 	return KP_REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
 }
 
 int posix_spawnp(pid_t *pid, const char *file,
-			   const posix_spawn_file_actions_t *fa,
-			   const posix_spawnattr_t *attr, char *const argv[],
-			   char *const envp[])
+		 const posix_spawn_file_actions_t *fa,
+		 const posix_spawnattr_t *attr, char *const argv[],
+		 char *const envp[])
 {
 	char buf[PATH_MAX];
 

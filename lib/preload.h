@@ -19,7 +19,10 @@
 #ifndef _KIPC_PRELOAD_H
 #define _KIPC_PRELOAD_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The run directory, the kinds redirected, and the library itself. */
 #define KIPC_RUN_ENV "KIPC_RUN"
@@ -27,11 +30,13 @@
 #define KIPC_PRELOAD_NAME "libkipc-preload.so"
 
 /* The kinds, as bits of KIPC_RUN_ONLY (a decimal number). */
-#define KIPC_RUN_PIPE (1U << 0)
-#define KIPC_RUN_MSG (1U << 1)
-#define KIPC_RUN_SHM (1U << 2)
-#define KIPC_RUN_SEM (1U << 3)
-#define KIPC_RUN_ALL 0xfU
+enum {
+	KIPC_RUN_PIPE = 1 << 0,
+	KIPC_RUN_MSG = 1 << 1,
+	KIPC_RUN_SHM = 1 << 2,
+	KIPC_RUN_SEM = 1 << 3,
+	KIPC_RUN_ALL = 0xf,
+};
 
 /*
  * System V ids made by the library: KIPC_RUN_ID_BASE + n. The kernel's ids
@@ -76,5 +81,46 @@ struct kipc_run_counters {
 	uint64_t unpreloaded;
 	uint64_t processes;
 };
+
+/* How many bytes of a program kipc_run_elf_static() wants to see. */
+#define KIPC_RUN_ELF_HEAD 4096
+
+static inline uint64_t kipc_run_le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/*
+ * The first @len bytes of a program, @head, are those of a statically
+ * linked 64-bit ELF executable: no PT_INTERP program header, so no dynamic
+ * loader to load a preload library. Reads the ELF header fields by offset
+ * (x86-64, little-endian). A program whose headers are not in @head is not
+ * judged static.
+ */
+static inline bool kipc_run_elf_static(const unsigned char *head, size_t len)
+{
+	uint64_t type, phoff, phentsize, phnum, off, i;
+
+	if (len < 64 || memcmp(head, "\177ELF", 4) || head[4] != 2)
+		return false;
+	type = kipc_run_le(head + 16, 2);
+	phoff = kipc_run_le(head + 32, 8);
+	phentsize = kipc_run_le(head + 54, 2);
+	phnum = kipc_run_le(head + 56, 2);
+	if (type != 2 && type != 3) /* ET_EXEC, ET_DYN */
+		return false;
+	for (i = 0; i < phnum; i++) {
+		off = phoff + i * phentsize;
+		if (off + 4 > len)
+			return false;
+		if (kipc_run_le(head + off, 4) == 3) /* PT_INTERP */
+			return false;
+	}
+	return true;
+}
 
 #endif /* _KIPC_PRELOAD_H */

@@ -251,12 +251,15 @@ test_static_reported() {
 # The run's named objects are gone when it ends; nothing else is touched.
 test_cleanup() {
 	need_run
-	run kipc run -- "$SYSV" server $((0x4b600000 + $$)) &
-	sleep 0.1
+	"$KIPC" run -- "$SYSV" server $((0x4b600000 + $$)) >/dev/null 2>&1 &
+	pid=$!
 	wait_until "the server's queue" \
 		sh -c 'ls /dev/kipc | grep -q "^kr.*\.q"'
-	kill %1
-	wait
+	# kipc run passes SIGTERM to the server, cleans up, dies of it too.
+	kill $pid
+	wait $pid
+	rc=$?
+	expect_rc 143
 	if ls /dev/kipc | grep -q '^kr'; then
 		fail "objects left after the run: $(ls /dev/kipc | grep '^kr')"
 	fi

@@ -60,10 +60,10 @@ static void expect_ret(const char *what, long ret, long want, int err)
 }
 
 /* The call's errno, read after it returned. */
-#define expect(what, call, want, unused)                  \
-	do {                                              \
-		long ret_ = (call);                       \
-		expect_ret(what, ret_, want, errno);      \
+#define expect(what, call, want, unused)             \
+	do {                                         \
+		long ret_ = (call);                  \
+		expect_ret(what, ret_, want, errno); \
 	} while (0)
 
 static int sem_op(int id, int op, int flg)
@@ -201,8 +201,8 @@ static int do_server(key_t key)
 	sem = semget(key, 1, IPC_CREAT | IPC_EXCL | 0600);
 	if (q < 0 || shm < 0 || sem < 0)
 		return perror("server get"), 1;
-	expect("msgget again IPC_EXCL", msgget(key, IPC_CREAT | IPC_EXCL),
-	       -1, errno);
+	expect("msgget again IPC_EXCL", msgget(key, IPC_CREAT | IPC_EXCL), -1,
+	       errno);
 	mem = shmat(shm, NULL, 0);
 	if (mem == (void *)-1)
 		return perror("shmat"), 1;
@@ -225,18 +225,18 @@ static int do_client(key_t key)
 	char *mem, buf[80];
 
 	/* The server may not have made the key yet. */
-	for (i = 0; i < 6000 && q < 0; i++) {
+	for (i = 0; i < 2000 && q < 0; i++) {
 		q = msgget(key, 0);
 		if (q < 0)
 			usleep(10000);
 	}
 	shm = shmget(key, 0, 0);
-	for (i = 0; i < 6000 && (shm < 0); i++) {
+	for (i = 0; i < 2000 && (shm < 0); i++) {
 		usleep(10000);
 		shm = shmget(key, 0, 0);
 	}
 	sem = semget(key, 0, 0);
-	for (i = 0; i < 6000 && (sem < 0); i++) {
+	for (i = 0; i < 2000 && (sem < 0); i++) {
 		usleep(10000);
 		sem = semget(key, 0, 0);
 	}

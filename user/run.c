@@ -19,7 +19,6 @@
  */
 
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -120,8 +119,8 @@ static unsigned int run_parse_only(const char *s)
 			if (!strcmp(tok, kinds[i].name))
 				break;
 		if (i == ARRAY_SIZE(kinds))
-			kipc_usage_error("unknown kind '%s' (pipe, msg, shm, sem)",
-					 tok);
+			kipc_usage_error("unknown kind '%s' (%s)", tok,
+					 "pipe, msg, shm, sem");
 		on |= kinds[i].bit;
 	}
 	free(copy);
@@ -241,33 +240,19 @@ static char *run_which(const char *file)
 	return NULL;
 }
 
-/* @path is a statically linked ELF program (no PT_INTERP). */
+/* @path is a statically linked ELF program. */
 static bool run_is_static(const char *path)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	bool interp = false;
+	unsigned char head[KIPC_RUN_ELF_HEAD];
+	size_t n;
 	FILE *f;
-	int i;
 
 	f = fopen(path, "re");
 	if (!f)
 		return false;
-	if (fread(&eh, sizeof(eh), 1, f) != 1 ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)) {
-		fclose(f);
-		return false;
-	}
-	for (i = 0; i < eh.e_phnum && !interp; i++) {
-		if (fseek(f, eh.e_phoff + (long)i * eh.e_phentsize, SEEK_SET) ||
-		    fread(&ph, sizeof(ph), 1, f) != 1)
-			break;
-		interp = ph.p_type == PT_INTERP;
-	}
+	n = fread(head, 1, sizeof(head), f);
 	fclose(f);
-	return i == eh.e_phnum && !interp;
+	return kipc_run_elf_static(head, n);
 }
 
 /* ----------------------------------------------------------- the stats */
@@ -381,18 +366,24 @@ static void run_sample_table(const char *kind)
 			o->bytes = run_val(hdr, f, nh, "bytes_in");
 			o->high = run_val(hdr, f, nh, "high_water");
 		} else if (!strcmp(kind, "msg")) {
-			o->bytes = run_max(o->bytes, run_val(hdr, f, nh, "cbytes"));
+			o->bytes = run_max(o->bytes,
+					   run_val(hdr, f, nh, "cbytes"));
 			o->msgs = run_val(hdr, f, nh, "sent");
 			o->high = run_max(o->high, run_val(hdr, f, nh, "qnum"));
-			v = run_val(hdr, f, nh, "rwait") + run_val(hdr, f, nh, "swait");
+			v = run_val(hdr, f, nh, "rwait") +
+			    run_val(hdr, f, nh, "swait");
 			o->waits = run_max(o->waits, v);
 		} else if (!strcmp(kind, "shm")) {
 			o->bytes = run_val(hdr, f, nh, "size");
-			o->high = run_max(o->high, run_val(hdr, f, nh, "nattch"));
+			o->high =
+				run_max(o->high, run_val(hdr, f, nh, "nattch"));
 		} else {
-			o->msgs = run_val(hdr, f, nh, "p_ops") + run_val(hdr, f, nh, "v_ops");
-			o->high = run_max(o->high, run_val(hdr, f, nh, "value"));
-			o->waits = run_max(o->waits, run_val(hdr, f, nh, "waiters"));
+			o->msgs = run_val(hdr, f, nh, "p_ops") +
+				  run_val(hdr, f, nh, "v_ops");
+			o->high =
+				run_max(o->high, run_val(hdr, f, nh, "value"));
+			o->waits = run_max(o->waits,
+					   run_val(hdr, f, nh, "waiters"));
 		}
 	}
 	fclose(fp);
@@ -578,8 +569,7 @@ int kipc_cmd_run(int argc, char **argv)
 		{ "stats", no_argument, NULL, 's' },
 		{}
 	};
-	static const int fwd[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
-				   SIGALRM };
+	static const int fwd[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM };
 	unsigned int on = KIPC_RUN_ALL;
 	struct sigaction sa = { .sa_handler = run_forward };
 	bool stats = false;
