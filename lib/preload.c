@@ -29,6 +29,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -118,10 +119,12 @@ static struct kp_run {
  * struct kp_attach - one shmat() attachment of a kipc segment
  * @addr: where it is mapped, NULL for a free slot (claimed by CAS)
  * @len: the mapping's length
+ * @id: the segment's id
  */
 struct kp_attach {
 	void *addr;
 	size_t len;
+	int id;
 };
 
 static struct kp_attach kp_attached[1024];
@@ -649,8 +652,9 @@ static int kp_open(const struct kp_obj *o, int flags)
 {
 	int fd = kipc_open(o->path, flags);
 
+	/* Removed since the lookup: an id the kernel does not know. */
 	if (fd < 0 && errno == ENOENT)
-		errno = EIDRM;
+		errno = EINVAL;
 	return fd;
 }
 
@@ -668,7 +672,7 @@ static int kp_perm(const struct kp_obj *o, struct ipc_perm *perm,
 		   struct stat *st)
 {
 	if (stat(o->path, st))
-		return kp_err(errno == ENOENT ? EIDRM : errno);
+		return kp_err(errno == ENOENT ? EINVAL : errno);
 	memset(perm, 0, sizeof(*perm));
 	perm->__key = o->key;
 	perm->uid = st->st_uid;
@@ -689,7 +693,7 @@ static int kp_set_perm(const struct kp_obj *o, const struct ipc_perm *perm)
 	uid_t euid = geteuid();
 
 	if (stat(o->path, &st))
-		return kp_err(errno == ENOENT ? EIDRM : errno);
+		return kp_err(errno == ENOENT ? EINVAL : errno);
 	if (euid && euid != st.st_uid && euid != o->cuid)
 		return kp_err(EPERM);
 	if ((perm->uid != st.st_uid || perm->gid != st.st_gid) &&
@@ -706,9 +710,11 @@ static int kp_rmid(const struct kp_obj *o, enum kipc_kind kind, int id)
 	char path[PATH_MAX];
 
 	if (kipc_remove(o->name))
-		return kp_err(errno == ENOENT ? EIDRM : errno);
+		return kp_err(errno == ENOENT ? EINVAL : errno);
 	kp_key_forget(kind, o->key, id);
 	kp_run_path(path, "i", id, -1);
+	unlink(path);
+	kp_run_path(path, "a", id, -1);
 	unlink(path);
 	return 0;
 }
@@ -870,7 +876,52 @@ int shmget(key_t key, size_t size, int flg)
 	return id;
 }
 
-static bool kp_attach_add(void *addr, size_t len)
+/*
+ * shm_atime, shm_dtime and shm_lpid, which the node does not keep: the
+ * run directory's a<id> symlink, "atime:dtime:lpid", replaced by rename.
+ */
+static void kp_shm_times(int id, unsigned long long t[3])
+{
+	char path[PATH_MAX], link[80];
+	const char *s = link;
+	ssize_t n;
+	int i;
+
+	t[0] = 0;
+	t[1] = 0;
+	t[2] = 0;
+	kp_run_path(path, "a", id, -1);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return;
+	link[n] = '\0';
+	for (i = 0; i < 3; i++)
+		if (!kp_atoull(&s, &t[i]) || (i < 2 && *s++ != ':'))
+			return;
+}
+
+/* Record an attach (@detach false) or a detach of @id by this process. */
+static void kp_shm_touch(int id, bool detach)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], link[80], *p;
+	unsigned long long t[3];
+
+	kp_shm_times(id, t);
+	t[detach] = time(NULL);
+	t[2] = getpid();
+	p = kp_utoa(link, t[0]);
+	*p++ = ':';
+	p = kp_utoa(p, t[1]);
+	*p++ = ':';
+	kp_utoa(p, t[2]);
+	kp_run_path(path, "a", id, -1);
+	kp_run_path(tmp, "a", id, t[2]);
+	unlink(tmp);
+	if (!symlink(link, tmp) && rename(tmp, path))
+		unlink(tmp);
+}
+
+static bool kp_attach_add(void *addr, size_t len, int id)
 {
 	size_t i;
 
@@ -880,6 +931,7 @@ static bool kp_attach_add(void *addr, size_t len)
 		if (__atomic_compare_exchange_n(&kp_attached[i].addr, &expected,
 						addr, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
+			kp_attached[i].id = id;
 			__atomic_store_n(&kp_attached[i].len, len,
 					 __ATOMIC_RELEASE);
 			return true;
@@ -923,32 +975,37 @@ void *shmat(int id, const void *addr, int flg)
 	close(fd);
 	if (p == MAP_FAILED)
 		return kp_err(err == EEXIST ? EINVAL : err), (void *)-1;
-	if (!kp_attach_add(p, size)) {
+	if (!kp_attach_add(p, size, id)) {
 		munmap(p, size);
 		return kp_err(EMFILE), (void *)-1;
 	}
+	kp_shm_touch(id, false);
 	return p;
 }
 
 int shmdt(const void *addr)
 {
 	size_t i, len;
+	int id;
 
 	for (i = 0; i < KP_ARRAY_SIZE(kp_attached); i++) {
 		if (__atomic_load_n(&kp_attached[i].addr, __ATOMIC_ACQUIRE) !=
 		    addr)
 			continue;
 		len = __atomic_load_n(&kp_attached[i].len, __ATOMIC_ACQUIRE);
+		id = kp_attached[i].id;
 		if (munmap((void *)addr, len))
 			return -1;
 		__atomic_store_n(&kp_attached[i].addr, NULL, __ATOMIC_RELEASE);
+		kp_shm_touch(id, true);
 		return 0;
 	}
 	return KP_REAL(shmdt)(addr);
 }
 
-static int kp_shm_stat(const struct kp_obj *o, struct shmid_ds *buf)
+static int kp_shm_stat(const struct kp_obj *o, int id, struct shmid_ds *buf)
 {
+	unsigned long long t[3];
 	struct kipc_shm_info info;
 	struct shmid_ds ds;
 	struct stat st;
@@ -966,6 +1023,10 @@ static int kp_shm_stat(const struct kp_obj *o, struct shmid_ds *buf)
 	ds.shm_segsz = o->size;
 	ds.shm_ctime = st.st_ctime;
 	ds.shm_cpid = o->cpid;
+	kp_shm_times(id, t);
+	ds.shm_atime = t[0];
+	ds.shm_dtime = t[1];
+	ds.shm_lpid = t[2];
 	ds.shm_nattch = info.nattch;
 	return kp_copy(buf, &ds, sizeof(ds), true);
 }
@@ -979,7 +1040,7 @@ int shmctl(int id, int cmd, struct shmid_ds *buf)
 		return KP_REAL(shmctl)(id, cmd, buf);
 	switch (cmd) {
 	case IPC_STAT:
-		return kp_shm_stat(&o, buf);
+		return kp_shm_stat(&o, id, buf);
 	case IPC_SET:
 		if (kp_copy(&ds, buf, sizeof(ds), false))
 			return -1;
