@@ -89,8 +89,9 @@ int kipc_open(const char *name, int flags)
 
 	if (!name)
 		return kipc_err(EFAULT);
+	/* open(2) reads a mode if @flags has O_CREAT or O_TMPFILE: 0, then. */
 	if (strchr(name, '/'))
-		return open(name, flags | O_CLOEXEC);
+		return open(name, flags | O_CLOEXEC, 0);
 	/* "" would be the directory: open("") says ENOENT. */
 	if (!*name)
 		return kipc_err(ENOENT);
@@ -99,7 +100,7 @@ int kipc_open(const char *name, int flags)
 		return kipc_err(ENAMETOOLONG);
 	memcpy(path, dir, sizeof(dir) - 1);
 	memcpy(path + sizeof(dir) - 1, name, len + 1);
-	return open(path, flags | O_CLOEXEC);
+	return open(path, flags | O_CLOEXEC, 0);
 }
 
 int kipc_pipe(int fd[2], int flags, uint32_t size)

@@ -947,6 +947,29 @@ static void anon_private(int ctl, __u32 kind)
 }
 
 /*
+ * Make churn name @i. A failure injected in fault mode is retried (a few
+ * times), so that even a short run under injection makes objects and the
+ * end-of-run check that some were made means something.
+ */
+static void churn_create(int ctl, __u32 kind, const char *name, int i)
+{
+	int tries;
+
+	for (tries = 0; tries < 20 && running(); tries++) {
+		if (!ctl_create(ctl, kind, name)) {
+			count(&st->created[i]);
+			return;
+		}
+		if (errno == EEXIST)
+			return;
+		if (!injected(F_CTL_CREATE)) {
+			bad();
+			return;
+		}
+	}
+}
+
+/*
  * Make and remove the churn names at random; now and then make anonymous
  * objects too. Every success is counted for the end-of-run check.
  */
@@ -967,10 +990,7 @@ static void churner(int c)
 		i = rnd() % CHURN_NAMES;
 		kind = churn_name(i, name, sizeof(name));
 		if (rnd() % 2) {
-			if (!ctl_create(ctl, kind, name))
-				count(&st->created[i]);
-			else if (errno != EEXIST && !injected(F_CTL_CREATE))
-				bad();
+			churn_create(ctl, kind, name, i);
 		} else {
 			if (!ctl_remove(ctl, name))
 				count(&st->removed[i]);
