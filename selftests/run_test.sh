@@ -250,6 +250,19 @@ test_static_reported() {
 		"$tmp/err" || fail "a program started with env -i was not reported"
 }
 
+# An installed kipc finds the installed library (PREFIX/lib next to bin).
+test_installed() {
+	need_run
+	make -s -C "$here/.." install DESTDIR="$tmp/dest" PREFIX=/usr \
+		>"$tmp/install.log" 2>&1 || fail "make install failed: $(cat "$tmp/install.log")"
+	[ -f "$tmp/dest/usr/lib/libkipc-preload.so" ] ||
+		fail "make install did not install libkipc-preload.so"
+	run "$tmp/dest/usr/bin/kipc" run --stats -- bash -c 'seq 1 10 | wc -l'
+	expect_rc 0
+	expect_out 10
+	expect_made pipe 1
+}
+
 # The run's named objects are gone when it ends; nothing else is touched.
 test_cleanup() {
 	need_run
