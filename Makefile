@@ -27,7 +27,7 @@ KSFT_DIR := $(KSRC)/tools/testing/selftests
 
 # Our C sources, for lint and format.
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/kipc.h
-USER_SRCS := $(wildcard lib/*.c lib/include/kipc/*.h user/*.c user/*.h \
+USER_SRCS := $(wildcard lib/*.c lib/*.h lib/include/kipc/*.h user/*.c user/*.h \
 	bench/*.c bench/*.h selftests/*.c selftests/*.h)
 USER_SRCS += $(wildcard examples/*.c)
 
@@ -303,6 +303,7 @@ INSTALL_FILES := user/kipc:$(bindir):755 \
 	bench/svg.py:$(libexecdir)/kipc:755 \
 	lib/$(LIBKIPC_SO):$(libdir):755 \
 	lib/libkipc.a:$(libdir):644 \
+	lib/libkipc-preload.so:$(libdir):755 \
 	lib/include/kipc/kipc.h:$(includedir)/kipc:644 \
 	include/uapi/linux/kipc.h:$(includedir)/linux:644 \
 	$(foreach m,$(MAN_PAGES),$(m):$(mandir)/man$(subst .,,$(suffix $(m))):644)

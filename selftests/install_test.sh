@@ -21,6 +21,7 @@ expected_files() {
 		/usr/libexec/kipc/kipc-bench /usr/libexec/kipc/svg.py \
 		/usr/lib/libkipc.so.0.2 /usr/lib/libkipc.so.0 /usr/lib/libkipc.so \
 		/usr/lib/libkipc.a /usr/lib/pkgconfig/libkipc.pc \
+		/usr/lib/libkipc-preload.so \
 		/usr/include/kipc/kipc.h /usr/include/linux/kipc.h
 	for m in "$root"/man/*.[137]; do
 		[ -e "$m" ] || continue

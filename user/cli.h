@@ -130,6 +130,7 @@ int kipc_cmd_shm(int argc, char **argv);
 int kipc_cmd_pipe(int argc, char **argv);
 int kipc_cmd_notify(int argc, char **argv);
 int kipc_cmd_bench(int argc, char **argv);
+int kipc_cmd_run(int argc, char **argv);
 int kipc_cmd_top(int argc, char **argv);
 int kipc_cmd_trace(int argc, char **argv);
 

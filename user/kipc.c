@@ -12,6 +12,7 @@
  *   kipc shm DEV size [BYTES] | read [...] | write [--offset N] TEXT|-
  *   kipc pipe DEV size [BYTES]
  *   kipc notify DEV [--signal SIG] [--type N] [--count N]
+ *   kipc bench [...], kipc run [...] -- CMD, kipc top [...], kipc trace [...]
  *
  * This file holds the dispatcher and what every command shares: strict
  * number parsing, option parsing, device lookup and error reporting.
@@ -51,6 +52,7 @@ static const char kipc_main_usage[] =
 	"  kipc pipe DEV size [BYTES]\n"
 	"  kipc notify DEV [--signal SIG] [--type N] [--count N]\n"
 	"  kipc bench [--quick] [--json] [--only WORKLOAD]... [--svg FILE]\n"
+	"  kipc run [--only KINDS] [--stats] -- CMD [ARG...]\n"
 	"  kipc top [--interval SECONDS] [--iterations N]\n"
 	"  kipc trace [NAME...] [--count N]\n"
 	"  kipc --version\n";
@@ -510,6 +512,7 @@ static const struct {
 	{ "recv", kipc_cmd_recv },     { "sem", kipc_cmd_sem },
 	{ "shm", kipc_cmd_shm },       { "pipe", kipc_cmd_pipe },
 	{ "notify", kipc_cmd_notify }, { "bench", kipc_cmd_bench },
+	{ "run", kipc_cmd_run },
 	{ "top", kipc_cmd_top },       { "trace", kipc_cmd_trace },
 };
 
