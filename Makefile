@@ -21,8 +21,8 @@ KSFT_DIR := $(KSRC)/tools/testing/selftests
 
 # Our C sources, for lint and format.
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/kipc.h
-USER_SRCS := $(wildcard user/*.c user/*.h bench/*.c bench/*.h \
-	selftests/*.c selftests/*.h)
+USER_SRCS := $(wildcard lib/*.c lib/include/kipc/*.h user/*.c user/*.h \
+	bench/*.c bench/*.h selftests/*.c selftests/*.h)
 
 # Seconds the VM may run before the host kills it.
 VM_TIMEOUT ?= 1100
@@ -33,17 +33,19 @@ RUNVM = scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(VM_TIMEOUT)"
 RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 	--timeout $$(($(VM_TIMEOUT) + $(STRESS_SECONDS) + $(FUZZ_SECONDS) + $(TRINITY_SECONDS)))
 
-.PHONY: all module user bench-prog selftests ksrc deps deps-debug deps-matrix \
+.PHONY: all module lib user bench-prog selftests ksrc deps deps-debug deps-matrix \
 	check check-matrix check-debug fault stress fuzz run vm bench ltp lint format \
-	clean help \
+	clean help install uninstall \
 	dkms-install dkms-uninstall dkms-check
 
-all: module user bench-prog selftests
+all: module lib user bench-prog selftests
 
 help:
 	@echo "make deps    install what is missing (Debian packages, as root);"
 	@echo "             the targets that boot the VM run it first themselves"
-	@echo "make         build module, tool, kipc-bench and selftests (KVER=$(KVER))"
+	@echo "make         build module, libkipc, tool, kipc-bench and selftests (KVER=$(KVER))"
+	@echo "make install install the tool, kipc-bench, libkipc, headers, man pages"
+	@echo "             (PREFIX=$(PREFIX), DESTDIR); make uninstall removes them"
 	@echo "make run     boot the VM, load kipc and walk through every mechanism"
 	@echo "make vm      interactive shell in the VM with kipc loaded"
 	@echo "make check   run every selftest in the VM (T='pipe_test ...' for some)"
@@ -84,14 +86,18 @@ $(KSRC_STAMP): $(KSRC_TARBALL)
 
 ksrc: $(KSRC_STAMP)
 
-selftests: $(KSRC_STAMP)
+selftests: $(KSRC_STAMP) lib
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR)
 
-user:
+# libkipc, which the tool, the bench and the tests link with.
+lib:
+	$(MAKE) -C lib
+
+user: lib
 	@if [ -f user/Makefile ]; then $(MAKE) -C user; fi
 
 # kipc-bench, the program `kipc bench` runs (`make bench` runs it in the VM).
-bench-prog:
+bench-prog: lib
 	$(MAKE) -C bench
 
 check: deps
@@ -213,6 +219,7 @@ clean:
 	-$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR) clean
 	@if [ -f user/Makefile ]; then $(MAKE) -C user clean; fi
 	$(MAKE) -C bench clean
+	$(MAKE) -C lib clean
 	rm -rf $(BUILD)
 
 # DKMS: the module's sources and dkms.conf, staged as /usr/src/kipc-VERSION.
@@ -256,3 +263,72 @@ dkms-check: deps
 	dkms remove -m kipc -v $(DKMS_VERSION) -k $(KVER) \
 		--sourcetree $(DKMS_SCRATCH)/src --dkmstree $(DKMS_SCRATCH)/tree
 	rm -rf $(DKMS_SCRATCH)
+
+# make install, make uninstall: PREFIX and DESTDIR as usual. Nothing is
+# built here (the VM sees the tree read-only): run `make` first.
+PREFIX ?= /usr/local
+bindir ?= $(PREFIX)/bin
+libdir ?= $(PREFIX)/lib
+libexecdir ?= $(PREFIX)/libexec
+includedir ?= $(PREFIX)/include
+mandir ?= $(PREFIX)/share/man
+pkgconfigdir ?= $(libdir)/pkgconfig
+# lib/Makefile's shared library and its soname.
+LIBKIPC_SO := libkipc.so.0.2
+LIBKIPC_SONAME := libkipc.so.0
+MAN_PAGES := $(wildcard man/*.1 man/*.3 man/*.7)
+
+# What install copies, as SOURCE:DIRECTORY:MODE. kipc-bench runs svg.py
+# from its own directory, so both go to libexec/kipc, and bin/kipc-bench
+# is a relative link there (kipc bench runs it from kipc's directory).
+INSTALL_FILES := user/kipc:$(bindir):755 \
+	bench/kipc-bench:$(libexecdir)/kipc:755 \
+	bench/svg.py:$(libexecdir)/kipc:755 \
+	lib/$(LIBKIPC_SO):$(libdir):755 \
+	lib/libkipc.a:$(libdir):644 \
+	lib/libkipc-preload.so:$(libdir):755 \
+	lib/include/kipc/kipc.h:$(includedir)/kipc:644 \
+	include/uapi/linux/kipc.h:$(includedir)/linux:644 \
+	$(foreach m,$(MAN_PAGES),$(m):$(mandir)/man$(subst .,,$(suffix $(m))):644)
+# Links, as LINK:TARGET (TARGET is in LINK's directory, or made relative).
+INSTALL_LINKS := $(libdir)/$(LIBKIPC_SONAME):$(LIBKIPC_SO) \
+	$(libdir)/libkipc.so:$(LIBKIPC_SO) \
+	$(bindir)/kipc-bench:$(libexecdir)/kipc/kipc-bench
+# Written by install: libkipc.pc, from lib/libkipc.pc.in.
+INSTALL_PC := $(pkgconfigdir)/libkipc.pc
+# Directories only kipc uses, removed by uninstall once empty.
+INSTALL_OWN_DIRS := $(libexecdir)/kipc $(includedir)/kipc
+
+install:
+	@set -e; for e in $(INSTALL_FILES); do \
+		src=$${e%%:*}; \
+		test -e "$$src" || { echo "make install: $$src is not built: run 'make' first" >&2; exit 1; }; \
+	done; \
+	for e in $(INSTALL_FILES); do \
+		src=$${e%%:*}; rest=$${e#*:}; dir=$${rest%:*}; mode=$${rest##*:}; \
+		install -d "$(DESTDIR)$$dir"; \
+		install -m "$$mode" "$$src" "$(DESTDIR)$$dir/"; \
+		echo "  INSTALL $$dir/$${src##*/}"; \
+	done; \
+	for e in $(INSTALL_LINKS); do \
+		link=$${e%%:*}; target=$${e#*:}; \
+		case $$target in /*) target="$(DESTDIR)$$target"; rel=-r ;; *) rel= ;; esac; \
+		ln -sf $$rel "$$target" "$(DESTDIR)$$link"; \
+		echo "  LINK    $$link"; \
+	done; \
+	install -d "$(DESTDIR)$(pkgconfigdir)"; \
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(libdir)|' \
+		-e 's|@includedir@|$(includedir)|' -e 's|@version@|$(DKMS_VERSION)|' \
+		lib/libkipc.pc.in >"$(DESTDIR)$(INSTALL_PC)"; \
+	echo "  PC      $(INSTALL_PC)"
+
+uninstall:
+	@for e in $(INSTALL_FILES); do \
+		src=$${e%%:*}; rest=$${e#*:}; dir=$${rest%:*}; \
+		rm -f "$(DESTDIR)$$dir/$${src##*/}"; \
+	done; \
+	for e in $(INSTALL_LINKS); do rm -f "$(DESTDIR)$${e%%:*}"; done; \
+	rm -f "$(DESTDIR)$(INSTALL_PC)"; \
+	for d in $(INSTALL_OWN_DIRS); do \
+		if [ -d "$(DESTDIR)$$d" ]; then rmdir --ignore-fail-on-non-empty "$(DESTDIR)$$d"; fi; \
+	done

@@ -106,10 +106,13 @@ struct bench_side *side_add(struct bench_group *g, const char *name,
 	return s;
 }
 
+void pipeline_groups_add(void); /* pipeline.c: kipc run, a real pipeline */
+
 /* The rows of the table, in its order. */
 static void groups_init(void)
 {
 	pipe_groups_add();
+	pipeline_groups_add();
 	msg_groups_add();
 	typed_groups_add();
 	sem_groups_add();

@@ -298,8 +298,20 @@ mutex_scene
 producer_scene
 notify_scene
 
+# Last: the newcomer's own commands, unmodified, on kipc.
+run_scene() {
+	say "Your own shell pipeline, on kipc"
+	note "kipc run starts the command with libkipc's preload library: every"
+	note "pipe(2) in it (and System V queues, segments, semaphores) is a kipc"
+	note "object. --stats lists them when it ends, from /proc/kipc; the"
+	note "command's output and exit status are its own."
+	must kipc run --stats -- bash -c 'seq 1 200000 | sort -rn | head -3 | tr "\n" " "; echo'
+}
+
 say "Everything at a glance"
 must kipc ls
+
+run_scene
 
 if [ $status = 0 ]; then
 	say "Tour done."

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <linux/kipc.h>
+#include <kipc/kipc.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* The kernel's attribute names, as tools/include/linux/compiler.h has them. */
@@ -130,5 +130,6 @@ int kipc_cmd_shm(int argc, char **argv);
 int kipc_cmd_pipe(int argc, char **argv);
 int kipc_cmd_notify(int argc, char **argv);
 int kipc_cmd_bench(int argc, char **argv);
+int kipc_cmd_run(int argc, char **argv);
 
 #endif /* _KIPC_CLI_H */

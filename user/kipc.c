@@ -435,7 +435,7 @@ int kipc_open_dev(const char *dev, unsigned int kinds, int flags,
 		kipc_fail(dev, "not a kipc %s device", want);
 	}
 
-	fd = open(path, flags | O_CLOEXEC);
+	fd = kipc_open(path, flags);
 	if (fd < 0)
 		kipc_fail_errno(dev, errno);
 	if (kindp)
@@ -508,6 +508,7 @@ static const struct {
 	{ "recv", kipc_cmd_recv },     { "sem", kipc_cmd_sem },
 	{ "shm", kipc_cmd_shm },       { "pipe", kipc_cmd_pipe },
 	{ "notify", kipc_cmd_notify }, { "bench", kipc_cmd_bench },
+	{ "run", kipc_cmd_run },
 };
 
 /* The tool's version, and the loaded module's (MODULE_VERSION) if any. */

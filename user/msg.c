@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kipc send, kipc recv: typed messages through KIPC_MSG_SEND/KIPC_MSG_RECV.
+ * kipc send, kipc recv: typed messages, kipc_msg_send() and kipc_msg_recv().
  *
  * recv prints "type N: TEXT". A message's trailing newline is not doubled,
  * and control characters (other than tab and newline) are shown as \xNN,
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -78,11 +77,11 @@ static void kipc_print_text(const unsigned char *s, size_t len)
 	putchar('\n');
 }
 
-/* GETINFO, or 0 on a node that does not answer it. */
-static int kipc_msg_info(int fd, struct kipc_msg_info *info)
+/* GETINFO, @info zeroed first; -1 on a node that does not answer it. */
+static int kipc_queue_info(int fd, struct kipc_msg_info *info)
 {
 	memset(info, 0, sizeof(*info));
-	return ioctl(fd, KIPC_MSG_GETINFO, info);
+	return kipc_msg_info(fd, info);
 }
 
 int kipc_cmd_send(int argc, char **argv)
@@ -93,9 +92,11 @@ int kipc_cmd_send(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{}
 	};
-	struct kipc_msg m = {};
+	uint64_t timeout_ns = 0;
+	unsigned int flags = 0;
 	struct kipc_msg_info info;
 	const char *dev, *text;
+	long long mtype;
 	bool from_stdin;
 	struct kipc_args a;
 	size_t len, max;
@@ -106,16 +107,16 @@ int kipc_cmd_send(int argc, char **argv)
 	kipc_args_init(&a, argc, argv);
 	while ((c = kipc_getopt(&a, "+:h", longopts)) != -1) {
 		if (c == 'n')
-			m.flags |= KIPC_NOWAIT;
+			flags |= KIPC_NOWAIT;
 		else if (c == 't')
-			m.timeout_ns = kipc_parse_timeout(optarg);
+			timeout_ns = kipc_parse_timeout(optarg);
 	}
 	if (a.npos < 2)
 		kipc_usage_error("missing %s", a.npos ? "TYPE" : "DEV");
 	if (a.npos > 3)
 		kipc_usage_error("unexpected argument '%s'", a.pos[3]);
 	dev = a.pos[0];
-	m.mtype = kipc_parse_s64(a.pos[1], "TYPE");
+	mtype = kipc_parse_s64(a.pos[1], "TYPE");
 	text = a.npos == 3 ? a.pos[2] : "-";
 	from_stdin = !strcmp(text, "-");
 
@@ -123,7 +124,7 @@ int kipc_cmd_send(int argc, char **argv)
 	if (from_stdin) {
 		/* Read one byte past msgmax: the kernel then says EINVAL. */
 		max = KIPC_STDIN_FALLBACK;
-		if (!kipc_msg_info(fd, &info) && info.msgmax < max)
+		if (!kipc_queue_info(fd, &info) && info.msgmax < max)
 			max = info.msgmax;
 		buf = kipc_read_all(STDIN_FILENO, "-", max, &len);
 		text = buf;
@@ -131,19 +132,17 @@ int kipc_cmd_send(int argc, char **argv)
 		len = strlen(text);
 	}
 
-	m.text = (uintptr_t)text;
-	m.size = len;
-	if (ioctl(fd, KIPC_MSG_SEND, &m)) {
+	if (kipc_msg_send(fd, mtype, text, len, flags, timeout_ns)) {
 		err = errno;
-		if (err == EINVAL && m.mtype < 1)
+		if (err == EINVAL && mtype < 1)
 			kipc_fail(dev, "%s (TYPE must be at least 1)",
 				  strerror(err));
-		if (err == EINVAL && !kipc_msg_info(fd, &info) &&
+		if (err == EINVAL && !kipc_queue_info(fd, &info) &&
 		    len > info.msgmax)
 			kipc_fail(dev, "%s (%zu bytes is over msgmax %llu)",
 				  strerror(err), len,
 				  (unsigned long long)info.msgmax);
-		if (err == EAGAIN && !kipc_msg_info(fd, &info))
+		if (err == EAGAIN && !kipc_queue_info(fd, &info))
 			kipc_fail(dev, "%s (queue full: %llu of %llu bytes)",
 				  strerror(err),
 				  (unsigned long long)info.cbytes,
@@ -169,9 +168,11 @@ int kipc_cmd_recv(int argc, char **argv)
 		{ "raw", no_argument, NULL, 'r' },
 		{}
 	};
+	uint64_t cap = 0, want, timeout_ns = 0;
 	struct kipc_msg_info info;
-	struct kipc_msg m = {};
-	uint64_t cap = 0, want;
+	unsigned int flags = 0;
+	long long mtype;
+	ssize_t n;
 	bool fixed = false, raw = false;
 	struct kipc_args a;
 	const char *dev;
@@ -187,23 +188,23 @@ int kipc_cmd_recv(int argc, char **argv)
 			sel = kipc_parse_s64(optarg, "type");
 			break;
 		case 'e':
-			m.flags |= KIPC_MSG_EXCEPT;
+			flags |= KIPC_MSG_EXCEPT;
 			break;
 		case 'E':
-			m.flags |= KIPC_MSG_NOERROR;
+			flags |= KIPC_MSG_NOERROR;
 			break;
 		case 'n':
-			m.flags |= KIPC_NOWAIT;
+			flags |= KIPC_NOWAIT;
 			break;
 		case 't':
-			m.timeout_ns = kipc_parse_timeout(optarg);
+			timeout_ns = kipc_parse_timeout(optarg);
 			break;
 		case 's':
 			cap = kipc_parse_u64(optarg, "size", SIZE_MAX, true);
 			fixed = true;
 			break;
 		case 'p':
-			m.flags |= KIPC_MSG_PEEK;
+			flags |= KIPC_MSG_PEEK;
 			break;
 		case 'r':
 			raw = true;
@@ -226,7 +227,7 @@ int kipc_cmd_recv(int argc, char **argv)
 	for (tries = 0;; tries++) {
 		if (!fixed) {
 			want = KIPC_RECV_FALLBACK;
-			if (!kipc_msg_info(fd, &info))
+			if (!kipc_queue_info(fd, &info))
 				want = info.msgmax > info.cbytes ? info.msgmax :
 								   info.cbytes;
 			if (!tries && want > KIPC_RECV_FIRST)
@@ -239,21 +240,20 @@ int kipc_cmd_recv(int argc, char **argv)
 		buf = malloc(cap ? cap : 1);
 		if (!buf)
 			kipc_fail_errno(dev, ENOMEM);
-		m.mtype = sel;
-		m.text = (uintptr_t)buf;
-		m.size = cap;
-		if (!ioctl(fd, KIPC_MSG_RECV, &m))
+		mtype = sel;
+		n = kipc_msg_recv(fd, &mtype, buf, cap, flags, timeout_ns);
+		if (n >= 0)
 			break;
 		if (errno != E2BIG || fixed || tries >= 8)
 			kipc_fail_errno(dev, errno);
 	}
-	if (m.size > cap)
-		m.size = cap;
+	if ((uint64_t)n > cap)
+		n = cap;
 	if (raw) {
-		fwrite(buf, 1, m.size, stdout);
+		fwrite(buf, 1, n, stdout);
 	} else {
-		printf("type %lld: ", (long long)m.mtype);
-		kipc_print_text((unsigned char *)buf, m.size);
+		printf("type %lld: ", mtype);
+		kipc_print_text((unsigned char *)buf, n);
 	}
 	free(buf);
 	close(fd);

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -140,7 +139,7 @@ int kipc_cmd_notify(int argc, char **argv)
 	if (req.signo != SIGKILL && req.signo != SIGSTOP &&
 	    sigprocmask(SIG_BLOCK, &set, NULL))
 		kipc_fail_errno(dev, errno);
-	if (ioctl(fd, KIPC_NOTIFY, &req))
+	if (kipc_notify(fd, req.signo, req.flags, req.mtype))
 		kipc_fail_errno(dev, errno);
 
 	kipc_signal_name(req.signo, name, sizeof(name));

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kipc mk, kipc rm: make and remove named objects through /dev/kipc/control
- * (KIPC_CTL_CREATE, KIPC_CTL_REMOVE), as ipcmk(1) and ipcrm(1) do for
- * System V objects.
+ * (kipc_create(), kipc_remove()), as ipcmk(1) and ipcrm(1) do for System V
+ * objects.
  *
  * mk prints the new node's path. Its mode is the one given (default 0666)
  * less the umask, which the kernel takes off, as mkfifo(1) has it. rm goes
@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -93,16 +92,20 @@ static const char *kipc_name_problem(const char *name)
 	return NULL;
 }
 
-static int kipc_open_control(void)
+/*
+ * Fail unless the control node opens as libkipc's calls open it: their
+ * errors then are the request's, not the node's.
+ */
+static void kipc_check_control(void)
 {
-	int fd = open(KIPC_CONTROL, O_RDWR | O_CLOEXEC);
+	int fd = kipc_open(KIPC_CONTROL, O_RDWR);
 
 	if (fd < 0) {
 		if (errno == ENOENT && access(KIPC_PROC_DIR, F_OK))
 			kipc_fail(NULL, "kipc module not loaded");
 		kipc_fail_errno(KIPC_CONTROL, errno);
 	}
-	return fd;
+	close(fd);
 }
 
 /* Octal permission bits, at most 0777. */
@@ -127,7 +130,7 @@ static unsigned int kipc_parse_mode(const char *s)
  * --size, sent with KIPC_CREATE_SIZE: 0 is a semaphore at 0, for the
  * other kinds at least 1; sem: an int.
  */
-static uint64_t kipc_mk_size(const char *s, __u32 kind)
+static uint64_t kipc_mk_size(const char *s, enum kipc_kind kind)
 {
 	uint64_t max = kind == KIPC_KIND_SEM ? KIPC_SEM_VALUE_MAX : UINT64_MAX;
 	uint64_t v = kipc_parse_u64(s, "size", max, true);
@@ -177,28 +180,30 @@ int kipc_cmd_mk(int argc, char **argv)
 		{ "exclusive", no_argument, NULL, 'x' },
 		{}
 	};
-	struct kipc_create req = { .mode = 0666 };
 	const char *name, *why, *size_arg = NULL;
+	unsigned int mode = 0666, flags = 0;
+	enum kipc_kind kind;
+	uint64_t size = 0;
 	struct kipc_args a;
-	int fd, c;
+	int c;
 
 	kipc_cur = &kipc_mk_cmd;
 	kipc_args_init(&a, argc, argv);
 	while ((c = kipc_getopt(&a, "+:h", longopts)) != -1) {
 		if (c == 'm')
-			req.mode = kipc_parse_mode(optarg);
+			mode = kipc_parse_mode(optarg);
 		else if (c == 's')
 			size_arg = optarg;
 		else if (c == 'x')
-			req.flags |= KIPC_CREATE_EXCL;
+			flags |= KIPC_CREATE_EXCL;
 	}
 	if (a.npos < 2)
 		kipc_usage_error("missing %s",
 				 a.npos ? "NAME" : "pipe, msg, shm or sem");
 	if (a.npos > 2)
 		kipc_usage_error("unexpected argument '%s'", a.pos[2]);
-	req.kind = kipc_kind_uapi(kipc_kind_parse(a.pos[0]));
-	if (!req.kind)
+	kind = kipc_kind_uapi(kipc_kind_parse(a.pos[0]));
+	if (!kind)
 		kipc_usage_error("unknown kind '%s' (pipe, msg, shm, sem)",
 				 a.pos[0]);
 	name = kipc_obj_name(a.pos[1]);
@@ -206,15 +211,13 @@ int kipc_cmd_mk(int argc, char **argv)
 	if (why)
 		kipc_usage_error("invalid NAME '%s': %s", a.pos[1], why);
 	if (size_arg) {
-		req.size = kipc_mk_size(size_arg, req.kind);
-		req.flags |= KIPC_CREATE_SIZE;
+		size = kipc_mk_size(size_arg, kind);
+		flags |= KIPC_CREATE_SIZE;
 	}
-	strcpy(req.name, name);
 
-	fd = kipc_open_control();
-	if (ioctl(fd, KIPC_CTL_CREATE, &req))
+	kipc_check_control();
+	if (kipc_create(name, kind, mode, size, flags))
 		kipc_mk_fail(name, a.pos[0], size_arg, errno);
-	close(fd);
 	free(a.pos);
 	printf("%s/%s\n", KIPC_DEV_DIR, name);
 	return EXIT_OK;
@@ -225,8 +228,7 @@ int kipc_cmd_rm(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' }, {}
 	};
-	struct kipc_remove req;
-	int fd, i, status = EXIT_OK;
+	int i, status = EXIT_OK;
 	struct kipc_args a;
 	const char *name;
 
@@ -237,23 +239,20 @@ int kipc_cmd_rm(int argc, char **argv)
 	if (!a.npos)
 		kipc_usage_error("missing NAME");
 
-	fd = kipc_open_control();
+	kipc_check_control();
 	for (i = 0; i < a.npos; i++) {
 		name = kipc_obj_name(a.pos[i]);
-		memset(&req, 0, sizeof(req));
-		if (!*name || strlen(name) >= sizeof(req.name)) {
+		if (!*name || strlen(name) >= KIPC_NAME_MAX) {
 			kipc_warn(a.pos[i], "%s",
 				  strerror(*name ? ENAMETOOLONG : ENOENT));
 			status = EXIT_ERR;
 			continue;
 		}
-		strcpy(req.name, name);
-		if (ioctl(fd, KIPC_CTL_REMOVE, &req)) {
+		if (kipc_remove(name)) {
 			kipc_warn(a.pos[i], "%s", strerror(errno));
 			status = EXIT_ERR;
 		}
 	}
-	close(fd);
 	free(a.pos);
 	return status;
 }

@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -35,8 +34,8 @@ int kipc_cmd_pipe(int argc, char **argv)
 	};
 	struct kipc_args a;
 	const char *dev;
-	__u32 size;
-	int fd;
+	uint32_t size = 0;
+	int fd, ret;
 
 	kipc_cur = &kipc_pipe_cmd;
 	kipc_args_init(&a, argc, argv);
@@ -53,11 +52,13 @@ int kipc_cmd_pipe(int argc, char **argv)
 	if (a.npos == 3)
 		size = kipc_parse_u64(a.pos[2], "BYTES", UINT32_MAX, true);
 	fd = kipc_open_dev(dev, KIND_PIPE, O_RDONLY | O_NONBLOCK, NULL);
-	if (a.npos == 3 && ioctl(fd, KIPC_PIPE_SET_SIZE, &size))
+	if (a.npos == 3 && kipc_pipe_set_size(fd, size) == -1)
 		kipc_fail_errno(dev, errno);
-	if (ioctl(fd, KIPC_PIPE_GET_SIZE, &size))
+	ret = kipc_pipe_get_size(fd);
+	if (ret == -1)
 		kipc_fail_errno(dev, errno);
-	printf("%u\n", size);
+	/* 2^31, the largest capacity, comes back as INT_MIN. */
+	printf("%u\n", (uint32_t)ret);
 	close(fd);
 	return EXIT_OK;
 }

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,7 +123,9 @@ int kipc_cmd_sem(int argc, char **argv)
 			op.count = kipc_parse_u64(a.pos[2], "N", UINT32_MAX,
 						  false);
 		fd = kipc_open_dev(dev, KIND_SEM, O_RDWR, NULL);
-		if (ioctl(fd, verb[0] == 'p' ? KIPC_SEM_P : KIPC_SEM_V, &op))
+		if (verb[0] == 'p' ?
+			    kipc_sem_p(fd, op.count, op.flags, op.timeout_ns) :
+			    kipc_sem_v(fd, op.count))
 			kipc_fail_errno(dev, errno);
 		if (cmd)
 			return kipc_sem_run(cmd);
@@ -133,7 +134,7 @@ int kipc_cmd_sem(int argc, char **argv)
 			kipc_usage_error("unexpected argument '%s'", a.pos[2]);
 		fd = kipc_open_dev(dev, KIND_SEM, O_RDONLY, NULL);
 		memset(&info, 0, sizeof(info));
-		if (ioctl(fd, KIPC_SEM_GETINFO, &info))
+		if (kipc_sem_info(fd, &info))
 			kipc_fail_errno(dev, errno);
 		printf("%lld\n", (long long)info.value);
 	} else if (!strcmp(verb, "set")) {
@@ -143,7 +144,7 @@ int kipc_cmd_sem(int argc, char **argv)
 			kipc_usage_error("unexpected argument '%s'", a.pos[3]);
 		val = kipc_parse_s64(a.pos[2], "N");
 		fd = kipc_open_dev(dev, KIND_SEM, O_RDWR, NULL);
-		if (ioctl(fd, KIPC_SEM_SETVAL, &val))
+		if (kipc_sem_setval(fd, val))
 			kipc_fail_errno(dev, errno);
 	} else {
 		kipc_usage_error("unknown operation '%s' (p, v, get, set)",

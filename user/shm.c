@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -42,7 +41,7 @@ static uint64_t kipc_shm_size(int fd, const char *dev)
 {
 	uint64_t size;
 
-	if (ioctl(fd, KIPC_SHM_GET_SIZE, &size))
+	if (kipc_shm_get_size(fd, &size))
 		kipc_fail_errno(dev, errno);
 	return size;
 }
@@ -179,7 +178,7 @@ int kipc_cmd_shm(int argc, char **argv)
 			size = kipc_parse_u64(a.pos[2], "BYTES", UINT64_MAX,
 					      true);
 			fd = kipc_open_dev(dev, KIND_SHM, O_RDWR, NULL);
-			if (ioctl(fd, KIPC_SHM_SET_SIZE, &size))
+			if (kipc_shm_set_size(fd, size))
 				kipc_fail_errno(dev, errno);
 		} else {
 			fd = kipc_open_dev(dev, KIND_SHM, O_RDONLY, NULL);

@@ -10,6 +10,15 @@
  *
  * Names: an object's NAME is what /dev/kipc/NAME shows ("jobs", "pipe0");
  * kipc_open() also takes a path (anything with a '/').
+ *
+ * Bad arguments get the errno the kernel gives them, also when they never
+ * reach it: a NULL pointer the ioctl's argument would hold is EFAULT, a
+ * name of 32 bytes or more EINVAL (it does not fit the ioctl's name).
+ * The control node's calls (kipc_create(), kipc_remove(), kipc_pipe(),
+ * kipc_anon()) open /dev/kipc/control for each call, so they can also
+ * fail with open(2)'s errno: ENOENT when the module is not loaded,
+ * EACCES when its mode (the control_mode parameter) does not let the
+ * caller in, EMFILE.
  */
 #ifndef _KIPC_KIPC_H
 #define _KIPC_KIPC_H
@@ -40,7 +49,11 @@ extern "C" {
  * @flags: KIPC_CREATE_EXCL, KIPC_CREATE_SIZE
  *
  * Without KIPC_CREATE_EXCL an existing object of the same kind is success.
- * Return: 0, or -1 with errno (EEXIST, EINVAL, ENOSPC, EPERM, EACCES...).
+ * Return: 0, or -1 with errno: EEXIST (the name exists, with
+ * KIPC_CREATE_EXCL or of another kind), EINVAL (name, kind, flags, mode,
+ * size), ERANGE (a semaphore's value above KIPC_SEM_VALUE_MAX), ENOSPC
+ * (max_objects, max_user_objects), EPERM (a size past the module's
+ * maximum without CAP_SYS_RESOURCE), ENOMEM, EFAULT (@name NULL).
  */
 int kipc_create(const char *name, enum kipc_kind kind, mode_t mode,
 		uint64_t size, unsigned int flags);
@@ -50,7 +63,9 @@ int kipc_create(const char *name, enum kipc_kind kind, mode_t mode,
  * @name: the object's name
  *
  * Open files keep what the kernel's twin keeps (see kipc(7)).
- * Return: 0, or -1 with errno (ENOENT, EPERM, EINVAL).
+ * Return: 0, or -1 with errno: ENOENT (no such object), EPERM (neither its
+ * creator, its owner nor CAP_SYS_ADMIN), EINVAL (@name 32 bytes or more),
+ * EFAULT (@name NULL).
  */
 int kipc_remove(const char *name);
 
@@ -60,7 +75,8 @@ int kipc_remove(const char *name);
  * @flags: open(2) flags (O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, ...);
  *	O_CLOEXEC is always added
  *
- * Return: the file descriptor, or -1 with open(2)'s errno.
+ * Return: the file descriptor, or -1 with open(2)'s errno (an empty
+ * @name is ENOENT, as open("") is; a NULL one EFAULT).
  */
 int kipc_open(const char *name, int flags);
 
@@ -70,7 +86,9 @@ int kipc_open(const char *name, int flags);
  * @flags: O_CLOEXEC, O_NONBLOCK
  * @size: capacity in bytes, 0 = the module's pipe_size
  *
- * Return: 0, or -1 with errno (EINVAL, EMFILE, ENFILE, ENOMEM, EPERM).
+ * Return: 0, or -1 with errno: EINVAL (flags, a size above 2^31), EPERM
+ * (a size past pipe_max_size), ENOSPC (max_objects), EMFILE, ENFILE,
+ * ENOMEM, EFAULT (@fd NULL).
  */
 int kipc_pipe(int fd[2], int flags, uint32_t size);
 
@@ -80,7 +98,8 @@ int kipc_pipe(int fd[2], int flags, uint32_t size);
  * @flags: O_CLOEXEC, O_NONBLOCK
  * @size: as kipc_create()'s (a semaphore's initial value; 0 = default)
  *
- * Return: the O_RDWR file descriptor, or -1 with errno.
+ * Return: the O_RDWR file descriptor, or -1 with errno as kipc_create()'s
+ * (EINVAL also for KIPC_KIND_PIPE: use kipc_pipe()), EMFILE, ENFILE.
  */
 int kipc_anon(enum kipc_kind kind, int flags, uint64_t size);
 
@@ -89,7 +108,10 @@ int kipc_anon(enum kipc_kind kind, int flags, uint64_t size);
 /**
  * kipc_pipe_get_size() - a pipe's capacity
  * @fd: a pipe end
- * Return: the capacity in bytes, or -1 with errno.
+ *
+ * As fcntl(F_GETPIPE_SZ), the capacity is an int: the largest, 2^31 (only
+ * with CAP_SYS_RESOURCE), reads as INT_MIN; (uint32_t) of it is right.
+ * Return: the capacity in bytes, or -1 with errno (EBADF, ENOTTY).
  */
 int kipc_pipe_get_size(int fd);
 
@@ -97,7 +119,11 @@ int kipc_pipe_get_size(int fd);
  * kipc_pipe_set_size() - change a pipe's capacity
  * @fd: a pipe end
  * @size: bytes, rounded up to a power of two of at least a page
- * Return: the new capacity, or -1 with errno (EINVAL, EPERM, EBUSY).
+ *
+ * Return: the new capacity (@size rounded, as kipc_pipe_get_size()
+ * returns it), or -1 with errno: EINVAL (0 or above 2^31), EPERM (growing
+ * past pipe_max_size without CAP_SYS_RESOURCE), EBUSY (less than is
+ * buffered), ENOMEM.
  */
 int kipc_pipe_set_size(int fd, uint32_t size);
 
@@ -109,10 +135,13 @@ int kipc_pipe_set_size(int fd, uint32_t size);
  * @mtype: the message type, > 0
  * @text: the text
  * @size: its length, <= the queue's msgmax
- * @flags: KIPC_NOWAIT (EAGAIN instead of waiting for room)
+ * @flags: KIPC_NOWAIT (EAGAIN instead of waiting for room; so does a
+ *	file opened O_NONBLOCK)
  * @timeout_ns: 0 waits forever, else ETIMEDOUT after that many ns
  *
- * Return: 0, or -1 with errno (EAGAIN, ETIMEDOUT, EINTR, EIDRM, EINVAL).
+ * Return: 0, or -1 with errno: EAGAIN, ETIMEDOUT, EINTR, EIDRM, EINVAL
+ * (@mtype < 1, @size > msgmax, flags), EBADF (not open for writing),
+ * EFAULT (@text).
  */
 int kipc_msg_send(int fd, long long mtype, const void *text, size_t size,
 		  unsigned int flags, uint64_t timeout_ns);
@@ -128,8 +157,11 @@ int kipc_msg_send(int fd, long long mtype, const void *text, size_t size,
  * @flags: KIPC_NOWAIT, KIPC_MSG_EXCEPT, KIPC_MSG_NOERROR, KIPC_MSG_PEEK
  * @timeout_ns: 0 waits forever, else ETIMEDOUT after that many ns
  *
- * Return: the text's length, or -1 with errno (ENOMSG, E2BIG, ETIMEDOUT,
- * EINTR, EIDRM, EINVAL).
+ * Return: the bytes copied to @text (with KIPC_MSG_NOERROR at most
+ * @size), or -1 with errno: ENOMSG (none under KIPC_NOWAIT or
+ * O_NONBLOCK), E2BIG (longer than @size; it stays queued), ETIMEDOUT,
+ * EINTR, EIDRM, EINVAL (flags), EBADF (not open for reading), EFAULT
+ * (@text, or @mtype NULL).
  */
 ssize_t kipc_msg_recv(int fd, long long *mtype, void *text, size_t size,
 		      unsigned int flags, uint64_t timeout_ns);
@@ -141,7 +173,7 @@ ssize_t kipc_msg_recv(int fd, long long *mtype, void *text, size_t size,
  * @count: 1..KIPC_MSG_VEC_MAX
  *
  * Only the first entry may wait. Return: the number sent, or -1 with the
- * first entry's errno.
+ * first entry's errno (EINVAL also for @count 0 or above the maximum).
  */
 int kipc_msg_sendv(int fd, struct kipc_msg *msgs, unsigned int count);
 
@@ -151,7 +183,8 @@ int kipc_msg_sendv(int fd, struct kipc_msg *msgs, unsigned int count);
  * @msgs: @count entries as KIPC_MSG_RECV takes them; each is updated
  * @count: 1..KIPC_MSG_VEC_MAX
  *
- * Return: the number received, or -1 with the first entry's errno.
+ * Only the first entry may wait. Return: the number received, or -1 with
+ * the first entry's errno (EINVAL also for @count 0 or above the maximum).
  */
 int kipc_msg_recvv(int fd, struct kipc_msg *msgs, unsigned int count);
 
@@ -177,7 +210,7 @@ static inline void kipc_msg_set(struct kipc_msg *m, long long mtype,
  * kipc_msg_info() - a queue's state (KIPC_MSG_GETINFO)
  * @fd: a msg object
  * @info: out
- * Return: 0, or -1 with errno.
+ * Return: 0, or -1 with errno (EIDRM, EFAULT).
  */
 int kipc_msg_info(int fd, struct kipc_msg_info *info);
 
@@ -186,14 +219,16 @@ int kipc_msg_info(int fd, struct kipc_msg_info *info);
  * @fd: a msg object opened for writing
  * @qbytes: capacity in bytes, >= 1
  * @msgmax: largest text, >= 1
- * Return: 0, or -1 with errno (EINVAL, EPERM).
+ *
+ * Raising either past the module's default needs CAP_SYS_RESOURCE.
+ * Return: 0, or -1 with errno (EINVAL, EPERM, EBADF, EIDRM).
  */
 int kipc_msg_set_limits(int fd, uint64_t qbytes, uint64_t msgmax);
 
 /**
  * kipc_msg_flush() - drop every queued message
  * @fd: a msg object opened for writing
- * Return: 0, or -1 with errno.
+ * Return: 0, or -1 with errno (EBADF, EIDRM).
  */
 int kipc_msg_flush(int fd);
 
@@ -202,10 +237,14 @@ int kipc_msg_flush(int fd);
 /**
  * kipc_sem_p() - take @count units, waiting while there are too few
  * @fd: a sem object opened for writing
- * @count: >= 1
- * @flags: KIPC_NOWAIT, KIPC_SEM_UNDO (given back when the process exits)
+ * @count: 1..KIPC_SEM_VALUE_MAX
+ * @flags: KIPC_NOWAIT, KIPC_SEM_UNDO (given back when the process closes
+ *	its last descriptor of the file or exits, as SEM_UNDO)
  * @timeout_ns: 0 waits forever, else ETIMEDOUT after that many ns
- * Return: 0, or -1 with errno (EAGAIN, ETIMEDOUT, EINTR, EIDRM, EINVAL).
+ *
+ * Return: 0, or -1 with errno: EAGAIN, ETIMEDOUT, EINTR, EIDRM, EINVAL
+ * (@count, flags), ERANGE (the process's undo units would pass
+ * KIPC_SEM_VALUE_MAX), EBADF (not open for writing).
  */
 int kipc_sem_p(int fd, unsigned int count, unsigned int flags,
 	       uint64_t timeout_ns);
@@ -213,8 +252,9 @@ int kipc_sem_p(int fd, unsigned int count, unsigned int flags,
 /**
  * kipc_sem_v() - give @count units
  * @fd: a sem object opened for writing
- * @count: >= 1
- * Return: 0, or -1 with errno (ERANGE past KIPC_SEM_VALUE_MAX, EIDRM).
+ * @count: 1..KIPC_SEM_VALUE_MAX
+ * Return: 0, or -1 with errno: EOVERFLOW (the value would pass
+ * KIPC_SEM_VALUE_MAX; nothing changes), EINVAL (@count), EIDRM, EBADF.
  */
 int kipc_sem_v(int fd, unsigned int count);
 
@@ -222,7 +262,7 @@ int kipc_sem_v(int fd, unsigned int count);
  * kipc_sem_setval() - set the value (semctl SETVAL)
  * @fd: a sem object opened for writing
  * @value: 0..KIPC_SEM_VALUE_MAX
- * Return: 0, or -1 with errno.
+ * Return: 0, or -1 with errno (ERANGE, EIDRM, EBADF).
  */
 int kipc_sem_setval(int fd, int64_t value);
 
@@ -230,7 +270,7 @@ int kipc_sem_setval(int fd, int64_t value);
  * kipc_sem_info() - a semaphore's state (KIPC_SEM_GETINFO)
  * @fd: a sem object opened for reading
  * @info: out
- * Return: 0, or -1 with errno.
+ * Return: 0, or -1 with errno (EBADF, EIDRM, EFAULT).
  */
 int kipc_sem_info(int fd, struct kipc_sem_info *info);
 
@@ -241,7 +281,11 @@ int kipc_sem_info(int fd, struct kipc_sem_info *info);
  * @fd: a shm object
  * @prot: PROT_READ, PROT_WRITE (as the file was opened)
  * @size: out: the segment's size (may be NULL)
- * Return: the address, or MAP_FAILED with errno.
+ *
+ * Two system calls: KIPC_SHM_GET_SIZE, then mmap(2) of that many bytes
+ * (if the segment shrinks in between, mmap fails with EINVAL).
+ * Return: the address, or MAP_FAILED with errno: EACCES (@prot beyond the
+ * file's mode), EIDRM, EINVAL, ENOMEM.
  */
 void *kipc_shm_map(int fd, int prot, size_t *size);
 
@@ -249,7 +293,7 @@ void *kipc_shm_map(int fd, int prot, size_t *size);
  * kipc_shm_unmap() - unmap what kipc_shm_map() mapped
  * @addr: its address
  * @size: its size
- * Return: 0, or -1 with errno.
+ * Return: 0, or -1 with munmap(2)'s errno.
  */
 int kipc_shm_unmap(void *addr, size_t size);
 
@@ -257,15 +301,16 @@ int kipc_shm_unmap(void *addr, size_t size);
  * kipc_shm_get_size() - a segment's size in bytes
  * @fd: a shm object
  * @size: out
- * Return: 0, or -1 with errno.
+ * Return: 0, or -1 with errno (EIDRM, EFAULT).
  */
 int kipc_shm_get_size(int fd, uint64_t *size);
 
 /**
  * kipc_shm_set_size() - resize a segment (rounded up to pages)
  * @fd: a shm object opened for writing
- * @size: bytes, >= 1
- * Return: 0, or -1 with errno (EINVAL, EPERM, ENOMEM, EIDRM).
+ * @size: bytes, 1..the shm_max parameter
+ * Return: 0, or -1 with errno: EINVAL (0 or past shm_max), EBUSY (the
+ * segment is mapped), EBADF (not open for writing), ENOMEM, EIDRM.
  */
 int kipc_shm_set_size(int fd, uint64_t size);
 
@@ -273,7 +318,7 @@ int kipc_shm_set_size(int fd, uint64_t size);
  * kipc_shm_info() - a segment's size and mappings (KIPC_SHM_GETINFO)
  * @fd: a shm object
  * @info: out
- * Return: 0, or -1 with errno.
+ * Return: 0, or -1 with errno (EIDRM, EFAULT).
  */
 int kipc_shm_info(int fd, struct kipc_shm_info *info);
 
@@ -285,7 +330,9 @@ int kipc_shm_info(int fd, struct kipc_shm_info *info);
  * @signo: the signal; 0 unregisters
  * @flags: KIPC_NOTIFY_ONESHOT
  * @mtype: msg: 0 any type, > 0 that type, < 0 types <= -@mtype; pipe: 0
- * Return: 0, or -1 with errno (EINVAL, EBUSY, EIDRM).
+ * Return: 0, or -1 with errno: EINVAL (SIGKILL, SIGSTOP, not a signal;
+ * flags; @mtype on a pipe), EBUSY (max_notifiers registered), EIDRM (a
+ * removed queue).
  */
 int kipc_notify(int fd, int signo, unsigned int flags, long long mtype);
 

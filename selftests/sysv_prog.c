@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sysv_prog: a small program on System V IPC that knows nothing of kipc,
+ * for run_test.sh to run with and without `kipc run` and compare: a
+ * message queue, a shared-memory segment and one semaphore, used across
+ * fork(2) and across two unrelated processes that share a key.
+ *
+ *   sysv_prog fork           parent and child talk through private objects
+ *   sysv_prog server KEY     make KEY's objects, serve one client, remove
+ *   sysv_prog client KEY     find KEY's objects (waiting for them), talk
+ *
+ * What it prints depends only on what the calls did (no ids, no pids),
+ * so the output on the kernel and on kipc must be the same. Exit 0 when
+ * every call did what System V says, else 1.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/wait.h>
+
+#define SHM_SIZE 8192
+
+struct text_msg {
+	long mtype;
+	char mtext[64];
+};
+
+static int failed;
+
+/* Report one call: what it returned, or its errno's name. */
+static void show(const char *what, long ret, int err)
+{
+	if (ret == -1)
+		printf("%s: -1 %s\n", what,
+		       err == EEXIST ? "EEXIST" :
+		       err == ENOENT ? "ENOENT" :
+		       err == ENOMSG ? "ENOMSG" :
+		       err == EAGAIN ? "EAGAIN" :
+		       err == E2BIG  ? "E2BIG" :
+		       err == EINVAL ? "EINVAL" :
+		       err == EIDRM  ? "EIDRM" :
+				       strerror(err));
+	else
+		printf("%s: %ld\n", what, ret);
+}
+
+static void expect_ret(const char *what, long ret, long want, int err)
+{
+	show(what, ret, err);
+	if (ret != want) {
+		printf("  (expected %ld)\n", want);
+		failed = 1;
+	}
+}
+
+/* The call's errno, read after it returned. */
+#define expect(what, call, want, unused)             \
+	do {                                         \
+		long ret_ = (call);                  \
+		expect_ret(what, ret_, want, errno); \
+	} while (0)
+
+static int sem_op(int id, int op, int flg)
+{
+	struct sembuf sb = { .sem_num = 0, .sem_op = op, .sem_flg = flg };
+
+	return semop(id, &sb, 1);
+}
+
+static void send_text(int q, long type, const char *text)
+{
+	struct text_msg m = { .mtype = type };
+
+	snprintf(m.mtext, sizeof(m.mtext), "%s", text);
+	if (msgsnd(q, &m, strlen(text) + 1, 0))
+		perror("msgsnd"), exit(1);
+}
+
+/* @out has room for 64 bytes; at most @room are asked for. */
+static long recv_text(int q, long type, int flg, char *out, size_t room)
+{
+	struct text_msg m;
+	ssize_t n;
+
+	n = msgrcv(q, &m, room, type, flg);
+	if (n >= 0) {
+		memcpy(out, m.mtext, n);
+		out[n] = '\0';
+		return m.mtype;
+	}
+	return -1;
+}
+
+/* The checks every mode makes on a fresh queue, segment and semaphore. */
+static void basics(int q, int shm, int sem)
+{
+	struct msqid_ds mds;
+	struct shmid_ds sds;
+	char buf[64];
+	long r;
+
+	r = recv_text(q, 0, IPC_NOWAIT, buf, sizeof(buf));
+	expect("msgrcv empty IPC_NOWAIT", r, -1, errno);
+	send_text(q, 3, "three");
+	send_text(q, 1, "one");
+	send_text(q, 2, "two, a longer text");
+	expect("msgctl IPC_STAT", msgctl(q, IPC_STAT, &mds), 0, errno);
+	printf("msg_qnum %lu, msg_cbytes %lu\n", (unsigned long)mds.msg_qnum,
+	       (unsigned long)mds.__msg_cbytes);
+	r = recv_text(q, 2, IPC_NOWAIT, buf, 4);
+	expect("msgrcv type 2 into 4 bytes", r, -1, errno);
+	r = recv_text(q, 2, IPC_NOWAIT | MSG_NOERROR, buf, 4);
+	printf("msgrcv MSG_NOERROR: type %ld '%s'\n", r, buf);
+	r = recv_text(q, 3, IPC_NOWAIT | MSG_EXCEPT, buf, sizeof(buf));
+	printf("msgrcv MSG_EXCEPT 3: type %ld '%s'\n", r, buf);
+	r = recv_text(q, -5, IPC_NOWAIT, buf, sizeof(buf));
+	printf("msgrcv -5: type %ld '%s'\n", r, buf);
+
+	expect("shmctl IPC_STAT", shmctl(shm, IPC_STAT, &sds), 0, errno);
+	printf("shm_segsz %zu, shm_nattch %lu\n", sds.shm_segsz,
+	       (unsigned long)sds.shm_nattch);
+
+	expect("semctl GETVAL", semctl(sem, 0, GETVAL), 0, errno);
+	expect("semop -1 IPC_NOWAIT at 0", sem_op(sem, -1, IPC_NOWAIT), -1,
+	       errno);
+	expect("semctl SETVAL 2", semctl(sem, 0, SETVAL, 2), 0, errno);
+	expect("semop -1", sem_op(sem, -1, 0), 0, errno);
+	expect("semctl GETVAL", semctl(sem, 0, GETVAL), 1, errno);
+	expect("semop -1", sem_op(sem, -1, 0), 0, errno);
+}
+
+static void remove_all(int q, int shm, int sem)
+{
+	struct text_msg m = { .mtype = 1 };
+
+	expect("msgctl IPC_RMID", msgctl(q, IPC_RMID, NULL), 0, errno);
+	expect("msgsnd after IPC_RMID", msgsnd(q, &m, 1, IPC_NOWAIT), -1,
+	       errno);
+	expect("shmctl IPC_RMID", shmctl(shm, IPC_RMID, NULL), 0, errno);
+	expect("semctl IPC_RMID", semctl(sem, 0, IPC_RMID), 0, errno);
+	expect("semctl GETVAL after IPC_RMID", semctl(sem, 0, GETVAL), -1,
+	       errno);
+}
+
+static int do_fork(void)
+{
+	int q, shm, sem, status;
+	char *mem, buf[64];
+	pid_t pid;
+	long r;
+
+	q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	shm = shmget(IPC_PRIVATE, SHM_SIZE, IPC_CREAT | 0600);
+	sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	if (q < 0 || shm < 0 || sem < 0)
+		return perror("get"), 1;
+	basics(q, shm, sem);
+
+	mem = shmat(shm, NULL, 0);
+	if (mem == (void *)-1)
+		return perror("shmat"), 1;
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (!pid) {
+		/* Wait for the parent's word, answer through the queue. */
+		if (sem_op(sem, -1, 0))
+			_exit(2);
+		snprintf(buf, sizeof(buf), "child read '%s'", mem);
+		strcpy(mem + 4096, "written by the child");
+		send_text(q, 7, buf);
+		shmdt(mem);
+		_exit(0);
+	}
+	strcpy(mem, "hello from the parent");
+	expect("semop +1", sem_op(sem, 1, 0), 0, errno);
+	r = recv_text(q, 7, 0, buf, sizeof(buf));
+	printf("parent got type %ld: %s\n", r, buf);
+	waitpid(pid, &status, 0);
+	printf("child exit %d\n", WEXITSTATUS(status));
+	printf("shm second page: '%s'\n", mem + 4096);
+	expect("shmdt", shmdt(mem), 0, errno);
+	remove_all(q, shm, sem);
+	return failed;
+}
+
+static int do_server(key_t key)
+{
+	int q, shm, sem;
+	char *mem, buf[64];
+	long r;
+
+	q = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+	shm = shmget(key, SHM_SIZE, IPC_CREAT | IPC_EXCL | 0600);
+	sem = semget(key, 1, IPC_CREAT | IPC_EXCL | 0600);
+	if (q < 0 || shm < 0 || sem < 0)
+		return perror("server get"), 1;
+	expect("msgget again IPC_EXCL", msgget(key, IPC_CREAT | IPC_EXCL), -1,
+	       errno);
+	mem = shmat(shm, NULL, 0);
+	if (mem == (void *)-1)
+		return perror("shmat"), 1;
+	/* The client asks through the queue; the answer is in shm. */
+	r = recv_text(q, 1, 0, buf, sizeof(buf));
+	printf("server got type %ld: %s\n", r, buf);
+	snprintf(mem, SHM_SIZE, "answer to '%s'", buf);
+	expect("server semop +1", sem_op(sem, 1, 0), 0, errno);
+	/* Wait until the client read it (type 2), then remove all. */
+	r = recv_text(q, 2, 0, buf, sizeof(buf));
+	printf("server got type %ld: %s\n", r, buf);
+	shmdt(mem);
+	remove_all(q, shm, sem);
+	return failed;
+}
+
+static int do_client(key_t key)
+{
+	int q = -1, shm, sem, i;
+	char *mem, buf[80];
+
+	/* The server may not have made the key yet. */
+	for (i = 0; i < 2000 && q < 0; i++) {
+		q = msgget(key, 0);
+		if (q < 0)
+			usleep(10000);
+	}
+	shm = shmget(key, 0, 0);
+	for (i = 0; i < 2000 && (shm < 0); i++) {
+		usleep(10000);
+		shm = shmget(key, 0, 0);
+	}
+	sem = semget(key, 0, 0);
+	for (i = 0; i < 2000 && (sem < 0); i++) {
+		usleep(10000);
+		sem = semget(key, 0, 0);
+	}
+	if (q < 0 || shm < 0 || sem < 0)
+		return perror("client get"), 1;
+	mem = shmat(shm, NULL, SHM_RDONLY);
+	if (mem == (void *)-1)
+		return perror("shmat"), 1;
+	send_text(q, 1, "what is the answer?");
+	expect("client semop -1", sem_op(sem, -1, 0), 0, errno);
+	snprintf(buf, sizeof(buf), "%s", mem);
+	printf("client read: %s\n", buf);
+	shmdt(mem);
+	send_text(q, 2, "thanks");
+	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "fork"))
+		return do_fork();
+	if (argc == 3 && !strcmp(argv[1], "server"))
+		return do_server(strtol(argv[2], NULL, 0));
+	if (argc == 3 && !strcmp(argv[1], "client"))
+		return do_client(strtol(argv[2], NULL, 0));
+	fprintf(stderr, "usage: sysv_prog fork | server KEY | client KEY\n");
+	return 2;
+}
