@@ -21,7 +21,7 @@ KSFT_DIR := $(KSRC)/tools/testing/selftests
 
 # Our C sources, for lint and format.
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/kipc.h
-USER_SRCS := $(wildcard lib/*.c lib/include/kipc/*.h user/*.c user/*.h \
+USER_SRCS := $(wildcard lib/*.c lib/*.h lib/include/kipc/*.h user/*.c user/*.h \
 	bench/*.c bench/*.h selftests/*.c selftests/*.h)
 
 # Seconds the VM may run before the host kills it.

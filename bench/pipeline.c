@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,43 @@
 #define PIPELINE_CMD "sort | gzip -1 | sha256sum"
 
 static int pipeline_fd = -1;
+static char pipeline_kipc[PATH_MAX] = "kipc";
+
+/*
+ * The kipc tool: $KIPC, else next to kipc-bench in the build tree
+ * (bench/../user/kipc) or installed (libexec/kipc/../../bin/kipc), else
+ * kipc on PATH.
+ */
+static void pipeline_find_kipc(void)
+{
+	static const char *const rel[] = { "/../user/kipc", "/../../bin/kipc" };
+	char exe[PATH_MAX], *slash;
+	const char *env = getenv("KIPC");
+	ssize_t n;
+	size_t i;
+
+	if (env && *env) {
+		snprintf(pipeline_kipc, sizeof(pipeline_kipc), "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	for (i = 0; i < ARRAY_SIZE(rel); i++) {
+		if (strlen(exe) + strlen(rel[i]) >= sizeof(pipeline_kipc))
+			continue;
+		strcpy(pipeline_kipc, exe);
+		strcat(pipeline_kipc, rel[i]);
+		if (!access(pipeline_kipc, X_OK))
+			return;
+	}
+	strcpy(pipeline_kipc, "kipc");
+}
 
 /* @size bytes of lines of pseudo-random words, the same every time. */
 static int pipeline_fill(int fd, long size)
@@ -62,6 +100,7 @@ static void pipeline_setup(struct bench_group *g)
 	char path[] = "/tmp/kipc-bench-pipeline.XXXXXX";
 	int ret, i;
 
+	pipeline_find_kipc();
 	pipeline_fd = mkstemp(path);
 	ret = pipeline_fd < 0 ? -errno : pipeline_fill(pipeline_fd, g->param);
 	if (pipeline_fd >= 0)
@@ -81,14 +120,14 @@ static void pipeline_teardown(struct bench_group *g)
 
 /*
  * One pipeline, whatever @n (the input is the group's size): its wall
- * time. kipc is found on PATH, where `kipc bench` runs kipc-bench from.
+ * time.
  */
 static int pipeline_run(struct bench_group *g, struct bench_side *s, long n,
 			double *val, double *secs)
 {
 	char *const kernel[] = { "sh", "-c", PIPELINE_CMD, NULL };
-	char *const kipc[] = { "kipc", "run",	     "--", "sh",
-			       "-c",   PIPELINE_CMD, NULL };
+	char *const kipc[] = { pipeline_kipc, "run",	    "--", "sh",
+			       "-c",	      PIPELINE_CMD, NULL };
 	uint64_t t0;
 	int status, fd;
 	pid_t pid;

@@ -29,12 +29,14 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -42,6 +44,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+
+#include <linux/capability.h>
 
 #include <kipc/kipc.h>
 
@@ -118,10 +122,12 @@ static struct kp_run {
  * struct kp_attach - one shmat() attachment of a kipc segment
  * @addr: where it is mapped, NULL for a free slot (claimed by CAS)
  * @len: the mapping's length
+ * @id: the segment's id
  */
 struct kp_attach {
 	void *addr;
 	size_t len;
+	int id;
 };
 
 static struct kp_attach kp_attached[1024];
@@ -283,6 +289,40 @@ static int kp_copy(void *dst, const void *src, size_t len, bool to_user)
 	return kp_err(EFAULT);
 }
 
+/* The caller has capability @cap in its effective set (capget(2)). */
+static bool kp_capable(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (KP_REAL(syscall)(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	return data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
+}
+
+/* The number in the file @path (a sysctl, a module parameter), or @def. */
+static unsigned long long kp_read_num(const char *path, unsigned long long def)
+{
+	unsigned long long v;
+	const char *s;
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return def;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return def;
+	buf[n] = '\0';
+	s = buf;
+	return kp_atoull(&s, &v) ? v : def;
+}
+
 /* ---------------------------------------------------------------- init */
 
 __attribute__((constructor)) static void kp_init(void)
@@ -328,6 +368,23 @@ __attribute__((constructor)) static void kp_init(void)
 
 /* ---------------------------------------------------------------- pipe */
 
+/*
+ * fs/pipe.c alloc_pipe_info(): a new pipe has 16 pages, or pipe-max-size
+ * when that is less and the caller lacks CAP_SYS_RESOURCE. 0 asks kipc
+ * for its pipe_size (16 pages by default).
+ */
+static unsigned int kp_pipe_size(void)
+{
+	unsigned long long max, def, page = sysconf(_SC_PAGESIZE);
+
+	max = kp_read_num("/proc/sys/fs/pipe-max-size", ~0ULL);
+	def = kp_read_num("/sys/module/kipc/parameters/pipe_size", 16 * page);
+	if (max >= def || kp_capable(CAP_SYS_RESOURCE))
+		return 0;
+	max &= ~(page - 1);
+	return max < page ? page : max;
+}
+
 static int kp_pipe2(int fd[2], int flags)
 {
 	int p[2], err;
@@ -338,7 +395,7 @@ static int kp_pipe2(int fd[2], int flags)
 	 */
 	if (!(kp.on & KIPC_RUN_PIPE) || (flags & ~(O_CLOEXEC | O_NONBLOCK)))
 		goto kernel;
-	if (kipc_pipe(p, flags, 0)) {
+	if (kipc_pipe(p, flags, kp_pipe_size())) {
 		/*
 		 * No control node, or kipc's limits (pipe(2) knows no
 		 * ENOSPC): the kernel's pipe. EMFILE, ENFILE, ENOMEM stand.
@@ -393,7 +450,17 @@ static int kp_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 	/* fs/pipe.c rounds up to a page, 0 included; kipc refuses 0. */
 	arg_size = (unsigned int)(unsigned long)arg;
 	page = sysconf(_SC_PAGESIZE);
-	return kipc_pipe_set_size(fd, arg_size < page ? page : arg_size);
+	if (arg_size < page)
+		arg_size = page;
+	/*
+	 * pipe_set_size(): growing past the pipe-max-size sysctl needs
+	 * CAP_SYS_RESOURCE (kipc checks its own pipe_max_size too).
+	 */
+	if (arg_size > (unsigned int)size && arg_size <= 1U << 31 &&
+	    arg_size > kp_read_num("/proc/sys/fs/pipe-max-size", ~0ULL) &&
+	    !kp_capable(CAP_SYS_RESOURCE))
+		return kp_err(EPERM);
+	return kipc_pipe_set_size(fd, arg_size);
 }
 
 /* glibc reads the argument as a pointer too, whatever the command. */
@@ -559,8 +626,9 @@ static int kp_sysv_create(enum kipc_kind kind, key_t key, int flg,
 	unsigned int n;
 	int id, err, ret;
 
-	/* SHMMIN is 1: no new segment of 0 bytes (existing ones take 0). */
-	if (kind == KIPC_KIND_SHM && !asked)
+	/* newseg(): SHMMIN is 1 (existing ones take 0), SHMMAX the sysctl. */
+	if (kind == KIPC_KIND_SHM &&
+	    (!asked || asked > kp_read_num("/proc/sys/kernel/shmmax", ~0ULL)))
 		return kp_err(EINVAL);
 	do {
 		n = __atomic_fetch_add(&kp.ctr->next_id, 1, __ATOMIC_RELAXED);
@@ -649,8 +717,9 @@ static int kp_open(const struct kp_obj *o, int flags)
 {
 	int fd = kipc_open(o->path, flags);
 
+	/* Removed since the lookup: an id the kernel does not know. */
 	if (fd < 0 && errno == ENOENT)
-		errno = EIDRM;
+		errno = EINVAL;
 	return fd;
 }
 
@@ -668,7 +737,7 @@ static int kp_perm(const struct kp_obj *o, struct ipc_perm *perm,
 		   struct stat *st)
 {
 	if (stat(o->path, st))
-		return kp_err(errno == ENOENT ? EIDRM : errno);
+		return kp_err(errno == ENOENT ? EINVAL : errno);
 	memset(perm, 0, sizeof(*perm));
 	perm->__key = o->key;
 	perm->uid = st->st_uid;
@@ -689,7 +758,7 @@ static int kp_set_perm(const struct kp_obj *o, const struct ipc_perm *perm)
 	uid_t euid = geteuid();
 
 	if (stat(o->path, &st))
-		return kp_err(errno == ENOENT ? EIDRM : errno);
+		return kp_err(errno == ENOENT ? EINVAL : errno);
 	if (euid && euid != st.st_uid && euid != o->cuid)
 		return kp_err(EPERM);
 	if ((perm->uid != st.st_uid || perm->gid != st.st_gid) &&
@@ -706,9 +775,13 @@ static int kp_rmid(const struct kp_obj *o, enum kipc_kind kind, int id)
 	char path[PATH_MAX];
 
 	if (kipc_remove(o->name))
-		return kp_err(errno == ENOENT ? EIDRM : errno);
+		return kp_err(errno == ENOENT ? EINVAL : errno);
 	kp_key_forget(kind, o->key, id);
 	kp_run_path(path, "i", id, -1);
+	unlink(path);
+	kp_run_path(path, "a", id, -1);
+	unlink(path);
+	kp_run_path(path, "l", id, -1);
 	unlink(path);
 	return 0;
 }
@@ -749,6 +822,45 @@ int msgsnd(int id, const void *msgp, size_t sz, int flg)
 	return kp_close_keep_errno(fd, ret);
 }
 
+/*
+ * MSG_COPY: a copy of the message at index @typ, left queued. do_msgrcv()'s
+ * checks come first (EINVAL without IPC_NOWAIT or with MSG_EXCEPT), an
+ * index past the queue is ENOMSG. kipc can peek at the first message
+ * (KIPC_MSG_PEEK, type 0) but at no other index: EINVAL for those.
+ */
+static ssize_t kp_msg_copy(const struct kp_obj *o, void *msgp, size_t sz,
+			   long typ, int flg)
+{
+	struct kipc_msg_info info;
+	long long mtype = 0;
+	ssize_t ret;
+	long out;
+	int fd;
+
+	if (!(flg & IPC_NOWAIT) || (flg & MSG_EXCEPT) || (ssize_t)sz < 0)
+		return kp_err(EINVAL);
+	fd = kp_open(o, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (kipc_msg_info(fd, &info))
+		return kp_close_keep_errno(fd, -1);
+	if (typ < 0 || (unsigned long long)typ >= info.qnum)
+		return kp_close_keep_errno(fd, kp_err(ENOMSG));
+	if (typ > 0)
+		return kp_close_keep_errno(fd, kp_err(EINVAL));
+	ret = kipc_msg_recv(fd, &mtype, (char *)msgp + sizeof(long), sz,
+			    KIPC_NOWAIT | KIPC_MSG_PEEK |
+				    (flg & MSG_NOERROR ? KIPC_MSG_NOERROR : 0),
+			    0);
+	kp_close_keep_errno(fd, 0);
+	if (ret < 0)
+		return ret;
+	out = mtype;
+	if (kp_copy(msgp, &out, sizeof(out), true))
+		return -1;
+	return ret;
+}
+
 ssize_t msgrcv(int id, void *msgp, size_t sz, long typ, int flg)
 {
 	unsigned int kflags = 0;
@@ -758,9 +870,10 @@ ssize_t msgrcv(int id, void *msgp, size_t sz, long typ, int flg)
 	ssize_t ret;
 	int fd;
 
-	/* MSG_COPY addresses a message by index: not kipc's. */
-	if ((flg & MSG_COPY) || !kp_lookup(&o, KIPC_KIND_MSG, id))
+	if (!kp_lookup(&o, KIPC_KIND_MSG, id))
 		return KP_REAL(msgrcv)(id, msgp, sz, typ, flg);
+	if (flg & MSG_COPY)
+		return kp_msg_copy(&o, msgp, sz, typ, flg);
 	if ((ssize_t)sz < 0)
 		return kp_err(EINVAL);
 	if (flg & IPC_NOWAIT)
@@ -859,9 +972,11 @@ int msgctl(int id, int cmd, struct msqid_ds *buf)
 
 int shmget(key_t key, size_t size, int flg)
 {
-	int id;
+	int id = -2;
 
-	id = kp_sysv_get(KIPC_KIND_SHM, key, flg, size, size);
+	/* kipc has no huge pages: SHM_HUGETLB segments are the kernel's. */
+	if (!(flg & SHM_HUGETLB))
+		id = kp_sysv_get(KIPC_KIND_SHM, key, flg, size, size);
 	if (id == -2) {
 		if (kp.on & KIPC_RUN_SHM)
 			kp_count(&kp.ctr->kernel[KIPC_RUN_K_SHM]);
@@ -870,7 +985,52 @@ int shmget(key_t key, size_t size, int flg)
 	return id;
 }
 
-static bool kp_attach_add(void *addr, size_t len)
+/*
+ * shm_atime, shm_dtime and shm_lpid, which the node does not keep: the
+ * run directory's a<id> symlink, "atime:dtime:lpid", replaced by rename.
+ */
+static void kp_shm_times(int id, unsigned long long t[3])
+{
+	char path[PATH_MAX], link[80];
+	const char *s = link;
+	ssize_t n;
+	int i;
+
+	t[0] = 0;
+	t[1] = 0;
+	t[2] = 0;
+	kp_run_path(path, "a", id, -1);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return;
+	link[n] = '\0';
+	for (i = 0; i < 3; i++)
+		if (!kp_atoull(&s, &t[i]) || (i < 2 && *s++ != ':'))
+			return;
+}
+
+/* Record an attach (@detach false) or a detach of @id by this process. */
+static void kp_shm_touch(int id, bool detach)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], link[80], *p;
+	unsigned long long t[3];
+
+	kp_shm_times(id, t);
+	t[detach] = time(NULL);
+	t[2] = getpid();
+	p = kp_utoa(link, t[0]);
+	*p++ = ':';
+	p = kp_utoa(p, t[1]);
+	*p++ = ':';
+	kp_utoa(p, t[2]);
+	kp_run_path(path, "a", id, -1);
+	kp_run_path(tmp, "a", id, t[2]);
+	unlink(tmp);
+	if (!symlink(link, tmp) && rename(tmp, path))
+		unlink(tmp);
+}
+
+static bool kp_attach_add(void *addr, size_t len, int id)
 {
 	size_t i;
 
@@ -880,6 +1040,7 @@ static bool kp_attach_add(void *addr, size_t len)
 		if (__atomic_compare_exchange_n(&kp_attached[i].addr, &expected,
 						addr, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
+			kp_attached[i].id = id;
 			__atomic_store_n(&kp_attached[i].len, len,
 					 __ATOMIC_RELEASE);
 			return true;
@@ -903,6 +1064,13 @@ void *shmat(int id, const void *addr, int flg)
 			a &= ~(KP_SHMLBA - 1);
 		else if (a & (KP_SHMLBA - 1))
 			return kp_err(EINVAL), (void *)-1;
+		/*
+		 * Rounded down to the null page: EINVAL with SHM_REMAP, as
+		 * the kernel (CVE-2017-5669); without, kipc run refuses too
+		 * rather than map page 0.
+		 */
+		if (!a)
+			return kp_err(EINVAL), (void *)-1;
 		mflags |= flg & SHM_REMAP ? MAP_FIXED : MAP_FIXED_NOREPLACE;
 	} else if (flg & SHM_REMAP) {
 		return kp_err(EINVAL), (void *)-1;
@@ -923,32 +1091,75 @@ void *shmat(int id, const void *addr, int flg)
 	close(fd);
 	if (p == MAP_FAILED)
 		return kp_err(err == EEXIST ? EINVAL : err), (void *)-1;
-	if (!kp_attach_add(p, size)) {
+	if (!kp_attach_add(p, size, id)) {
 		munmap(p, size);
 		return kp_err(EMFILE), (void *)-1;
 	}
+	kp_shm_touch(id, false);
 	return p;
 }
 
 int shmdt(const void *addr)
 {
 	size_t i, len;
+	int id;
 
 	for (i = 0; i < KP_ARRAY_SIZE(kp_attached); i++) {
 		if (__atomic_load_n(&kp_attached[i].addr, __ATOMIC_ACQUIRE) !=
 		    addr)
 			continue;
 		len = __atomic_load_n(&kp_attached[i].len, __ATOMIC_ACQUIRE);
+		id = kp_attached[i].id;
 		if (munmap((void *)addr, len))
 			return -1;
 		__atomic_store_n(&kp_attached[i].addr, NULL, __ATOMIC_RELEASE);
+		kp_shm_touch(id, true);
 		return 0;
 	}
 	return KP_REAL(shmdt)(addr);
 }
 
-static int kp_shm_stat(const struct kp_obj *o, struct shmid_ds *buf)
+/*
+ * SHM_LOCK, SHM_UNLOCK: kipc's pages are not swapped, so only the kernel's
+ * checks (shmctl_do_lock()) and the SHM_LOCKED bit IPC_STAT shows, kept
+ * for the run as the run directory's l<id>.
+ */
+static int kp_shm_lock(const struct kp_obj *o, int id, bool lock)
 {
+	char path[PATH_MAX];
+	struct rlimit rl;
+	struct stat st;
+	uid_t euid;
+
+	if (stat(o->path, &st))
+		return kp_err(errno == ENOENT ? EINVAL : errno);
+	if (!kp_capable(CAP_IPC_LOCK)) {
+		euid = geteuid();
+		if (euid != st.st_uid && euid != o->cuid)
+			return kp_err(EPERM);
+		if (lock && !getrlimit(RLIMIT_MEMLOCK, &rl) && !rl.rlim_cur)
+			return kp_err(EPERM);
+	}
+	kp_run_path(path, "l", id, -1);
+	if (lock)
+		symlink("l", path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static bool kp_shm_locked(int id)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	kp_run_path(path, "l", id, -1);
+	return !lstat(path, &st);
+}
+
+static int kp_shm_stat(const struct kp_obj *o, int id, struct shmid_ds *buf)
+{
+	unsigned long long t[3];
 	struct kipc_shm_info info;
 	struct shmid_ds ds;
 	struct stat st;
@@ -964,8 +1175,14 @@ static int kp_shm_stat(const struct kp_obj *o, struct shmid_ds *buf)
 	if (kp_perm(o, &ds.shm_perm, &st))
 		return -1;
 	ds.shm_segsz = o->size;
+	if (kp_shm_locked(id))
+		ds.shm_perm.mode |= SHM_LOCKED;
 	ds.shm_ctime = st.st_ctime;
 	ds.shm_cpid = o->cpid;
+	kp_shm_times(id, t);
+	ds.shm_atime = t[0];
+	ds.shm_dtime = t[1];
+	ds.shm_lpid = t[2];
 	ds.shm_nattch = info.nattch;
 	return kp_copy(buf, &ds, sizeof(ds), true);
 }
@@ -979,7 +1196,7 @@ int shmctl(int id, int cmd, struct shmid_ds *buf)
 		return KP_REAL(shmctl)(id, cmd, buf);
 	switch (cmd) {
 	case IPC_STAT:
-		return kp_shm_stat(&o, buf);
+		return kp_shm_stat(&o, id, buf);
 	case IPC_SET:
 		if (kp_copy(&ds, buf, sizeof(ds), false))
 			return -1;
@@ -988,8 +1205,7 @@ int shmctl(int id, int cmd, struct shmid_ds *buf)
 		return kp_rmid(&o, KIPC_KIND_SHM, id);
 	case SHM_LOCK:
 	case SHM_UNLOCK:
-		/* kipc's pages are not swapped: nothing to lock. */
-		return 0;
+		return kp_shm_lock(&o, id, cmd == SHM_LOCK);
 	default:
 		return KP_REAL(shmctl)(id, cmd, buf);
 	}

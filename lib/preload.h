@@ -13,6 +13,7 @@
  *                  key (kind: q msg, m shm, s sem)
  *   i<id>          symlink to "key:cuid:cgid:cpid:size", what IPC_STAT
  *                  reports that the node cannot tell
+ *   a<id>          symlink to "atime:dtime:lpid" of a segment (shmat/shmdt)
  *   x<pid>.<n>     a program that ran without the preload library: one line,
  *                  "static PATH" or "noenv PATH"
  */

@@ -150,6 +150,7 @@ static void remove_all(int q, int shm, int sem)
 
 static int do_fork(void)
 {
+	struct shmid_ds sds;
 	int q, shm, sem, status;
 	char *mem, buf[64];
 	pid_t pid;
@@ -165,6 +166,11 @@ static int do_fork(void)
 	mem = shmat(shm, NULL, 0);
 	if (mem == (void *)-1)
 		return perror("shmat"), 1;
+	expect("shmctl IPC_STAT", shmctl(shm, IPC_STAT, &sds), 0, errno);
+	printf("attached: nattch %lu, lpid mine %d, cpid mine %d, atime set %d, dtime set %d\n",
+	       (unsigned long)sds.shm_nattch, sds.shm_lpid == getpid(),
+	       sds.shm_cpid == getpid(), sds.shm_atime != 0,
+	       sds.shm_dtime != 0);
 	pid = fork();
 	if (pid < 0)
 		return perror("fork"), 1;
@@ -186,6 +192,9 @@ static int do_fork(void)
 	printf("child exit %d\n", WEXITSTATUS(status));
 	printf("shm second page: '%s'\n", mem + 4096);
 	expect("shmdt", shmdt(mem), 0, errno);
+	expect("shmctl IPC_STAT", shmctl(shm, IPC_STAT, &sds), 0, errno);
+	printf("detached: nattch %lu, dtime set %d\n",
+	       (unsigned long)sds.shm_nattch, sds.shm_dtime != 0);
 	remove_all(q, shm, sem);
 	return failed;
 }
