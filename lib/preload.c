@@ -772,17 +772,18 @@ static int kp_set_perm(const struct kp_obj *o, const struct ipc_perm *perm)
 /* IPC_RMID: kipc's rule is IPC_RMID's (creator, owner, CAP_SYS_ADMIN). */
 static int kp_rmid(const struct kp_obj *o, enum kipc_kind kind, int id)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], pre[2] = "";
+	const char *rec;
 
 	if (kipc_remove(o->name))
 		return kp_err(errno == ENOENT ? EINVAL : errno);
 	kp_key_forget(kind, o->key, id);
-	kp_run_path(path, "i", id, -1);
-	unlink(path);
-	kp_run_path(path, "a", id, -1);
-	unlink(path);
-	kp_run_path(path, "l", id, -1);
-	unlink(path);
+	/* Its records: i (what it is), a (shm times), l (SHM_LOCK), v. */
+	for (rec = "ialv"; *rec; rec++) {
+		pre[0] = *rec;
+		kp_run_path(path, pre, id, -1);
+		unlink(path);
+	}
 	return 0;
 }
 
@@ -1398,7 +1399,49 @@ static int kp_sem_info(const struct kp_obj *o, struct kipc_sem_info *info)
 	return kp_close_keep_errno(fd, kipc_sem_info(fd, info));
 }
 
-static int kp_sem_setval(const struct kp_obj *o, int val)
+/*
+ * semctl_setval() makes the caller the semaphore's sempid (GETPID), as a
+ * semop does; kipc's lpid counts P and V only. So SETVAL leaves the run
+ * directory's v<id>, "pid:ops" (ops: P and V done then), which GETPID
+ * believes while no P or V came after.
+ */
+static void kp_sem_note_setval(const struct kp_obj *o, int id)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], link[48], *p;
+	struct kipc_sem_info info;
+	pid_t pid = getpid();
+
+	if (kp_sem_info(o, &info))
+		return;
+	p = kp_utoa(link, pid);
+	*p++ = ':';
+	kp_utoa(p, info.p_ops + info.v_ops);
+	kp_run_path(path, "v", id, -1);
+	kp_run_path(tmp, "v", id, pid);
+	unlink(tmp);
+	if (!symlink(link, tmp) && rename(tmp, path))
+		unlink(tmp);
+}
+
+static int kp_sem_getpid(int id, const struct kipc_sem_info *info)
+{
+	unsigned long long pid, ops;
+	char path[PATH_MAX], link[48];
+	const char *s = link;
+	ssize_t n;
+
+	kp_run_path(path, "v", id, -1);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return info->lpid;
+	link[n] = '\0';
+	if (!kp_atoull(&s, &pid) || *s++ != ':' || !kp_atoull(&s, &ops) ||
+	    ops != info->p_ops + info->v_ops)
+		return info->lpid;
+	return pid;
+}
+
+static int kp_sem_setval(const struct kp_obj *o, int id, int val)
 {
 	int fd;
 
@@ -1407,7 +1450,11 @@ static int kp_sem_setval(const struct kp_obj *o, int val)
 	fd = kp_open(o, O_WRONLY);
 	if (fd < 0)
 		return -1;
-	return kp_close_keep_errno(fd, kipc_sem_setval(fd, val));
+	if (kipc_sem_setval(fd, val))
+		return kp_close_keep_errno(fd, -1);
+	close(fd);
+	kp_sem_note_setval(o, id);
+	return 0;
 }
 
 static int kp_sem_stat(const struct kp_obj *o, struct semid_ds *buf)
@@ -1448,7 +1495,7 @@ static int kp_semctl(const struct kp_obj *o, int id, int num, int cmd,
 	case SETALL:
 		if (kp_copy(&v, arg.array, sizeof(v), false))
 			return -1;
-		return kp_sem_setval(o, v);
+		return kp_sem_setval(o, id, v);
 	case GETVAL:
 	case GETPID:
 	case GETNCNT:
@@ -1457,11 +1504,11 @@ static int kp_semctl(const struct kp_obj *o, int id, int num, int cmd,
 		if (num != 0)
 			return kp_err(EINVAL);
 		if (cmd == SETVAL)
-			return kp_sem_setval(o, arg.val);
+			return kp_sem_setval(o, id, arg.val);
 		if (kp_sem_info(o, &info))
 			return -1;
 		return cmd == GETVAL  ? (int)info.value :
-		       cmd == GETPID  ? (int)info.lpid :
+		       cmd == GETPID  ? kp_sem_getpid(id, &info) :
 		       cmd == GETNCNT ? (int)info.waiters :
 					0;
 	default:

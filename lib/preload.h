@@ -14,6 +14,8 @@
  *   i<id>          symlink to "key:cuid:cgid:cpid:size", what IPC_STAT
  *                  reports that the node cannot tell
  *   a<id>          symlink to "atime:dtime:lpid" of a segment (shmat/shmdt)
+ *   l<id>          a segment under SHM_LOCK
+ *   v<id>          symlink to "pid:ops" of a semaphore's last SETVAL
  *   x<pid>.<n>     a program that ran without the preload library: one line,
  *                  "static PATH" or "noenv PATH"
  */

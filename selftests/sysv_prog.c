@@ -130,6 +130,9 @@ static void basics(int q, int shm, int sem)
 	expect("semop -1 IPC_NOWAIT at 0", sem_op(sem, -1, IPC_NOWAIT), -1,
 	       errno);
 	expect("semctl SETVAL 2", semctl(sem, 0, SETVAL, 2), 0, errno);
+	/* Since Linux 4.5 SETVAL makes the caller sempid, as semop. */
+	printf("semctl GETPID after SETVAL is mine: %d\n",
+	       semctl(sem, 0, GETPID) == getpid());
 	expect("semop -1", sem_op(sem, -1, 0), 0, errno);
 	expect("semctl GETVAL", semctl(sem, 0, GETVAL), 1, errno);
 	expect("semop -1", sem_op(sem, -1, 0), 0, errno);
