@@ -42,7 +42,7 @@ RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 
 .PHONY: all module lib user bench-prog selftests ksrc kdoc deps deps-debug \
 	deps-matrix check check-matrix check-debug fault stress fuzz run vm bench \
-	lint format docs trace-scenes clean help install uninstall \
+	ltp lint format docs trace-scenes clean help install uninstall \
 	dkms-install dkms-uninstall dkms-check
 
 all: module lib user bench-prog selftests kdoc
@@ -63,6 +63,8 @@ help:
 	@echo "make bench   kipc against the kernel's own IPC, side by side"
 	@echo "make stress  soak every device at once (STRESS_SECONDS=$(STRESS_SECONDS))"
 	@echo "make fuzz    the ioctl fuzzer for long (FUZZ_SECONDS=$(FUZZ_SECONDS))"
+	@echo "make ltp LTP=DIR  LTP's IPC tests on the kernel and under kipc run"
+	@echo "             (DIR: an LTP source tree; LTP_TESTS='pipe01 ...' for some)"
 	@echo "make lint    checkpatch --strict, sparse, W=1, clang-format, the docs"
 	@echo "make docs    the HTML documentation (Sphinx) in build/docs"
 	@echo "make trace-scenes  rerun the internals guide's scenes under kipc trace"
@@ -220,6 +222,31 @@ bench: deps
 		sed -n '/^KIPC-SVG-BEGIN$$/,/^KIPC-SVG-END$$/p' | \
 		sed '1d;$$d' >build/bench.svg
 	@echo "bench: table in build/bench.txt, chart in build/bench.svg"
+
+# LTP's IPC tests, each on the kernel and under `kipc run`: the table goes
+# to the terminal and build/ltp.txt. LTP is a source tree of
+# github.com/linux-test-project/ltp (not in this repository, never
+# downloaded here); scripts/ltp.sh builds it offline. Not part of check.
+LTP ?=
+LTP_TESTS ?=
+LTP_VM_TIMEOUT ?= 5400
+ltp:
+	@scripts/deps.sh ltp
+	@scripts/ltp.sh build "$(LTP)"
+	@$(MAKE) --no-print-directory all
+	@ltp=$$(cd "$(LTP)" && pwd) && case $$ltp/ in \
+	/tmp/* | /run/* | /var/tmp/* | /root/*) \
+		echo "make ltp: LTP=$$ltp: the VM mounts its own /tmp, /run, /var/tmp and /root; put LTP elsewhere"; \
+		exit 1 ;; \
+	esac; \
+	KIPC_ENV="KIPC_LTP=$$ltp KIPC_LTP_TESTS='$(LTP_TESTS)' $(KIPC_ENV)" \
+		scripts/qemu-run.sh --kver "$(KVER)" --timeout "$(LTP_VM_TIMEOUT)" --job ltp; \
+	status=$$?; \
+	tr -d '\r' <build/vm-ltp.log | \
+		sed -n '/^KIPC-LTP-BEGIN$$/,/^KIPC-LTP-END$$/p' | sed '1d;$$d' >build/ltp.txt; \
+	cat build/ltp.txt; \
+	echo "ltp: table in build/ltp.txt, every test's output in build/vm-ltp.log"; \
+	exit $$status
 
 lint: deps
 	@$(MAKE) --no-print-directory ksrc

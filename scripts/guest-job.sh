@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the test VM, in a chroot of the host root, with kipc loaded.
-# Usage: guest-job.sh check|fault|run|shell|bench
+# Usage: guest-job.sh check|fault|run|shell|bench|ltp
 #
 # check: runs each selftest binary (KIPC_TESTS, in order) under a time-out,
 # shows its KTAP output and then one line
@@ -101,6 +101,11 @@ bench)
 	echo "KIPC-SVG-BEGIN"
 	cat /tmp/bench.svg
 	echo "KIPC-SVG-END"
+	;;
+ltp)
+	export PATH=$KIPC_ROOT/user:$PATH
+	# shellcheck disable=SC2086
+	scripts/ltp.sh run "${KIPC_LTP:-}" ${KIPC_LTP_TESTS:-}
 	;;
 shell)
 	export PATH=$KIPC_ROOT/user:$KIPC_ROOT/bench:$PATH PS1='kipc-vm:\w# '
