@@ -158,7 +158,7 @@ static int pipeline_run(struct bench_group *g, struct bench_side *s, long n,
 	return 0;
 }
 
-static const struct bench_metric m_pipeline[] = { { NULL, "s", true } };
+static const struct bench_metric m_pipeline[] = { { NULL, "s", true, false } };
 
 void pipeline_groups_add(void)
 {

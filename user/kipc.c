@@ -512,8 +512,8 @@ static const struct {
 	{ "recv", kipc_cmd_recv },     { "sem", kipc_cmd_sem },
 	{ "shm", kipc_cmd_shm },       { "pipe", kipc_cmd_pipe },
 	{ "notify", kipc_cmd_notify }, { "bench", kipc_cmd_bench },
-	{ "run", kipc_cmd_run },
-	{ "top", kipc_cmd_top },       { "trace", kipc_cmd_trace },
+	{ "run", kipc_cmd_run },       { "top", kipc_cmd_top },
+	{ "trace", kipc_cmd_trace },
 };
 
 /* The tool's version, and the loaded module's (MODULE_VERSION) if any. */
