@@ -19,6 +19,7 @@
 #include <kipc/kipc.h>
 #include <linux/kipc.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BENCH_DEV "/dev/kipc/"
 #define BENCH_ROUNDS_MAX 99
 #define BENCH_SIDES_MAX 5
@@ -39,7 +40,8 @@ enum {
 	W_SEM = 0x08,
 	W_SHM = 0x10,
 	W_NOTIFY = 0x20,
-	W_ALL = 0x3f,
+	W_PIPELINE = 0x40,
+	W_ALL = 0x7f,
 };
 
 /* --cpus: where the two children of a run may run. */

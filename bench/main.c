@@ -48,7 +48,7 @@
 #include "bench.h"
 
 static const char *const bench_workload_names[] = {
-	"pipe", "msg", "typed", "sem", "shm", "notify",
+	"pipe", "msg", "typed", "sem", "shm", "notify", "pipeline",
 };
 
 static const char *const bench_cpus_names[] = { "any", "same", "split" };
@@ -73,7 +73,7 @@ static const char bench_help[] =
 	"                  (default 21; --reps is the same)\n"
 	"  --time SECONDS  length of one run, warm-up calibrated (default 0.1)\n"
 	"  --only NAME     only this workload (repeatable): pipe, msg, typed,\n"
-	"                  sem, shm, notify\n"
+	"                  sem, shm, notify, pipeline\n"
 	"  --svg FILE      also draw the ratios as an SVG chart ('-': stdout)\n"
 	"  --verbose       also print iterations and context switches per run\n"
 	"  --cpus WHERE    the two processes of a run: any (the scheduler's\n"
@@ -273,10 +273,10 @@ static int parse_args(int argc, char **argv)
 						   optarg);
 			break;
 		case 'o':
-			for (i = 0; i < 6; i++)
+			for (i = 0; i < ARRAY_SIZE(bench_workload_names); i++)
 				if (!strcmp(optarg, bench_workload_names[i]))
 					break;
-			if (i == 6)
+			if (i == ARRAY_SIZE(bench_workload_names))
 				return usage_error("unknown workload '%s'",
 						   optarg);
 			opt.only |= 1U << i;

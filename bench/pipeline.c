@@ -3,7 +3,7 @@
  * kipc-bench, a real pipeline: `sort | gzip -1 | sha256sum` over 64 MiB of
  * text lines (1 MiB with --quick), timed from fork to exit, run by sh(1)
  * as it is (the kernel's pipes) and under `kipc run` (kipc's anonymous
- * pipes). Part of the pipe workload (--only pipe). One figure: seconds
+ * pipes). The pipeline workload (--only pipeline). One figure: seconds
  * per pipeline, lower is better; what it shows is how much of a real
  * pipeline's time is the pipes' at all.
  */
@@ -18,8 +18,6 @@
 #include <unistd.h>
 
 #include "bench.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define PIPELINE_CMD "sort | gzip -1 | sha256sum"
 
@@ -164,7 +162,7 @@ void pipeline_groups_add(void)
 {
 	struct bench_group *g;
 
-	g = group_add(W_PIPE, pipeline_run, m_pipeline, 1,
+	g = group_add(W_PIPELINE, pipeline_run, m_pipeline, 1,
 		      opt.quick ? 1L << 20 : 64L << 20, 1);
 	g->n_max = 1;
 	snprintf(g->label, sizeof(g->label), "%s %d MiB", PIPELINE_CMD,
