@@ -30,13 +30,11 @@ int main(void)
 	pid_t pid;
 
 	shm = kipc_anon(KIPC_KIND_SHM, O_CLOEXEC, sizeof(*ring));
-	items = kipc_anon(KIPC_KIND_SEM, O_CLOEXEC, 0);
+	/* KIPC_ANON_SIZE: 0 is the value, not the module's default. */
+	items = kipc_anon(KIPC_KIND_SEM, O_CLOEXEC | KIPC_ANON_SIZE, 0);
 	room = kipc_anon(KIPC_KIND_SEM, O_CLOEXEC, SLOTS);
 	if (shm < 0 || items < 0 || room < 0)
 		err(1, "kipc_anon");
-	/* 0 would be the module's default (1): set the value explicitly. */
-	if (kipc_sem_setval(items, 0))
-		err(1, "kipc_sem_setval");
 	ring = kipc_shm_map(shm, PROT_READ | PROT_WRITE, NULL);
 	if (ring == MAP_FAILED)
 		err(1, "kipc_shm_map");

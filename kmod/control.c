@@ -122,7 +122,7 @@ static long kipc_ctl_pipe(void __user *uarg)
 	    !kipc_zero(req.reserved, sizeof(req.reserved)))
 		return -EINVAL;
 
-	node = kipc_object_anon(&kipc_pipe_kind, req.size);
+	node = kipc_object_anon(&kipc_pipe_kind, req.size, 0);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 
@@ -177,18 +177,21 @@ static long kipc_ctl_anon(void __user *uarg)
 	struct kipc_node *node;
 	struct kipc_anon req;
 	struct file *file;
+	u32 flags;
 	int fd;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (req.flags & ~KIPC_ANON_FLAGS ||
+	if (req.flags & ~(KIPC_ANON_FLAGS | KIPC_ANON_SIZE) ||
 	    !kipc_zero(req.reserved, sizeof(req.reserved)))
 		return -EINVAL;
 	kind = kipc_kind_of(req.kind);
 	if (!kind || kind == &kipc_pipe_kind)
 		return -EINVAL;
 
-	node = kipc_object_anon(kind, req.size);
+	/* KIPC_ANON_SIZE is KIPC_CREATE_SIZE out of the way of the O_ flags. */
+	flags = (req.flags & KIPC_ANON_SIZE) ? KIPC_CREATE_SIZE : 0;
+	node = kipc_object_anon(kind, req.size, flags);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 	fd = get_unused_fd_flags(req.flags & O_CLOEXEC);

@@ -143,7 +143,8 @@ dev_t kipc_objects_devt(void);
 int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 		       u64 size, u32 flags, umode_t mode, struct file *control);
 int kipc_object_remove(const char *name);
-struct kipc_node *kipc_object_anon(const struct kipc_kind_ops *kind, u64 size);
+struct kipc_node *kipc_object_anon(const struct kipc_kind_ops *kind, u64 size,
+				   u32 flags);
 const struct kipc_kind_ops *kipc_kind_of(u32 type);
 int kipc_object_open(struct kipc_node *node, struct file *file);
 void kipc_object_release(struct kipc_node *node);

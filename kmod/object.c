@@ -468,17 +468,19 @@ int kipc_object_remove(const char *name)
  * kipc_object_anon() - make an anonymous object, listed as "anon:ID"
  * @kind: the mechanism
  * @size: the kind's size, 0 for the default
+ * @flags: KIPC_CREATE_SIZE: @size is given even when it is 0
  *
  * The caller owns the one reference, which its first file takes over.
  *
  * Return: the object, or ERR_PTR -EINVAL, -EPERM, -ENOSPC, -ENOMEM.
  */
-struct kipc_node *kipc_object_anon(const struct kipc_kind_ops *kind, u64 size)
+struct kipc_node *kipc_object_anon(const struct kipc_kind_ops *kind, u64 size,
+				   u32 flags)
 {
 	struct kipc_node *node;
 	int ret;
 
-	node = kipc_object_alloc(kind, NULL, size, 0, 0600);
+	node = kipc_object_alloc(kind, NULL, size, flags, 0600);
 	if (IS_ERR(node)) {
 		trace_object_create("anon", kind->type, size, 0, 0600, false,
 				    PTR_ERR(node));

@@ -11,6 +11,7 @@
  * size field's rules are object_test.c's `size` fixture.
  */
 
+#include <sys/sem.h>
 #include <sys/socket.h>
 
 #include "kselftest_harness.h"
@@ -1014,17 +1015,62 @@ TEST_F(actl, shm_map_private_einval)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-/* A semaphore at 0 (size 0 is sem_init: SETVAL makes it 0). */
+/* A semaphore at 0: KIPC_ANON_SIZE says size 0 is the value. */
 static int sem_at_zero(void)
 {
-	int fd = kipc_anon(KIPC_KIND_SEM, O_CLOEXEC, 0);
-	__s64 zero = 0;
+	return kipc_anon(KIPC_KIND_SEM, O_CLOEXEC | KIPC_ANON_SIZE, 0);
+}
 
-	if (fd >= 0 && ioctl(fd, KIPC_SEM_SETVAL, &zero)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+/* KIPC_ANON_SIZE takes size 0 as given, as semget(2) makes a sem at 0. */
+TEST_F(actl, anon_size_flag_makes_sem_at_zero)
+{
+	struct kipc_sem_info info;
+	int id;
+
+	self->fd = kipc_anon(KIPC_KIND_SEM, KIPC_ANON_SIZE, 0);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_SEM_GETINFO, &info));
+	EXPECT_EQ(0, info.value);
+	/* The kernel's twin: a new System V semaphore is at 0. */
+	id = semget(IPC_PRIVATE, 1, 0600);
+	ASSERT_LE(0, id);
+	EXPECT_EQ(0, semctl(id, 0, GETVAL));
+	semctl(id, 0, IPC_RMID);
+}
+
+/* Without it, size 0 is the module's default (sem_init), as for CREATE. */
+TEST_F(actl, anon_sem_size_zero_is_default)
+{
+	struct kipc_sem_info info;
+	long def;
+
+	def = kipc_param("sem_init");
+	ASSERT_LE(0, def);
+	self->fd = kipc_anon(KIPC_KIND_SEM, 0, 0);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_SEM_GETINFO, &info));
+	EXPECT_EQ(def, info.value);
+}
+
+/* A given size of 0 for a queue or a segment is EINVAL, as for CREATE. */
+TEST_F(actl, anon_size_flag_zero_einval_for_msg_and_shm)
+{
+	struct kipc_anon a = { .flags = KIPC_ANON_SIZE };
+
+	a.kind = KIPC_KIND_MSG;
+	EXPECT_ANON_FAILS(EINVAL, a);
+	a.kind = KIPC_KIND_SHM;
+	EXPECT_ANON_FAILS(EINVAL, a);
+}
+
+/* KIPC_CTL_PIPE takes pipe2(2)'s flags only. */
+TEST_F(actl, pipe_takes_no_anon_size_flag)
+{
+	struct kipc_pipe_pair p = { .flags = KIPC_ANON_SIZE };
+
+	EXPECT_EQ(-1, kipc_ctl(KIPC_CTL_PIPE, &p));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(self->base, kipc_objects_used());
 }
 
 TEST_F(actl, sem_p_and_v)

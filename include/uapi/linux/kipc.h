@@ -251,6 +251,8 @@ enum kipc_kind {
 
 #define KIPC_CREATE_EXCL (1U << 0) /* EEXIST if the name exists */
 #define KIPC_CREATE_SIZE (1U << 1) /* @size is given, even 0 (a sem at 0) */
+/* KIPC_CTL_ANON's KIPC_CREATE_SIZE, in a bit no O_ flag uses (O_RDWR is 2). */
+#define KIPC_ANON_SIZE (1U << 30)
 
 /**
  * struct kipc_create - KIPC_CTL_CREATE argument: make /dev/kipc/@name
@@ -306,7 +308,8 @@ struct kipc_pipe_pair {
 /**
  * struct kipc_anon - KIPC_CTL_ANON argument: an anonymous msg, shm or sem
  * @kind: KIPC_KIND_MSG, KIPC_KIND_SHM or KIPC_KIND_SEM
- * @flags: O_CLOEXEC, O_NONBLOCK
+ * @flags: O_CLOEXEC, O_NONBLOCK; KIPC_ANON_SIZE: @size is given even
+ *	when it is 0 (an anonymous semaphore at 0)
  * @size: as in struct kipc_create
  * @reserved: must be 0
  *

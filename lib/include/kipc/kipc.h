@@ -95,7 +95,8 @@ int kipc_pipe(int fd[2], int flags, uint32_t size);
 /**
  * kipc_anon() - an anonymous message queue, segment or semaphore
  * @kind: KIPC_KIND_MSG, _SHM or _SEM
- * @flags: O_CLOEXEC, O_NONBLOCK
+ * @flags: O_CLOEXEC, O_NONBLOCK; KIPC_ANON_SIZE: @size is given even
+ *	when it is 0 (a semaphore at 0)
  * @size: as kipc_create()'s (a semaphore's initial value; 0 = default)
  *
  * Return: the O_RDWR file descriptor, or -1 with errno as kipc_create()'s
