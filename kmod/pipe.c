@@ -76,6 +76,8 @@
  * @bytes_in: bytes written since load (@lock; lockless in /proc)
  * @bytes_out: bytes read since load (@lock; lockless in /proc)
  * @high_water: most bytes ever buffered at once (@lock; lockless in /proc)
+ * @rd_waiting: tasks blocked in read() now (atomic; /proc's rwait)
+ * @wr_waiting: tasks blocked in write() now (atomic; /proc's wwait)
  * @rd_wait: readers blocked in read(), exclusive
  * @wr_wait: writers blocked in write(), exclusive, woken through
  *	kipc_pipe_writer_wake() with the room available as key
@@ -101,6 +103,8 @@ struct kipc_pipe {
 	u64 bytes_in;
 	u64 bytes_out;
 	unsigned int high_water;
+	atomic_t rd_waiting;
+	atomic_t wr_waiting;
 	wait_queue_head_t rd_wait;
 	wait_queue_head_t wr_wait;
 	wait_queue_head_t open_wait;
@@ -310,8 +314,10 @@ static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		}
 		mutex_unlock(&p->lock);
 		trace_wait(&p->node, KIPC_WAIT_READ, 1);
+		atomic_inc(&p->rd_waiting);
 		ret = wait_event_interruptible_exclusive(p->rd_wait,
 							 kipc_pipe_readable(p));
+		atomic_dec(&p->rd_waiting);
 		trace_wake(&p->node, KIPC_WAIT_READ, ret);
 		if (ret) {
 			if (trace_pipe_read_enabled())
@@ -353,6 +359,7 @@ static int kipc_pipe_wait_room(struct kipc_pipe *p, unsigned int need)
 	init_wait(&w.wq);
 	w.wq.func = kipc_pipe_writer_wake;
 	trace_wait(&p->node, KIPC_WAIT_WRITE, need);
+	atomic_inc(&p->wr_waiting);
 	for (;;) {
 		prepare_to_wait_exclusive(&p->wr_wait, &w.wq,
 					  TASK_INTERRUPTIBLE);
@@ -366,6 +373,7 @@ static int kipc_pipe_wait_room(struct kipc_pipe *p, unsigned int need)
 		schedule();
 	}
 	finish_wait(&p->wr_wait, &w.wq);
+	atomic_dec(&p->wr_waiting);
 	trace_wake(&p->node, KIPC_WAIT_WRITE, ret);
 	return ret;
 }
@@ -924,18 +932,19 @@ static void kipc_pipe_proc_show(struct seq_file *m, struct kipc_node *node)
 {
 	struct kipc_pipe *p = container_of(node, struct kipc_pipe, node);
 
-	seq_printf(m, "%s %u %u %u %u %llu %llu %u %u", node->name,
+	seq_printf(m, "%s %u %u %u %u %llu %llu %u %u %d %d", node->name,
 		   READ_ONCE(p->size), kipc_pipe_used_snapshot(p),
 		   READ_ONCE(p->readers), READ_ONCE(p->writers),
 		   READ_ONCE(p->bytes_in), READ_ONCE(p->bytes_out),
-		   READ_ONCE(p->high_water), kipc_notify_count(&p->notify));
+		   READ_ONCE(p->high_water), kipc_notify_count(&p->notify),
+		   atomic_read(&p->rd_waiting), atomic_read(&p->wr_waiting));
 }
 
 const struct kipc_kind_ops kipc_pipe_kind = {
 	.name = "pipe",
 	.type = KIPC_KIND_PIPE,
 	.proc_header =
-		"name size used readers writers bytes_in bytes_out high_water notifiers",
+		"name size used readers writers bytes_in bytes_out high_water notifiers rwait wwait",
 	.fops = &kipc_pipe_fops,
 	.check_params = kipc_pipe_check_params,
 	.alloc = kipc_pipe_alloc,

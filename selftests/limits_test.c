@@ -433,11 +433,12 @@ TEST_F(lim, limits_user_used_is_the_readers)
 /* The required columns, then uid gid mode cpid after all of them. */
 TEST_F(lim, proc_tables_gain_owner_columns)
 {
-	static const char *const req[4][11] = {
+	static const char *const req[4][14] = {
 		{ "pipe", "name", "size", "used", "readers", "writers",
-		  "bytes_in", "bytes_out", "high_water" },
+		  "bytes_in", "bytes_out", "high_water", "notifiers", "rwait",
+		  "wwait" },
 		{ "msg", "name", "qnum", "cbytes", "qbytes", "msgmax", "lspid",
-		  "lrpid", "sent", "received", "notifiers" },
+		  "lrpid", "sent", "received", "notifiers", "rwait", "swait" },
 		{ "shm", "name", "size", "nattch" },
 		{ "sem", "name", "value", "waiters", "lpid", "p_ops", "v_ops" },
 	};
@@ -447,7 +448,7 @@ TEST_F(lim, proc_tables_gain_owner_columns)
 
 	for (t = 0; t < 4; t++) {
 		n = proc_columns(req[t][0], cols, 32);
-		for (i = 1; i < 11 && req[t][i]; i++)
+		for (i = 1; i < (int)ARRAY_SIZE(req[t]) && req[t][i]; i++)
 			EXPECT_STREQ(req[t][i], cols[i - 1]);
 		at = i - 1;
 		for (i = 0; i < 4; i++) {

@@ -1307,6 +1307,44 @@ TEST_F(kipc_pipe, small_writer_passes_blocked_atomic_writer)
 	waitpid(pid_small, NULL, 0);
 }
 
+/* rwait and wwait count the tasks blocked in read() and in write(). */
+TEST_F(kipc_pipe, proc_counts_blocked_reader)
+{
+	struct op_result r;
+	char c;
+	int note;
+	pid_t pid;
+
+	EXPECT_EQ(0, kipc_proc("pipe", NODE, "rwait"));
+	KIPC_CHILD_OP(pid, note, read(self->fd, &c, 1));
+	ASSERT_EQ(0, kipc_wait_until(kipc_proc("pipe", NODE, "rwait") == 1));
+	EXPECT_EQ(0, kipc_proc("pipe", NODE, "wwait"));
+	ASSERT_EQ(1, write(self->fd, "r", 1));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
+	EXPECT_EQ(1, r.ret);
+	EXPECT_EQ(0, kipc_proc("pipe", NODE, "rwait"));
+	waitpid(pid, NULL, 0);
+}
+
+TEST_F(kipc_pipe, proc_counts_blocked_writer)
+{
+	struct op_result r;
+	char buf[4096];
+	int note;
+	pid_t pid;
+
+	fill(self->fd);
+	EXPECT_EQ(0, kipc_proc("pipe", NODE, "wwait"));
+	KIPC_CHILD_OP(pid, note, write(self->fd, "w", 1));
+	ASSERT_EQ(0, kipc_wait_until(kipc_proc("pipe", NODE, "wwait") == 1));
+	EXPECT_EQ(0, kipc_proc("pipe", NODE, "rwait"));
+	ASSERT_EQ(sizeof(buf), read(self->fd, buf, sizeof(buf)));
+	ASSERT_EQ(1, kipc_op_done(note, 10000, &r));
+	EXPECT_EQ(1, r.ret);
+	EXPECT_EQ(0, kipc_proc("pipe", NODE, "wwait"));
+	waitpid(pid, NULL, 0);
+}
+
 TEST_F(kipc_pipe, proc_counts_open_files)
 {
 	int rd = kipc_open(NODE, O_RDONLY | O_NONBLOCK);

@@ -223,17 +223,22 @@ top_cell() {
 # load), nothing in the second (no load in the interval); a receiver
 # blocked on a queue is its waiter.
 test_top_counts_of_a_known_load() {
-	local q=top-q-$$ p=top-p-$$ s=top-s-$$ w=top-w-$$ i r
+	local q=top-q-$$ p=top-p-$$ s=top-s-$$ w=top-w-$$ b=top-b-$$ i r rb
 
-	objects "$q" "$p" "$s" "$w"
+	objects "$q" "$p" "$s" "$w" "$b"
 	mk msg "$q"
 	mk pipe "$p"
 	mk sem "$s" --size 1
 	mk msg "$w"
+	mk pipe "$b"
 	"$KIPC" recv "$w" >/dev/null &
 	r=$!
-	cleanup="kill $r 2>/dev/null"
+	# A reader blocked in read(): it holds a write end itself (O_RDWR).
+	head -c 1 <>"/dev/kipc/$b" >/dev/null &
+	rb=$!
+	cleanup="kill $r $rb 2>/dev/null"
 	wait_until "kipc recv sleeps" sleeping "$r"
+	wait_until "the pipe's reader sleeps" sleeping "$rb"
 	for i in 1 2 3 4 5 6 7; do
 		kipc send "$q" "$i" "m$i" || fail "send failed"
 	done
@@ -257,6 +262,8 @@ test_top_counts_of_a_known_load() {
 	check "$s WAITERS" "$(top_cell 1 "$s" WAITERS)" 0
 	check "$q WAITERS" "$(top_cell 1 "$q" WAITERS)" 0
 	check "$w WAITERS" "$(top_cell 2 "$w" WAITERS)" 1
+	check "$p WAITERS" "$(top_cell 1 "$p" WAITERS)" 0
+	check "$b WAITERS" "$(top_cell 2 "$b" WAITERS)" 1
 	for i in "$q" "$p" "$s"; do
 		check "$i rows" "$(top_table 2 | awk -v n="$i" '$2 == n' | wc -l)" 1
 		check "$i BYTES/S" "$(top_cell 2 "$i" BYTES/S)" 0

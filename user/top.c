@@ -45,7 +45,8 @@ static const struct kipc_cmd kipc_top_cmd = {
 		"  P/S V/S  P and V operations done on a semaphore per second\n"
 		"  FILL     pipe, msg: bytes buffered over capacity (percent);\n"
 		"           sem: its value; shm: its live mappings\n"
-		"  WAITERS  sem: tasks waiting in P; msg: in send or receive\n"
+		"  WAITERS  sem: tasks waiting in P; msg: in send or receive;\n"
+		"           pipe: in read or write\n"
 		"  BYTES MSGS P V  the counts over the interval the rates are of\n"
 		"The first table has the counts since the module was loaded and\n"
 		"no rates.\n"
@@ -160,12 +161,24 @@ static void kipc_top_percent(char *out, size_t len, uint64_t used, uint64_t cap)
 			 (unsigned long long)((used * 100 + cap / 2) / cap));
 }
 
+/* Readers and writers (receivers and senders) blocked, if @t has them. */
+static void kipc_top_waiters(struct kipc_top_obj *o, const struct kipc_table *t,
+			     const struct kipc_row *r, const char *in,
+			     const char *out)
+{
+	uint64_t waiters;
+
+	if (!strcmp(kipc_top_cell(t, r, in), "-"))
+		return;
+	waiters = kipc_top_num(t, r, in) + kipc_top_num(t, r, out);
+	snprintf(o->waiters, sizeof(o->waiters), "%llu",
+		 (unsigned long long)waiters);
+}
+
 /* One object of kind @k from row @r of table @t. */
 static void kipc_top_obj(struct kipc_top_obj *o, int k,
 			 const struct kipc_table *t, const struct kipc_row *r)
 {
-	uint64_t waiters;
-
 	memset(o, 0, sizeof(*o));
 	o->kind = k;
 	snprintf(o->name, sizeof(o->name), "%s", r->n ? r->f[0] : "?");
@@ -176,19 +189,14 @@ static void kipc_top_obj(struct kipc_top_obj *o, int k,
 		kipc_top_percent(o->fill, sizeof(o->fill),
 				 kipc_top_num(t, r, "used"),
 				 kipc_top_num(t, r, "size"));
+		kipc_top_waiters(o, t, r, "rwait", "wwait");
 		break;
 	case 1:
 		o->count[KIPC_MSGS] = kipc_top_num(t, r, "sent");
 		kipc_top_percent(o->fill, sizeof(o->fill),
 				 kipc_top_num(t, r, "cbytes"),
 				 kipc_top_num(t, r, "qbytes"));
-		/* Receivers and senders blocked, if the table has them. */
-		if (strcmp(kipc_top_cell(t, r, "rwait"), "-")) {
-			waiters = kipc_top_num(t, r, "rwait") +
-				  kipc_top_num(t, r, "swait");
-			snprintf(o->waiters, sizeof(o->waiters), "%llu",
-				 (unsigned long long)waiters);
-		}
+		kipc_top_waiters(o, t, r, "rwait", "swait");
 		break;
 	case 2:
 		snprintf(o->fill, sizeof(o->fill), "%s",
