@@ -101,7 +101,7 @@ $(KDOC_STAMP): $(KSRC_TARBALL)
 		$(addprefix linux-source-6.1/,$(KDOC_FILES))
 	touch $@
 
-# For docs_test.sh, which builds the docs in the VM.
+# For docs_test.sh, which builds the docs (on the host, in make check).
 kdoc: $(KDOC_STAMP)
 
 # Documentation/ with Sphinx (Debian's python3-sphinx) into build/docs; the
@@ -142,9 +142,15 @@ examples: lib
 bench-prog: lib
 	$(MAKE) -C bench
 
+# The host's tests first (those of T, or all), then the VM's (those of T,
+# or all when T is empty).
+HOST_TESTS = $(shell $(MAKE) -s -C selftests KSFT_DIR=$(KSFT_DIR) list-host-tests)
 check: deps
 	@$(MAKE) --no-print-directory all
-	$(RUNVM) --job check --tests "$(T)"
+	@set -e; for t in $(if $(T),$(filter $(HOST_TESTS),$(T)),$(HOST_TESTS)); do \
+		echo "== selftests/$$t, on the host"; selftests/$$t; done
+	$(if $(and $(T),$(if $(filter-out $(HOST_TESTS),$(T)),,1)),@true,\
+		$(RUNVM) --job check --tests "$(filter-out $(HOST_TESTS),$(T))")
 
 # make check on every installed kernel with headers (6.1, 6.12, 6.12-rt).
 check-matrix: deps-matrix

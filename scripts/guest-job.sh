@@ -5,8 +5,8 @@
 #
 # check: runs each selftest binary (KIPC_TESTS, in order) under a time-out,
 # shows its KTAP output and then one line
-#   # kipc-runner: NAME exit=RC pass=N fail=N skip=N
-# which the host adds up. A binary that fails without saying which test
+#   # kipc-runner: NAME exit=RC pass=N fail=N skip=N secs=S
+# which the host adds up (S: how long it ran, to find the slow ones). A binary that fails without saying which test
 # failed, or runs no test at all, counts as one failure.
 #
 # fault: the same, after setting failslab and fail_page_alloc in debugfs to
@@ -20,13 +20,14 @@ cd "$KIPC_ROOT" || exit 1
 . "$KIPC_CONF" || exit 1
 
 run_selftests() {
-	local t out rc pass fail skip limit status=0
+	local t out rc pass fail skip limit t0 status=0
 
 	limit=${KIPC_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' selftests/settings)}
 	cd selftests || return 1
 	for t in $KIPC_TESTS; do
 		out=/tmp/$t.out
 		echo "# kipc-runner: start $t"
+		t0=$(date +%s)
 		timeout -k 10 "${limit:-300}" "./$t" 2>&1 | tee "$out"
 		rc=${PIPESTATUS[0]}
 		pass=$(grep -E '^ok [0-9]+' "$out" | grep -cv '# SKIP')
@@ -49,7 +50,7 @@ run_selftests() {
 			# What the kernel said about it (user faults are KERN_INFO).
 			dmesg | tail -n 20 | sed 's/^/# dmesg: /'
 		fi
-		echo "# kipc-runner: $t exit=$rc pass=$pass fail=$fail skip=$skip"
+		echo "# kipc-runner: $t exit=$rc pass=$pass fail=$fail skip=$skip secs=$(($(date +%s) - t0))"
 	done
 	return $status
 }

@@ -5,9 +5,10 @@
 # tool) over Documentation/ with every warning an error, as `make lint`
 # runs it, into a scratch directory. The internals guide's diagrams come
 # out as SVG, its quotes of the code fail the build when what they name
-# is gone, and kernel-doc renders the uapi header. Prints KTAP. Runs as
-# root in the VM, with sphinx-build and dot (make deps) and the kernel's
-# kernel-doc that `make` extracts into build/linux-doc.
+# is gone, and kernel-doc renders the uapi header. Prints KTAP. Needs
+# sphinx-build and dot (make deps) and the kernel's kernel-doc that `make`
+# extracts into build/linux-doc, but no module and no root: `make check`
+# runs it on the host (selftests/Makefile's HOST_TESTS), not in the VM.
 
 set -u
 # shellcheck source=selftests/lib.sh
@@ -91,4 +92,5 @@ test_kernel_doc_renders_the_uapi_header() {
 		fail "no kernel-doc of struct kipc_msg_vec in userspace-api/kipc.html"
 }
 
+ktap_host=1
 ktap_main "$KDOC/scripts/kernel-doc"
