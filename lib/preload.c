@@ -497,6 +497,8 @@ int fcntl64(int fd, int cmd, ...)
  * @cgid: creator's egid
  * @cpid: creator's pid
  * @size: shm: the size asked for (the node's is rounded to pages)
+ * @dev: the node's device and inode number, which tell a file of it from
+ * @ino: any other
  */
 struct kp_obj {
 	char name[KIPC_NAME_MAX];
@@ -506,6 +508,8 @@ struct kp_obj {
 	gid_t cgid;
 	pid_t cpid;
 	unsigned long long size;
+	dev_t dev;
+	ino_t ino;
 };
 
 static unsigned int kp_kind_bit(enum kipc_kind kind)
@@ -552,6 +556,8 @@ static bool kp_lookup(struct kp_obj *o, enum kipc_kind kind, int id)
 	kp_obj_name(o, kind, id);
 	if (stat(o->path, &st))
 		return false;
+	o->dev = st.st_dev;
+	o->ino = st.st_ino;
 	kp_run_path(path, "i", id, -1);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
@@ -1266,6 +1272,36 @@ static int kp_sem_wait_zero(int fd, int flg, uint64_t timeout_ns)
 	}
 }
 
+/* @fd is (still) a file of @o's node. */
+static bool kp_is_node(int fd, const struct kp_obj *o)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && st.st_dev == o->dev && st.st_ino == o->ino;
+}
+
+/*
+ * The program closed the undo file of slot @u (a daemon closing every
+ * descriptor, close_range()): kipc gave its units back then. Its number
+ * may now be any other file, even another semaphore's: open a new one
+ * rather than operate on that.
+ */
+static int kp_undo_reopen(struct kp_undo *u, const struct kp_obj *o)
+{
+	int old = __atomic_load_n(&u->fd, __ATOMIC_ACQUIRE), fd;
+
+	fd = kp_open(o, O_RDWR);
+	if (fd < 0)
+		return -1;
+	/* Another thread of the process may have reopened it first. */
+	if (!__atomic_compare_exchange_n(&u->fd, &old, fd, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		close(fd);
+		fd = old;
+	}
+	return fd;
+}
+
 /*
  * The file SEM_UNDO operations of this process on @id go through: kipc
  * gives P's units back when that file closes, so it stays open until the
@@ -1277,11 +1313,16 @@ static int kp_undo_fd(const struct kp_obj *o, int id)
 	size_t i;
 	int fd;
 
-	for (i = 0; i < KP_ARRAY_SIZE(kp_undos); i++)
-		if (__atomic_load_n(&kp_undos[i].pid, __ATOMIC_ACQUIRE) ==
-			    pid &&
-		    kp_undos[i].id == id)
-			return kp_undos[i].fd;
+	for (i = 0; i < KP_ARRAY_SIZE(kp_undos); i++) {
+		if (__atomic_load_n(&kp_undos[i].pid, __ATOMIC_ACQUIRE) !=
+			    pid ||
+		    kp_undos[i].id != id)
+			continue;
+		fd = __atomic_load_n(&kp_undos[i].fd, __ATOMIC_ACQUIRE);
+		if (kp_is_node(fd, o))
+			return fd;
+		return kp_undo_reopen(&kp_undos[i], o);
+	}
 	fd = kp_open(o, O_RDWR);
 	if (fd < 0)
 		return -1;

@@ -194,6 +194,15 @@ EOF
 	expect_made sem 1
 }
 
+# SEM_UNDO in a process that closed every descriptor: the library's undo
+# file is gone, its number taken by another file.
+test_sysv_undo_closed() {
+	need_run
+	both "$SYSV" undo-closed
+	expect_rc 0
+	expect_made sem 2
+}
+
 # --only: only the kinds named are redirected; the rest is the kernel's.
 test_only() {
 	need_run

@@ -8,12 +8,14 @@
  *   sysv_prog fork           parent and child talk through private objects
  *   sysv_prog server KEY     make KEY's objects, serve one client, remove
  *   sysv_prog client KEY     find KEY's objects (waiting for them), talk
+ *   sysv_prog undo-closed    SEM_UNDO after the program closed every fd
  *
  * What it prints depends only on what the calls did (no ids, no pids),
  * so the output on the kernel and on kipc must be the same. Exit 0 when
  * every call did what System V says, else 1.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +268,52 @@ static int do_client(key_t key)
 	return failed;
 }
 
+/*
+ * A process locks and unlocks a semaphore with SEM_UNDO, closes every
+ * descriptor above stderr (as a daemon does), locks another with
+ * SEM_UNDO, then the first again: each operation must be on its own
+ * semaphore, and both are left as the kernel's semadj leaves them.
+ */
+static int do_undo_closed(void)
+{
+	int sem, other, fd, status;
+	pid_t pid;
+
+	sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	other = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	if (sem < 0 || other < 0)
+		return perror("semget"), 1;
+	expect("semctl SETVAL 1", semctl(sem, 0, SETVAL, 1), 0, errno);
+	expect("semctl SETVAL other 1", semctl(other, 0, SETVAL, 1), 0, errno);
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (!pid) {
+		expect("semop -1 SEM_UNDO", sem_op(sem, -1, SEM_UNDO), 0,
+		       errno);
+		expect("semop +1 SEM_UNDO", sem_op(sem, 1, SEM_UNDO), 0, errno);
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
+		expect("semop other -1 SEM_UNDO", sem_op(other, -1, SEM_UNDO),
+		       0, errno);
+		expect("semop -1 SEM_UNDO|IPC_NOWAIT after closing fds",
+		       sem_op(sem, -1, SEM_UNDO | IPC_NOWAIT), 0, errno);
+		expect("semctl GETVAL", semctl(sem, 0, GETVAL), 0, errno);
+		expect("semctl GETVAL other", semctl(other, 0, GETVAL), 0,
+		       errno);
+		_exit(failed);
+	}
+	waitpid(pid, &status, 0);
+	printf("child exit %d\n", WEXITSTATUS(status));
+	failed |= WEXITSTATUS(status);
+	/* Both P(SEM_UNDO) still held at the child's exit are undone. */
+	expect("semctl GETVAL", semctl(sem, 0, GETVAL), 1, errno);
+	expect("semctl GETVAL other", semctl(other, 0, GETVAL), 1, errno);
+	semctl(sem, 0, IPC_RMID);
+	semctl(other, 0, IPC_RMID);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -275,6 +323,9 @@ int main(int argc, char **argv)
 		return do_server(strtol(argv[2], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "client"))
 		return do_client(strtol(argv[2], NULL, 0));
-	fprintf(stderr, "usage: sysv_prog fork | server KEY | client KEY\n");
+	if (argc == 2 && !strcmp(argv[1], "undo-closed"))
+		return do_undo_closed();
+	fprintf(stderr,
+		"usage: sysv_prog fork | server KEY | client KEY | undo-closed\n");
 	return 2;
 }
