@@ -756,23 +756,38 @@ static int kp_perm(const struct kp_obj *o, struct ipc_perm *perm,
 
 /*
  * IPC_SET's rule: the owner, the creator or CAP_SYS_ADMIN (which root
- * has); then the new owner and mode on the node.
+ * has). Fills @st from the node.
  */
-static int kp_set_perm(const struct kp_obj *o, const struct ipc_perm *perm)
+static int kp_may_set(const struct kp_obj *o, struct stat *st)
 {
-	struct stat st;
 	uid_t euid = geteuid();
 
-	if (stat(o->path, &st))
+	if (stat(o->path, st))
 		return kp_err(errno == ENOENT ? EINVAL : errno);
-	if (euid && euid != st.st_uid && euid != o->cuid)
+	if (euid && euid != st->st_uid && euid != o->cuid)
 		return kp_err(EPERM);
-	if ((perm->uid != st.st_uid || perm->gid != st.st_gid) &&
+	return 0;
+}
+
+/* IPC_SET's new owner and mode on the node, which @st describes. */
+static int kp_apply_perm(const struct kp_obj *o, const struct ipc_perm *perm,
+			 const struct stat *st)
+{
+	if ((perm->uid != st->st_uid || perm->gid != st->st_gid) &&
 	    chown(o->path, perm->uid, perm->gid))
 		return -1;
 	if (chmod(o->path, perm->mode & 0777))
 		return -1;
 	return 0;
+}
+
+static int kp_set_perm(const struct kp_obj *o, const struct ipc_perm *perm)
+{
+	struct stat st;
+
+	if (kp_may_set(o, &st))
+		return -1;
+	return kp_apply_perm(o, perm, &st);
 }
 
 /* IPC_RMID: kipc's rule is IPC_RMID's (creator, owner, CAP_SYS_ADMIN). */
@@ -930,30 +945,51 @@ static int kp_msg_stat(const struct kp_obj *o, struct msqid_ds *buf)
 	return kp_copy(buf, &ds, sizeof(ds), true);
 }
 
+/*
+ * @o's node open for writing, for IPC_SET, which needs ownership but no
+ * access: an owner without write permission (mode 0400) has it for the
+ * open only.
+ */
+static int kp_open_owner(const struct kp_obj *o, const struct stat *st)
+{
+	int fd = kp_open(o, O_WRONLY), err;
+
+	if (fd >= 0 || errno != EACCES || geteuid() != st->st_uid)
+		return fd;
+	if (chmod(o->path, (st->st_mode & 0777) | 0200))
+		return kp_err(EACCES);
+	fd = kp_open(o, O_WRONLY);
+	err = errno;
+	chmod(o->path, st->st_mode & 0777);
+	errno = err;
+	return fd;
+}
+
+/*
+ * As msgctl_down(): msg_qbytes first, which may fail (EPERM past msgmnb
+ * without CAP_SYS_RESOURCE), then owner and mode, so that a call that
+ * fails changes nothing.
+ */
 static int kp_msg_set(const struct kp_obj *o, const struct msqid_ds *buf)
 {
 	struct kipc_msg_info info;
 	struct msqid_ds ds;
-	int fd;
+	struct stat st;
+	int fd, ret;
 
 	if (kp_copy(&ds, buf, sizeof(ds), false))
 		return -1;
-	fd = kp_open(o, O_RDONLY);
+	if (kp_may_set(o, &st))
+		return -1;
+	fd = kp_open_owner(o, &st);
 	if (fd < 0)
 		return -1;
-	if (kipc_msg_info(fd, &info))
-		return kp_close_keep_errno(fd, -1);
-	close(fd);
-	if (kp_set_perm(o, &ds.msg_perm))
+	ret = kipc_msg_info(fd, &info);
+	if (!ret && ds.msg_qbytes != info.qbytes)
+		ret = kipc_msg_set_limits(fd, ds.msg_qbytes, info.msgmax);
+	if (kp_close_keep_errno(fd, ret))
 		return -1;
-	if (ds.msg_qbytes == info.qbytes)
-		return 0;
-	/* The node is now the caller's: it may open it to write. */
-	fd = kp_open(o, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	return kp_close_keep_errno(fd, kipc_msg_set_limits(fd, ds.msg_qbytes,
-							   info.msgmax));
+	return kp_apply_perm(o, &ds.msg_perm, &st);
 }
 
 int msgctl(int id, int cmd, struct msqid_ds *buf)

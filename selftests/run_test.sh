@@ -203,6 +203,16 @@ test_sysv_undo_closed() {
 	expect_made sem 2
 }
 
+# msgctl IPC_SET by an owner who gives up its own access, then one that
+# fails: as the kernel, all or nothing, and ownership is all it needs.
+test_sysv_ipc_set() {
+	need_run
+	both "$SYSV" ipc-set
+	expect_rc 0
+	grep -q '^mode 400, half the bytes 1$' "$tmp/out" ||
+		fail "IPC_SET did not set mode and msg_qbytes"
+}
+
 # --only: only the kinds named are redirected; the rest is the kernel's.
 test_only() {
 	need_run

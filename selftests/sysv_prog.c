@@ -9,6 +9,7 @@
  *   sysv_prog server KEY     make KEY's objects, serve one client, remove
  *   sysv_prog client KEY     find KEY's objects (waiting for them), talk
  *   sysv_prog undo-closed    SEM_UNDO after the program closed every fd
+ *   sysv_prog ipc-set        msgctl IPC_SET by an owner without access
  *
  * What it prints depends only on what the calls did (no ids, no pids),
  * so the output on the kernel and on kipc must be the same. Exit 0 when
@@ -16,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +316,61 @@ static int do_undo_closed(void)
 	return failed;
 }
 
+/* Become nobody, in a child; false (and say so) if that is not allowed. */
+static bool as_nobody(void)
+{
+	if (setgid(65534) || setuid(65534)) {
+		printf("cannot become nobody: %s\n", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * IPC_SET needs ownership, not access: an owner may make a queue
+ * read-only and shrink it in one call. A call that fails (msg_qbytes past
+ * msgmnb without CAP_SYS_RESOURCE) changes nothing.
+ */
+static int do_ipc_set(void)
+{
+	struct msqid_ds ds;
+	unsigned long qbytes;
+	int q, status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (!pid) {
+		if (!as_nobody())
+			_exit(0);
+		q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+		if (q < 0)
+			perror("msgget"), _exit(1);
+		expect("msgctl IPC_STAT", msgctl(q, IPC_STAT, &ds), 0, errno);
+		qbytes = ds.msg_qbytes;
+		ds.msg_perm.mode = 0400;
+		ds.msg_qbytes = qbytes / 2;
+		expect("msgctl IPC_SET mode 0400, half the bytes",
+		       msgctl(q, IPC_SET, &ds), 0, errno);
+		expect("msgctl IPC_STAT", msgctl(q, IPC_STAT, &ds), 0, errno);
+		printf("mode %o, half the bytes %d\n", ds.msg_perm.mode & 0777,
+		       ds.msg_qbytes == qbytes / 2);
+		ds.msg_perm.mode = 0600;
+		ds.msg_qbytes = 1 << 30;
+		expect("msgctl IPC_SET mode 0600, 1 GiB",
+		       msgctl(q, IPC_SET, &ds), -1, errno);
+		expect("msgctl IPC_STAT", msgctl(q, IPC_STAT, &ds), 0, errno);
+		printf("mode %o, half the bytes %d\n", ds.msg_perm.mode & 0777,
+		       ds.msg_qbytes == qbytes / 2);
+		expect("msgctl IPC_RMID", msgctl(q, IPC_RMID, NULL), 0, errno);
+		_exit(failed);
+	}
+	waitpid(pid, &status, 0);
+	printf("child exit %d\n", WEXITSTATUS(status));
+	return WEXITSTATUS(status);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -325,7 +382,9 @@ int main(int argc, char **argv)
 		return do_client(strtol(argv[2], NULL, 0));
 	if (argc == 2 && !strcmp(argv[1], "undo-closed"))
 		return do_undo_closed();
+	if (argc == 2 && !strcmp(argv[1], "ipc-set"))
+		return do_ipc_set();
 	fprintf(stderr,
-		"usage: sysv_prog fork | server KEY | client KEY | undo-closed\n");
+		"usage: sysv_prog fork | server KEY | client KEY | undo-closed | ipc-set\n");
 	return 2;
 }
