@@ -799,8 +799,8 @@ static int kp_rmid(const struct kp_obj *o, enum kipc_kind kind, int id)
 	if (kipc_remove(o->name))
 		return kp_err(errno == ENOENT ? EINVAL : errno);
 	kp_key_forget(kind, o->key, id);
-	/* Its records: i (what it is), a (shm times), l (SHM_LOCK), v. */
-	for (rec = "ialv"; *rec; rec++) {
+	/* Its records: i (what it is), a (shm times), l (SHM_LOCK), v, o. */
+	for (rec = "ialvo"; *rec; rec++) {
 		pre[0] = *rec;
 		kp_run_path(path, pre, id, -1);
 		unlink(path);
@@ -1379,6 +1379,41 @@ static int kp_undo_fd(const struct kp_obj *o, int id)
 	return kp_close_keep_errno(fd, kp_err(ENOSPC));
 }
 
+/*
+ * sem_otime, the time of the last semop (0 before the first), which kipc
+ * does not keep: the run directory's o<id> symlink to the seconds.
+ */
+static unsigned long long kp_sem_otime(int id)
+{
+	char path[PATH_MAX], link[24];
+	unsigned long long t;
+	const char *s = link;
+	ssize_t n;
+
+	kp_run_path(path, "o", id, -1);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;
+	link[n] = '\0';
+	return kp_atoull(&s, &t) ? t : 0;
+}
+
+/* A semop on @id succeeded: o<id> is replaced (rename) when it is stale. */
+static void kp_sem_touch(int id)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], link[24];
+	unsigned long long now = time(NULL);
+
+	if (kp_sem_otime(id) == now)
+		return;
+	kp_utoa(link, now);
+	kp_run_path(path, "o", id, -1);
+	kp_run_path(tmp, "o", id, getpid());
+	unlink(tmp);
+	if (!symlink(link, tmp) && rename(tmp, path))
+		unlink(tmp);
+}
+
 static int kp_semop(const struct kp_obj *o, int id, struct sembuf *sops,
 		    size_t nsops, uint64_t timeout_ns)
 {
@@ -1423,6 +1458,8 @@ static int kp_semop(const struct kp_obj *o, int id, struct sembuf *sops,
 			ret = kp_sem_wait_zero(fd, op.sem_flg, timeout_ns);
 		}
 	}
+	if (!ret)
+		kp_sem_touch(id);
 	if (undo)
 		return ret;
 	return kp_close_keep_errno(fd, ret);
@@ -1534,16 +1571,20 @@ static int kp_sem_setval(const struct kp_obj *o, int id, int val)
 	return 0;
 }
 
-static int kp_sem_stat(const struct kp_obj *o, struct semid_ds *buf)
+static int kp_sem_stat(const struct kp_obj *o, int id, struct semid_ds *buf)
 {
+	struct kipc_sem_info info;
 	struct semid_ds ds;
 	struct stat st;
 
+	/* semctl_stat() needs read permission: EACCES, as the open. */
+	if (kp_sem_info(o, &info))
+		return -1;
 	memset(&ds, 0, sizeof(ds));
 	if (kp_perm(o, &ds.sem_perm, &st))
 		return -1;
 	ds.sem_ctime = st.st_ctime;
-	ds.sem_otime = st.st_atime;
+	ds.sem_otime = kp_sem_otime(id);
 	ds.sem_nsems = 1;
 	return kp_copy(buf, &ds, sizeof(ds), true);
 }
@@ -1557,7 +1598,7 @@ static int kp_semctl(const struct kp_obj *o, int id, int num, int cmd,
 
 	switch (cmd) {
 	case IPC_STAT:
-		return kp_sem_stat(o, arg.buf);
+		return kp_sem_stat(o, id, arg.buf);
 	case IPC_SET:
 		if (kp_copy(&ds, arg.buf, sizeof(ds), false))
 			return -1;

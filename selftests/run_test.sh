@@ -213,6 +213,14 @@ test_sysv_ipc_set() {
 		fail "IPC_SET did not set mode and msg_qbytes"
 }
 
+# sem_otime is 0 until the first semop, and IPC_STAT needs read access.
+test_sysv_otime() {
+	need_run
+	both "$SYSV" otime
+	expect_rc 0
+	expect_made sem 1
+}
+
 # --only: only the kinds named are redirected; the rest is the kernel's.
 test_only() {
 	need_run

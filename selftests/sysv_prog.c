@@ -10,6 +10,7 @@
  *   sysv_prog client KEY     find KEY's objects (waiting for them), talk
  *   sysv_prog undo-closed    SEM_UNDO after the program closed every fd
  *   sysv_prog ipc-set        msgctl IPC_SET by an owner without access
+ *   sysv_prog otime          sem_otime: 0 until the first semop
  *
  * What it prints depends only on what the calls did (no ids, no pids),
  * so the output on the kernel and on kipc must be the same. Exit 0 when
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
@@ -371,6 +373,53 @@ static int do_ipc_set(void)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * sem_otime is 0 until the first semop (SETVAL does not set it): a process
+ * that finds a key's semaphore waits for it to be set up (UNP vol. 2). And
+ * IPC_STAT needs read permission.
+ */
+static int do_otime(void)
+{
+	struct semid_ds ds;
+	int sem, status;
+	pid_t pid;
+
+	sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	if (sem < 0)
+		return perror("semget"), 1;
+	expect("semctl IPC_STAT", semctl(sem, 0, IPC_STAT, &ds), 0, errno);
+	printf("sem_otime before any semop: %ld\n", (long)ds.sem_otime);
+	expect("semctl SETVAL 1", semctl(sem, 0, SETVAL, 1), 0, errno);
+	expect("semctl IPC_STAT", semctl(sem, 0, IPC_STAT, &ds), 0, errno);
+	printf("sem_otime after SETVAL: %ld\n", (long)ds.sem_otime);
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (!pid)
+		_exit(sem_op(sem, -1, 0) || sem_op(sem, 0, 0) ? 1 : 0);
+	waitpid(pid, &status, 0);
+	printf("child exit %d\n", WEXITSTATUS(status));
+	expect("semctl IPC_STAT", semctl(sem, 0, IPC_STAT, &ds), 0, errno);
+	printf("sem_otime after a semop is now: %d\n",
+	       labs(ds.sem_otime - time(NULL)) <= 2);
+	expect("semctl IPC_RMID", semctl(sem, 0, IPC_RMID), 0, errno);
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (!pid) {
+		if (!as_nobody())
+			_exit(0);
+		sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0200);
+		expect("semctl IPC_STAT without read permission",
+		       semctl(sem, 0, IPC_STAT, &ds), -1, errno);
+		semctl(sem, 0, IPC_RMID);
+		_exit(failed);
+	}
+	waitpid(pid, &status, 0);
+	printf("child exit %d\n", WEXITSTATUS(status));
+	return failed | WEXITSTATUS(status);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -384,7 +433,9 @@ int main(int argc, char **argv)
 		return do_undo_closed();
 	if (argc == 2 && !strcmp(argv[1], "ipc-set"))
 		return do_ipc_set();
+	if (argc == 2 && !strcmp(argv[1], "otime"))
+		return do_otime();
 	fprintf(stderr,
-		"usage: sysv_prog fork | server KEY | client KEY | undo-closed | ipc-set\n");
+		"usage: sysv_prog fork | server KEY | client KEY | undo-closed | ipc-set | otime\n");
 	return 2;
 }
