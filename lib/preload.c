@@ -486,6 +486,18 @@ int fcntl64(int fd, int cmd, ...)
 	return kp_fcntl(KP_REAL(fcntl64), fd, cmd, arg);
 }
 
+/* syscall(SYS_fcntl, ...): the system call itself, not libc's fcntl(). */
+static int kp_sys_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return KP_REAL(syscall)(SYS_fcntl, fd, cmd, arg);
+}
+
 /* ------------------------------------------------ System V: ids, names */
 
 /**
@@ -1683,6 +1695,9 @@ long syscall(long nr, ...)
 		return kp_pipe2((int *)a[0], 0);
 	case SYS_pipe2:
 		return kp_pipe2((int *)a[0], (int)a[1]);
+	case SYS_fcntl:
+		return kp_fcntl(kp_sys_fcntl, (int)a[0], (int)a[1],
+				(void *)a[2]);
 	case SYS_msgget:
 		return msgget((key_t)a[0], (int)a[1]);
 	case SYS_msgsnd:

@@ -221,6 +221,14 @@ test_sysv_otime() {
 	expect_made sem 1
 }
 
+# syscall(SYS_fcntl) on a pipe, as fcntl(): the pipe size.
+test_syscall_fcntl() {
+	need_run
+	both "$SYSV" syscall
+	expect_rc 0
+	expect_made pipe 1
+}
+
 # --only: only the kinds named are redirected; the rest is the kernel's.
 test_only() {
 	need_run

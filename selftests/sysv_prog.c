@@ -11,6 +11,7 @@
  *   sysv_prog undo-closed    SEM_UNDO after the program closed every fd
  *   sysv_prog ipc-set        msgctl IPC_SET by an owner without access
  *   sysv_prog otime          sem_otime: 0 until the first semop
+ *   sysv_prog syscall        the pipe size fcntls through syscall(2)
  *
  * What it prints depends only on what the calls did (no ids, no pids),
  * so the output on the kernel and on kipc must be the same. Exit 0 when
@@ -28,6 +29,7 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #define SHM_SIZE 8192
@@ -420,6 +422,23 @@ static int do_otime(void)
 	return failed | WEXITSTATUS(status);
 }
 
+/* syscall(2) with the fcntl number, as fcntl(3): the pipe size. */
+static int do_syscall(void)
+{
+	int p[2], null = open("/dev/null", O_RDONLY);
+
+	if (pipe(p) || null < 0)
+		return perror("pipe"), 1;
+	printf("syscall F_GETPIPE_SZ: %ld\n",
+	       syscall(SYS_fcntl, p[1], F_GETPIPE_SZ));
+	printf("syscall F_SETPIPE_SZ 100000: %ld\n",
+	       syscall(SYS_fcntl, p[1], F_SETPIPE_SZ, 100000));
+	printf("fcntl F_GETPIPE_SZ: %d\n", fcntl(p[0], F_GETPIPE_SZ));
+	expect("syscall F_GETPIPE_SZ of /dev/null",
+	       syscall(SYS_fcntl, null, F_GETPIPE_SZ), -1, errno);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -435,7 +454,9 @@ int main(int argc, char **argv)
 		return do_ipc_set();
 	if (argc == 2 && !strcmp(argv[1], "otime"))
 		return do_otime();
+	if (argc == 2 && !strcmp(argv[1], "syscall"))
+		return do_syscall();
 	fprintf(stderr,
-		"usage: sysv_prog fork | server KEY | client KEY | undo-closed | ipc-set | otime\n");
+		"usage: sysv_prog fork | server KEY | client KEY | undo-closed | ipc-set | otime | syscall\n");
 	return 2;
 }
