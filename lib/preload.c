@@ -486,6 +486,18 @@ int fcntl64(int fd, int cmd, ...)
 	return kp_fcntl(KP_REAL(fcntl64), fd, cmd, arg);
 }
 
+/* syscall(SYS_fcntl, ...): the system call itself, not libc's fcntl(). */
+static int kp_sys_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return KP_REAL(syscall)(SYS_fcntl, fd, cmd, arg);
+}
+
 /* ------------------------------------------------ System V: ids, names */
 
 /**
@@ -497,6 +509,8 @@ int fcntl64(int fd, int cmd, ...)
  * @cgid: creator's egid
  * @cpid: creator's pid
  * @size: shm: the size asked for (the node's is rounded to pages)
+ * @dev: the node's device and inode number, which tell a file of it from
+ * @ino: any other
  */
 struct kp_obj {
 	char name[KIPC_NAME_MAX];
@@ -506,6 +520,8 @@ struct kp_obj {
 	gid_t cgid;
 	pid_t cpid;
 	unsigned long long size;
+	dev_t dev;
+	ino_t ino;
 };
 
 static unsigned int kp_kind_bit(enum kipc_kind kind)
@@ -552,6 +568,8 @@ static bool kp_lookup(struct kp_obj *o, enum kipc_kind kind, int id)
 	kp_obj_name(o, kind, id);
 	if (stat(o->path, &st))
 		return false;
+	o->dev = st.st_dev;
+	o->ino = st.st_ino;
 	kp_run_path(path, "i", id, -1);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
@@ -750,23 +768,38 @@ static int kp_perm(const struct kp_obj *o, struct ipc_perm *perm,
 
 /*
  * IPC_SET's rule: the owner, the creator or CAP_SYS_ADMIN (which root
- * has); then the new owner and mode on the node.
+ * has). Fills @st from the node.
  */
-static int kp_set_perm(const struct kp_obj *o, const struct ipc_perm *perm)
+static int kp_may_set(const struct kp_obj *o, struct stat *st)
 {
-	struct stat st;
 	uid_t euid = geteuid();
 
-	if (stat(o->path, &st))
+	if (stat(o->path, st))
 		return kp_err(errno == ENOENT ? EINVAL : errno);
-	if (euid && euid != st.st_uid && euid != o->cuid)
+	if (euid && euid != st->st_uid && euid != o->cuid)
 		return kp_err(EPERM);
-	if ((perm->uid != st.st_uid || perm->gid != st.st_gid) &&
+	return 0;
+}
+
+/* IPC_SET's new owner and mode on the node, which @st describes. */
+static int kp_apply_perm(const struct kp_obj *o, const struct ipc_perm *perm,
+			 const struct stat *st)
+{
+	if ((perm->uid != st->st_uid || perm->gid != st->st_gid) &&
 	    chown(o->path, perm->uid, perm->gid))
 		return -1;
 	if (chmod(o->path, perm->mode & 0777))
 		return -1;
 	return 0;
+}
+
+static int kp_set_perm(const struct kp_obj *o, const struct ipc_perm *perm)
+{
+	struct stat st;
+
+	if (kp_may_set(o, &st))
+		return -1;
+	return kp_apply_perm(o, perm, &st);
 }
 
 /* IPC_RMID: kipc's rule is IPC_RMID's (creator, owner, CAP_SYS_ADMIN). */
@@ -778,8 +811,8 @@ static int kp_rmid(const struct kp_obj *o, enum kipc_kind kind, int id)
 	if (kipc_remove(o->name))
 		return kp_err(errno == ENOENT ? EINVAL : errno);
 	kp_key_forget(kind, o->key, id);
-	/* Its records: i (what it is), a (shm times), l (SHM_LOCK), v. */
-	for (rec = "ialv"; *rec; rec++) {
+	/* Its records: i (what it is), a (shm times), l (SHM_LOCK), v, o. */
+	for (rec = "ialvo"; *rec; rec++) {
 		pre[0] = *rec;
 		kp_run_path(path, pre, id, -1);
 		unlink(path);
@@ -924,30 +957,51 @@ static int kp_msg_stat(const struct kp_obj *o, struct msqid_ds *buf)
 	return kp_copy(buf, &ds, sizeof(ds), true);
 }
 
+/*
+ * @o's node open for writing, for IPC_SET, which needs ownership but no
+ * access: an owner without write permission (mode 0400) has it for the
+ * open only.
+ */
+static int kp_open_owner(const struct kp_obj *o, const struct stat *st)
+{
+	int fd = kp_open(o, O_WRONLY), err;
+
+	if (fd >= 0 || errno != EACCES || geteuid() != st->st_uid)
+		return fd;
+	if (chmod(o->path, (st->st_mode & 0777) | 0200))
+		return kp_err(EACCES);
+	fd = kp_open(o, O_WRONLY);
+	err = errno;
+	chmod(o->path, st->st_mode & 0777);
+	errno = err;
+	return fd;
+}
+
+/*
+ * As msgctl_down(): msg_qbytes first, which may fail (EPERM past msgmnb
+ * without CAP_SYS_RESOURCE), then owner and mode, so that a call that
+ * fails changes nothing.
+ */
 static int kp_msg_set(const struct kp_obj *o, const struct msqid_ds *buf)
 {
 	struct kipc_msg_info info;
 	struct msqid_ds ds;
-	int fd;
+	struct stat st;
+	int fd, ret;
 
 	if (kp_copy(&ds, buf, sizeof(ds), false))
 		return -1;
-	fd = kp_open(o, O_RDONLY);
+	if (kp_may_set(o, &st))
+		return -1;
+	fd = kp_open_owner(o, &st);
 	if (fd < 0)
 		return -1;
-	if (kipc_msg_info(fd, &info))
-		return kp_close_keep_errno(fd, -1);
-	close(fd);
-	if (kp_set_perm(o, &ds.msg_perm))
+	ret = kipc_msg_info(fd, &info);
+	if (!ret && ds.msg_qbytes != info.qbytes)
+		ret = kipc_msg_set_limits(fd, ds.msg_qbytes, info.msgmax);
+	if (kp_close_keep_errno(fd, ret))
 		return -1;
-	if (ds.msg_qbytes == info.qbytes)
-		return 0;
-	/* The node is now the caller's: it may open it to write. */
-	fd = kp_open(o, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	return kp_close_keep_errno(fd, kipc_msg_set_limits(fd, ds.msg_qbytes,
-							   info.msgmax));
+	return kp_apply_perm(o, &ds.msg_perm, &st);
 }
 
 int msgctl(int id, int cmd, struct msqid_ds *buf)
@@ -1266,6 +1320,36 @@ static int kp_sem_wait_zero(int fd, int flg, uint64_t timeout_ns)
 	}
 }
 
+/* @fd is (still) a file of @o's node. */
+static bool kp_is_node(int fd, const struct kp_obj *o)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && st.st_dev == o->dev && st.st_ino == o->ino;
+}
+
+/*
+ * The program closed the undo file of slot @u (a daemon closing every
+ * descriptor, close_range()): kipc gave its units back then. Its number
+ * may now be any other file, even another semaphore's: open a new one
+ * rather than operate on that.
+ */
+static int kp_undo_reopen(struct kp_undo *u, const struct kp_obj *o)
+{
+	int old = __atomic_load_n(&u->fd, __ATOMIC_ACQUIRE), fd;
+
+	fd = kp_open(o, O_RDWR);
+	if (fd < 0)
+		return -1;
+	/* Another thread of the process may have reopened it first. */
+	if (!__atomic_compare_exchange_n(&u->fd, &old, fd, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		close(fd);
+		fd = old;
+	}
+	return fd;
+}
+
 /*
  * The file SEM_UNDO operations of this process on @id go through: kipc
  * gives P's units back when that file closes, so it stays open until the
@@ -1277,11 +1361,16 @@ static int kp_undo_fd(const struct kp_obj *o, int id)
 	size_t i;
 	int fd;
 
-	for (i = 0; i < KP_ARRAY_SIZE(kp_undos); i++)
-		if (__atomic_load_n(&kp_undos[i].pid, __ATOMIC_ACQUIRE) ==
-			    pid &&
-		    kp_undos[i].id == id)
-			return kp_undos[i].fd;
+	for (i = 0; i < KP_ARRAY_SIZE(kp_undos); i++) {
+		if (__atomic_load_n(&kp_undos[i].pid, __ATOMIC_ACQUIRE) !=
+			    pid ||
+		    kp_undos[i].id != id)
+			continue;
+		fd = __atomic_load_n(&kp_undos[i].fd, __ATOMIC_ACQUIRE);
+		if (kp_is_node(fd, o))
+			return fd;
+		return kp_undo_reopen(&kp_undos[i], o);
+	}
 	fd = kp_open(o, O_RDWR);
 	if (fd < 0)
 		return -1;
@@ -1300,6 +1389,41 @@ static int kp_undo_fd(const struct kp_obj *o, int id)
 		return fd;
 	}
 	return kp_close_keep_errno(fd, kp_err(ENOSPC));
+}
+
+/*
+ * sem_otime, the time of the last semop (0 before the first), which kipc
+ * does not keep: the run directory's o<id> symlink to the seconds.
+ */
+static unsigned long long kp_sem_otime(int id)
+{
+	char path[PATH_MAX], link[24];
+	unsigned long long t;
+	const char *s = link;
+	ssize_t n;
+
+	kp_run_path(path, "o", id, -1);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;
+	link[n] = '\0';
+	return kp_atoull(&s, &t) ? t : 0;
+}
+
+/* A semop on @id succeeded: o<id> is replaced (rename) when it is stale. */
+static void kp_sem_touch(int id)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], link[24];
+	unsigned long long now = time(NULL);
+
+	if (kp_sem_otime(id) == now)
+		return;
+	kp_utoa(link, now);
+	kp_run_path(path, "o", id, -1);
+	kp_run_path(tmp, "o", id, getpid());
+	unlink(tmp);
+	if (!symlink(link, tmp) && rename(tmp, path))
+		unlink(tmp);
 }
 
 static int kp_semop(const struct kp_obj *o, int id, struct sembuf *sops,
@@ -1346,6 +1470,8 @@ static int kp_semop(const struct kp_obj *o, int id, struct sembuf *sops,
 			ret = kp_sem_wait_zero(fd, op.sem_flg, timeout_ns);
 		}
 	}
+	if (!ret)
+		kp_sem_touch(id);
 	if (undo)
 		return ret;
 	return kp_close_keep_errno(fd, ret);
@@ -1457,16 +1583,20 @@ static int kp_sem_setval(const struct kp_obj *o, int id, int val)
 	return 0;
 }
 
-static int kp_sem_stat(const struct kp_obj *o, struct semid_ds *buf)
+static int kp_sem_stat(const struct kp_obj *o, int id, struct semid_ds *buf)
 {
+	struct kipc_sem_info info;
 	struct semid_ds ds;
 	struct stat st;
 
+	/* semctl_stat() needs read permission: EACCES, as the open. */
+	if (kp_sem_info(o, &info))
+		return -1;
 	memset(&ds, 0, sizeof(ds));
 	if (kp_perm(o, &ds.sem_perm, &st))
 		return -1;
 	ds.sem_ctime = st.st_ctime;
-	ds.sem_otime = st.st_atime;
+	ds.sem_otime = kp_sem_otime(id);
 	ds.sem_nsems = 1;
 	return kp_copy(buf, &ds, sizeof(ds), true);
 }
@@ -1480,7 +1610,7 @@ static int kp_semctl(const struct kp_obj *o, int id, int num, int cmd,
 
 	switch (cmd) {
 	case IPC_STAT:
-		return kp_sem_stat(o, arg.buf);
+		return kp_sem_stat(o, id, arg.buf);
 	case IPC_SET:
 		if (kp_copy(&ds, arg.buf, sizeof(ds), false))
 			return -1;
@@ -1565,6 +1695,9 @@ long syscall(long nr, ...)
 		return kp_pipe2((int *)a[0], 0);
 	case SYS_pipe2:
 		return kp_pipe2((int *)a[0], (int)a[1]);
+	case SYS_fcntl:
+		return kp_fcntl(kp_sys_fcntl, (int)a[0], (int)a[1],
+				(void *)a[2]);
 	case SYS_msgget:
 		return msgget((key_t)a[0], (int)a[1]);
 	case SYS_msgsnd:

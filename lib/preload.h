@@ -16,6 +16,8 @@
  *   a<id>          symlink to "atime:dtime:lpid" of a segment (shmat/shmdt)
  *   l<id>          a segment under SHM_LOCK
  *   v<id>          symlink to "pid:ops" of a semaphore's last SETVAL
+ *   o<id>          symlink to the time (seconds) of a semaphore's last
+ *                  semop, its sem_otime
  *   x<pid>.<n>     a program that ran without the preload library: one line,
  *                  "static PATH" or "noenv PATH"
  */

@@ -194,6 +194,41 @@ EOF
 	expect_made sem 1
 }
 
+# SEM_UNDO in a process that closed every descriptor: the library's undo
+# file is gone, its number taken by another file.
+test_sysv_undo_closed() {
+	need_run
+	both "$SYSV" undo-closed
+	expect_rc 0
+	expect_made sem 2
+}
+
+# msgctl IPC_SET by an owner who gives up its own access, then one that
+# fails: as the kernel, all or nothing, and ownership is all it needs.
+test_sysv_ipc_set() {
+	need_run
+	both "$SYSV" ipc-set
+	expect_rc 0
+	grep -q '^mode 400, half the bytes 1$' "$tmp/out" ||
+		fail "IPC_SET did not set mode and msg_qbytes"
+}
+
+# sem_otime is 0 until the first semop, and IPC_STAT needs read access.
+test_sysv_otime() {
+	need_run
+	both "$SYSV" otime
+	expect_rc 0
+	expect_made sem 1
+}
+
+# syscall(SYS_fcntl) on a pipe, as fcntl(): the pipe size.
+test_syscall_fcntl() {
+	need_run
+	both "$SYSV" syscall
+	expect_rc 0
+	expect_made pipe 1
+}
+
 # --only: only the kinds named are redirected; the rest is the kernel's.
 test_only() {
 	need_run

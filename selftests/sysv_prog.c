@@ -8,20 +8,28 @@
  *   sysv_prog fork           parent and child talk through private objects
  *   sysv_prog server KEY     make KEY's objects, serve one client, remove
  *   sysv_prog client KEY     find KEY's objects (waiting for them), talk
+ *   sysv_prog undo-closed    SEM_UNDO after the program closed every fd
+ *   sysv_prog ipc-set        msgctl IPC_SET by an owner without access
+ *   sysv_prog otime          sem_otime: 0 until the first semop
+ *   sysv_prog syscall        the pipe size fcntls through syscall(2)
  *
  * What it prints depends only on what the calls did (no ids, no pids),
  * so the output on the kernel and on kipc must be the same. Exit 0 when
  * every call did what System V says, else 1.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #define SHM_SIZE 8192
@@ -266,6 +274,171 @@ static int do_client(key_t key)
 	return failed;
 }
 
+/*
+ * A process locks and unlocks a semaphore with SEM_UNDO, closes every
+ * descriptor above stderr (as a daemon does), locks another with
+ * SEM_UNDO, then the first again: each operation must be on its own
+ * semaphore, and both are left as the kernel's semadj leaves them.
+ */
+static int do_undo_closed(void)
+{
+	int sem, other, fd, status;
+	pid_t pid;
+
+	sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	other = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	if (sem < 0 || other < 0)
+		return perror("semget"), 1;
+	expect("semctl SETVAL 1", semctl(sem, 0, SETVAL, 1), 0, errno);
+	expect("semctl SETVAL other 1", semctl(other, 0, SETVAL, 1), 0, errno);
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (!pid) {
+		expect("semop -1 SEM_UNDO", sem_op(sem, -1, SEM_UNDO), 0,
+		       errno);
+		expect("semop +1 SEM_UNDO", sem_op(sem, 1, SEM_UNDO), 0, errno);
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
+		expect("semop other -1 SEM_UNDO", sem_op(other, -1, SEM_UNDO),
+		       0, errno);
+		expect("semop -1 SEM_UNDO|IPC_NOWAIT after closing fds",
+		       sem_op(sem, -1, SEM_UNDO | IPC_NOWAIT), 0, errno);
+		expect("semctl GETVAL", semctl(sem, 0, GETVAL), 0, errno);
+		expect("semctl GETVAL other", semctl(other, 0, GETVAL), 0,
+		       errno);
+		_exit(failed);
+	}
+	waitpid(pid, &status, 0);
+	printf("child exit %d\n", WEXITSTATUS(status));
+	failed |= WEXITSTATUS(status);
+	/* Both P(SEM_UNDO) still held at the child's exit are undone. */
+	expect("semctl GETVAL", semctl(sem, 0, GETVAL), 1, errno);
+	expect("semctl GETVAL other", semctl(other, 0, GETVAL), 1, errno);
+	semctl(sem, 0, IPC_RMID);
+	semctl(other, 0, IPC_RMID);
+	return failed;
+}
+
+/* Become nobody, in a child; false (and say so) if that is not allowed. */
+static bool as_nobody(void)
+{
+	if (setgid(65534) || setuid(65534)) {
+		printf("cannot become nobody: %s\n", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * IPC_SET needs ownership, not access: an owner may make a queue
+ * read-only and shrink it in one call. A call that fails (msg_qbytes past
+ * msgmnb without CAP_SYS_RESOURCE) changes nothing.
+ */
+static int do_ipc_set(void)
+{
+	struct msqid_ds ds;
+	unsigned long qbytes;
+	int q, status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (!pid) {
+		if (!as_nobody())
+			_exit(0);
+		q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+		if (q < 0)
+			perror("msgget"), _exit(1);
+		expect("msgctl IPC_STAT", msgctl(q, IPC_STAT, &ds), 0, errno);
+		qbytes = ds.msg_qbytes;
+		ds.msg_perm.mode = 0400;
+		ds.msg_qbytes = qbytes / 2;
+		expect("msgctl IPC_SET mode 0400, half the bytes",
+		       msgctl(q, IPC_SET, &ds), 0, errno);
+		expect("msgctl IPC_STAT", msgctl(q, IPC_STAT, &ds), 0, errno);
+		printf("mode %o, half the bytes %d\n", ds.msg_perm.mode & 0777,
+		       ds.msg_qbytes == qbytes / 2);
+		ds.msg_perm.mode = 0600;
+		ds.msg_qbytes = 1 << 30;
+		expect("msgctl IPC_SET mode 0600, 1 GiB",
+		       msgctl(q, IPC_SET, &ds), -1, errno);
+		expect("msgctl IPC_STAT", msgctl(q, IPC_STAT, &ds), 0, errno);
+		printf("mode %o, half the bytes %d\n", ds.msg_perm.mode & 0777,
+		       ds.msg_qbytes == qbytes / 2);
+		expect("msgctl IPC_RMID", msgctl(q, IPC_RMID, NULL), 0, errno);
+		_exit(failed);
+	}
+	waitpid(pid, &status, 0);
+	printf("child exit %d\n", WEXITSTATUS(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * sem_otime is 0 until the first semop (SETVAL does not set it): a process
+ * that finds a key's semaphore waits for it to be set up (UNP vol. 2). And
+ * IPC_STAT needs read permission.
+ */
+static int do_otime(void)
+{
+	struct semid_ds ds;
+	int sem, status;
+	pid_t pid;
+
+	sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	if (sem < 0)
+		return perror("semget"), 1;
+	expect("semctl IPC_STAT", semctl(sem, 0, IPC_STAT, &ds), 0, errno);
+	printf("sem_otime before any semop: %ld\n", (long)ds.sem_otime);
+	expect("semctl SETVAL 1", semctl(sem, 0, SETVAL, 1), 0, errno);
+	expect("semctl IPC_STAT", semctl(sem, 0, IPC_STAT, &ds), 0, errno);
+	printf("sem_otime after SETVAL: %ld\n", (long)ds.sem_otime);
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (!pid)
+		_exit(sem_op(sem, -1, 0) || sem_op(sem, 0, 0) ? 1 : 0);
+	waitpid(pid, &status, 0);
+	printf("child exit %d\n", WEXITSTATUS(status));
+	expect("semctl IPC_STAT", semctl(sem, 0, IPC_STAT, &ds), 0, errno);
+	printf("sem_otime after a semop is now: %d\n",
+	       labs(ds.sem_otime - time(NULL)) <= 2);
+	expect("semctl IPC_RMID", semctl(sem, 0, IPC_RMID), 0, errno);
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), 1;
+	if (!pid) {
+		if (!as_nobody())
+			_exit(0);
+		sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0200);
+		expect("semctl IPC_STAT without read permission",
+		       semctl(sem, 0, IPC_STAT, &ds), -1, errno);
+		semctl(sem, 0, IPC_RMID);
+		_exit(failed);
+	}
+	waitpid(pid, &status, 0);
+	printf("child exit %d\n", WEXITSTATUS(status));
+	return failed | WEXITSTATUS(status);
+}
+
+/* syscall(2) with the fcntl number, as fcntl(3): the pipe size. */
+static int do_syscall(void)
+{
+	int p[2], null = open("/dev/null", O_RDONLY);
+
+	if (pipe(p) || null < 0)
+		return perror("pipe"), 1;
+	printf("syscall F_GETPIPE_SZ: %ld\n",
+	       syscall(SYS_fcntl, p[1], F_GETPIPE_SZ));
+	printf("syscall F_SETPIPE_SZ 100000: %ld\n",
+	       syscall(SYS_fcntl, p[1], F_SETPIPE_SZ, 100000));
+	printf("fcntl F_GETPIPE_SZ: %d\n", fcntl(p[0], F_GETPIPE_SZ));
+	expect("syscall F_GETPIPE_SZ of /dev/null",
+	       syscall(SYS_fcntl, null, F_GETPIPE_SZ), -1, errno);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -275,6 +448,15 @@ int main(int argc, char **argv)
 		return do_server(strtol(argv[2], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "client"))
 		return do_client(strtol(argv[2], NULL, 0));
-	fprintf(stderr, "usage: sysv_prog fork | server KEY | client KEY\n");
+	if (argc == 2 && !strcmp(argv[1], "undo-closed"))
+		return do_undo_closed();
+	if (argc == 2 && !strcmp(argv[1], "ipc-set"))
+		return do_ipc_set();
+	if (argc == 2 && !strcmp(argv[1], "otime"))
+		return do_otime();
+	if (argc == 2 && !strcmp(argv[1], "syscall"))
+		return do_syscall();
+	fprintf(stderr,
+		"usage: sysv_prog fork | server KEY | client KEY | undo-closed | ipc-set | otime | syscall\n");
 	return 2;
 }
