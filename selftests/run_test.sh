@@ -316,4 +316,21 @@ test_cleanup() {
 	return 0
 }
 
+# CMD starts with the signal dispositions kipc run was given: what it
+# ignores is ignored, what it does not is not (kipc run itself ignores
+# SIGINT and SIGQUIT while CMD runs, as system(3) does).
+test_signal_state() {
+	local want
+
+	need_run
+	# shellcheck disable=SC2016 # the inner shells' $1 and $K
+	for traps in : "trap '' INT TERM USR1"; do
+		want=$(bash -c "$traps"'; exec grep ^SigIgn /proc/self/status')
+		run env K="$KIPC" bash -c "$traps"'; exec "$K" run -- grep ^SigIgn /proc/self/status'
+		expect_rc 0
+		[ "$(cat "$tmp/out")" = "$want" ] ||
+			fail "with '$traps': $(cat "$tmp/out") under kipc run, $want without"
+	done
+}
+
 ktap_main "$KIPC" "$SYSV"

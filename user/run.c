@@ -569,9 +569,13 @@ int kipc_cmd_run(int argc, char **argv)
 		{ "stats", no_argument, NULL, 's' },
 		{}
 	};
-	static const int fwd[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM };
+	static const int sigs[] = { SIGINT,  SIGQUIT, SIGTERM, SIGHUP,
+				    SIGUSR1, SIGUSR2, SIGALRM };
+	struct sigaction fwd = { .sa_handler = run_forward };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct sigaction old[ARRAY_SIZE(sigs)];
 	unsigned int on = KIPC_RUN_ALL;
-	struct sigaction sa = { .sa_handler = run_forward };
+	sigset_t block, mask;
 	bool stats = false;
 	char *preload, *path;
 	struct kipc_args a;
@@ -593,6 +597,15 @@ int kipc_cmd_run(int argc, char **argv)
 	if (access(KIPC_DEV_DIR "/control", F_OK))
 		run_fail("%s/control: %s (is kipc loaded?)", KIPC_DEV_DIR,
 			 strerror(errno));
+	/*
+	 * From the run directory's making until CMD runs, a signal must
+	 * neither kill kipc run (leaving the directory and objects behind)
+	 * nor be lost: hold them, and let them in once run_child is set.
+	 */
+	sigemptyset(&block);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaddset(&block, sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &mask);
 	preload = run_find_preload();
 	run_setup();
 	path = run_which(a.pos[0]);
@@ -606,21 +619,28 @@ int kipc_cmd_run(int argc, char **argv)
 	run_env(preload, on);
 	free(preload);
 
+	/*
+	 * As system(3): the terminal's SIGINT and SIGQUIT (sigs[0], sigs[1])
+	 * are CMD's, ignored here; the others sent to kipc run are passed
+	 * on to CMD.
+	 */
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], i < 2 ? &ign : &fwd, &old[i]);
 	fflush(NULL);
 	run_child = fork();
 	if (run_child < 0)
 		run_fail("fork: %s", strerror(errno));
 	if (!run_child) {
+		/* CMD starts with the signal state kipc run was given. */
+		for (i = 0; i < ARRAY_SIZE(sigs); i++)
+			sigaction(sigs[i], &old[i], NULL);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		execvp(a.pos[0], a.pos);
 		err = errno;
 		fprintf(stderr, "kipc: run: %s: %s\n", a.pos[0], strerror(err));
 		_exit(err == ENOENT ? RUN_EXIT_NOTFOUND : RUN_EXIT_CANNOT);
 	}
-	/* As system(3): the terminal's SIGINT and SIGQUIT are CMD's. */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	for (i = 0; i < ARRAY_SIZE(fwd); i++)
-		sigaction(fwd[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 
 	status = run_wait(run_child, stats);
 	if (stats) {
