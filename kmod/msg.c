@@ -305,9 +305,11 @@ struct kipc_msg_snd {
  * @cap: capacity of the caller's text buffer
  * @noerror: truncate a longer message instead of E2BIG
  * @peek: copy without removing
- * @nowait: ENOMSG instead of waiting
+ * @nowait: @nomsg_err instead of waiting
  * @expires: CLOCK_MONOTONIC deadline, or NULL to wait without one
  * @intr_err: what a signal gives
+ * @nomsg_err: what @nowait gives when nothing matches: -ENOMSG, as msgrcv(2),
+ *	or -EAGAIN for read(), as a pipe's
  * @uarg: KIPC_MSG_RECV: the argument to update; NULL for read()
  * @karg: KIPC_MSG_RECV: its contents as passed in
  * @buf: read(): the caller's buffer, struct kipc_msgbuf framing
@@ -321,6 +323,7 @@ struct kipc_msg_rcv {
 	bool nowait;
 	ktime_t *expires;
 	int intr_err;
+	int nomsg_err;
 	struct kipc_msg __user *uarg;
 	struct kipc_msg karg;
 	char __user *buf;
@@ -1014,8 +1017,9 @@ static long kipc_msg_recv_taken(struct kipc_msg_queue *q,
 /*
  * Receive as @rcv says. Errors in the order of ipc/msg.c do_msgrcv():
  * E2BIG for the first matching message if too long (it stays queued),
- * ENOMSG if none and not waiting, then the wait. Returns the text length
- * copied.
+ * @rcv->nomsg_err (ENOMSG, or EAGAIN for read()) if none and not waiting,
+ * then the wait. Returns the text length copied. The msg_recv event has
+ * the errno returned to the caller.
  */
 static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 {
@@ -1068,8 +1072,8 @@ static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 	}
 	if (rcv->nowait) {
 		spin_unlock(&q->lock);
-		kipc_msg_trace_recv(q, rcv, 0, 0, -ENOMSG);
-		return -ENOMSG;
+		kipc_msg_trace_recv(q, rcv, 0, 0, rcv->nomsg_err);
+		return rcv->nomsg_err;
 	}
 	list_add_tail(&r.link, &q->receivers);
 	q->nr_receivers++;
@@ -1120,7 +1124,7 @@ static long kipc_msg_ioctl_send(struct kipc_msg_queue *q, struct file *file,
 static long kipc_msg_ioctl_recv(struct kipc_msg_queue *q, struct file *file,
 				struct kipc_msg __user *uarg, bool nowait)
 {
-	struct kipc_msg_rcv rcv = { .uarg = uarg };
+	struct kipc_msg_rcv rcv = { .uarg = uarg, .nomsg_err = -ENOMSG };
 	struct kipc_msg *k = &rcv.karg;
 	ktime_t expires;
 	long ret;
@@ -1342,6 +1346,7 @@ static ssize_t kipc_msg_read(struct file *file, char __user *buf, size_t count,
 		.mode = KIPC_MSG_SEL_ANY,
 		.nowait = kipc_msg_nonblock(file),
 		.intr_err = -ERESTARTSYS,
+		.nomsg_err = -EAGAIN,
 		.buf = buf,
 	};
 	long ret;
@@ -1350,8 +1355,6 @@ static ssize_t kipc_msg_read(struct file *file, char __user *buf, size_t count,
 		return -EINVAL;
 	rcv.cap = count - sizeof(struct kipc_msgbuf);
 	ret = kipc_msg_recv(q, &rcv);
-	if (ret == -ENOMSG)
-		return -EAGAIN;
 	return ret < 0 ? ret : ret + sizeof(struct kipc_msgbuf);
 }
 

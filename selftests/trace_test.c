@@ -339,6 +339,42 @@ TEST_F(trace, msg_errors_enomsg_e2big_einval)
 		     "mtype=0 size=1 flags=0x0 err=-22");
 }
 
+/*
+ * read() and write() of a queue: err is what they return. A read with
+ * nothing to read under O_NONBLOCK is EAGAIN, as for a pipe, not the
+ * ENOMSG of KIPC_MSG_RECV with KIPC_NOWAIT.
+ */
+TEST_F(trace, msg_read_write_errors_as_returned)
+{
+	struct {
+		__s64 mtype;
+		char text[8];
+	} mb = { .mtype = 6, .text = "abc" };
+	const char *name;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "trm", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_send"));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_recv"));
+
+	ASSERT_EQ(-1, read(fd, &mb, sizeof(mb)));
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_EQ(8 + 3, write(fd, &mb, 8 + 3));
+	ASSERT_EQ(8 + 3, read(fd, &mb, sizeof(mb)));
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+		     "selector=0 mtype=0 size=0 flags=0x1 err=-11");
+	EXPECT_EVENT(self->buf, "msg_send", name, getpid(),
+		     "mtype=6 size=3 flags=0x1 err=0");
+	EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+		     "selector=0 mtype=6 size=3 flags=0x1 err=0");
+	EXPECT_EQ(0, tr_count(self->buf, "err=-42"));
+}
+
 TEST_F(trace, msg_flush)
 {
 	const char *name;
