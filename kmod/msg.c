@@ -241,6 +241,9 @@ static inline struct kipc_msg_queue *kipc_msg_of(struct file *file)
  * @type: selection type (|selector| for KIPC_MSG_SEL_LESSEQUAL)
  * @maxsize: largest text it takes without E2BIG
  * @peek: KIPC_MSG_PEEK: takes a reference, leaves the message queued
+ * @big_mtype: with ERR_PTR(-E2BIG) in @msg: the type of the message too
+ *	long, for the msg_recv event (written before @msg)
+ * @big_size: its size, likewise
  * @msg: NULL while waiting; then the message handed over (a reference)
  *	or ERR_PTR(-E2BIG). Set once under &kipc_msg_queue.lock with release
  *	semantics, after @link is removed; from then on the sender does not
@@ -253,6 +256,8 @@ struct kipc_msg_receiver {
 	s64 type;
 	u64 maxsize;
 	bool peek;
+	s64 big_mtype;
+	u64 big_size;
 	struct kipc_msg_msg *msg;
 };
 
@@ -587,6 +592,8 @@ static bool kipc_msg_hand_off(struct kipc_msg_queue *q, struct kipc_msg_msg *m,
 		if (!kipc_msg_match(r->mode, r->type, m->mtype))
 			continue;
 		if (m->size > r->maxsize) {
+			r->big_mtype = m->mtype;
+			r->big_size = m->size;
 			kipc_msg_wake_receiver(q, r, ERR_PTR(-E2BIG), NULL);
 			continue;
 		}
@@ -1082,6 +1089,11 @@ static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 	trace_wait(&q->node, KIPC_WAIT_RECV, rcv->cap);
 	m = kipc_msg_wait_msg(q, &r, rcv);
 	trace_wake(&q->node, KIPC_WAIT_RECV, PTR_ERR_OR_ZERO(m));
+	if (PTR_ERR(m) == -E2BIG) {
+		/* As for a queued message: the one too long. */
+		kipc_msg_trace_recv(q, rcv, r.big_mtype, r.big_size, -E2BIG);
+		return -E2BIG;
+	}
 	if (IS_ERR(m)) {
 		kipc_msg_trace_recv(q, rcv, 0, 0, PTR_ERR(m));
 		return PTR_ERR(m);

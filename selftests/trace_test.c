@@ -557,6 +557,39 @@ TEST_F(trace, wait_wake_around_blocked_recv)
 	EXPECT_TRUE(wake && recv && wake < recv);
 }
 
+/*
+ * A receiver blocked with too small a buffer is woken with E2BIG by the
+ * send: its msg_recv has the type and size of the message too long, as
+ * for a message already queued.
+ */
+TEST_F(trace, blocked_recv_woken_with_e2big)
+{
+	const char *name;
+	char buf[4];
+	pid_t kid;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "tre", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_on(self->dir, "msg_recv"));
+
+	kid = kipc_fork_kid();
+	ASSERT_LE(0, kid);
+	if (!kid)
+		_exit(kipc_msg_recv(fd, 0, buf, sizeof(buf), 0, NULL) != -1 ||
+		      errno != E2BIG);
+	ASSERT_EQ(0, kipc_keep_kid(kid));
+	ASSERT_EQ(0, kipc_wait_sleeping(kid));
+	ASSERT_EQ(0, kipc_msg_send(fd, 9, "0123456789", 10, 0));
+	ASSERT_EQ(0, kipc_wait_exit(kid));
+	kipc_forget_kid(kid);
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "msg_recv", name, kid,
+		     "selector=0 mtype=9 size=10 flags=0x0 err=-7");
+}
+
 /* A P that waits for a V, and a pipe read that waits for a write. */
 TEST_F(trace, wait_wake_around_sem_p_and_pipe_read)
 {
