@@ -695,14 +695,18 @@ static void kipc_msg_deliver_unlock(struct kipc_msg_queue *q,
 	unsigned int waiters;
 	bool queued;
 
+	/*
+	 * Before the hand-off: the receivers it wakes at once (PEEK, E2BIG)
+	 * may run before the lock is dropped, and a trace shows the send
+	 * first.
+	 */
+	if (snd)
+		trace_msg_send(&q->node, mtype, snd->size, snd->nowait, 0);
 	queued = !kipc_msg_hand_off(q, m, &later);
 	if (queued)
 		kipc_msg_insert(q, m);
 	waiters = kipc_msg_waiters(q);
 	spin_unlock(&q->lock);
-	/* Before the wake-up, so that a trace shows the send first. */
-	if (snd)
-		trace_msg_send(&q->node, mtype, snd->size, snd->nowait, 0);
 	if (later)
 		kipc_wake_put(later);
 	/*
