@@ -241,6 +241,9 @@ static inline struct kipc_msg_queue *kipc_msg_of(struct file *file)
  * @type: selection type (|selector| for KIPC_MSG_SEL_LESSEQUAL)
  * @maxsize: largest text it takes without E2BIG
  * @peek: KIPC_MSG_PEEK: takes a reference, leaves the message queued
+ * @big_mtype: with ERR_PTR(-E2BIG) in @msg: the type of the message too
+ *	long, for the msg_recv event (written before @msg)
+ * @big_size: its size, likewise
  * @msg: NULL while waiting; then the message handed over (a reference)
  *	or ERR_PTR(-E2BIG). Set once under &kipc_msg_queue.lock with release
  *	semantics, after @link is removed; from then on the sender does not
@@ -253,6 +256,8 @@ struct kipc_msg_receiver {
 	s64 type;
 	u64 maxsize;
 	bool peek;
+	s64 big_mtype;
+	u64 big_size;
 	struct kipc_msg_msg *msg;
 };
 
@@ -305,9 +310,11 @@ struct kipc_msg_snd {
  * @cap: capacity of the caller's text buffer
  * @noerror: truncate a longer message instead of E2BIG
  * @peek: copy without removing
- * @nowait: ENOMSG instead of waiting
+ * @nowait: @nomsg_err instead of waiting
  * @expires: CLOCK_MONOTONIC deadline, or NULL to wait without one
  * @intr_err: what a signal gives
+ * @nomsg_err: what @nowait gives when nothing matches: -ENOMSG, as msgrcv(2),
+ *	or -EAGAIN for read(), as a pipe's
  * @uarg: KIPC_MSG_RECV: the argument to update; NULL for read()
  * @karg: KIPC_MSG_RECV: its contents as passed in
  * @buf: read(): the caller's buffer, struct kipc_msgbuf framing
@@ -321,6 +328,7 @@ struct kipc_msg_rcv {
 	bool nowait;
 	ktime_t *expires;
 	int intr_err;
+	int nomsg_err;
 	struct kipc_msg __user *uarg;
 	struct kipc_msg karg;
 	char __user *buf;
@@ -584,6 +592,8 @@ static bool kipc_msg_hand_off(struct kipc_msg_queue *q, struct kipc_msg_msg *m,
 		if (!kipc_msg_match(r->mode, r->type, m->mtype))
 			continue;
 		if (m->size > r->maxsize) {
+			r->big_mtype = m->mtype;
+			r->big_size = m->size;
 			kipc_msg_wake_receiver(q, r, ERR_PTR(-E2BIG), NULL);
 			continue;
 		}
@@ -685,14 +695,18 @@ static void kipc_msg_deliver_unlock(struct kipc_msg_queue *q,
 	unsigned int waiters;
 	bool queued;
 
+	/*
+	 * Before the hand-off: the receivers it wakes at once (PEEK, E2BIG)
+	 * may run before the lock is dropped, and a trace shows the send
+	 * first.
+	 */
+	if (snd)
+		trace_msg_send(&q->node, mtype, snd->size, snd->nowait, 0);
 	queued = !kipc_msg_hand_off(q, m, &later);
 	if (queued)
 		kipc_msg_insert(q, m);
 	waiters = kipc_msg_waiters(q);
 	spin_unlock(&q->lock);
-	/* Before the wake-up, so that a trace shows the send first. */
-	if (snd)
-		trace_msg_send(&q->node, mtype, snd->size, snd->nowait, 0);
 	if (later)
 		kipc_wake_put(later);
 	/*
@@ -1014,8 +1028,9 @@ static long kipc_msg_recv_taken(struct kipc_msg_queue *q,
 /*
  * Receive as @rcv says. Errors in the order of ipc/msg.c do_msgrcv():
  * E2BIG for the first matching message if too long (it stays queued),
- * ENOMSG if none and not waiting, then the wait. Returns the text length
- * copied.
+ * @rcv->nomsg_err (ENOMSG, or EAGAIN for read()) if none and not waiting,
+ * then the wait. Returns the text length copied. The msg_recv event has
+ * the errno returned to the caller.
  */
 static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 {
@@ -1068,8 +1083,8 @@ static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 	}
 	if (rcv->nowait) {
 		spin_unlock(&q->lock);
-		kipc_msg_trace_recv(q, rcv, 0, 0, -ENOMSG);
-		return -ENOMSG;
+		kipc_msg_trace_recv(q, rcv, 0, 0, rcv->nomsg_err);
+		return rcv->nomsg_err;
 	}
 	list_add_tail(&r.link, &q->receivers);
 	q->nr_receivers++;
@@ -1078,6 +1093,11 @@ static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 	trace_wait(&q->node, KIPC_WAIT_RECV, rcv->cap);
 	m = kipc_msg_wait_msg(q, &r, rcv);
 	trace_wake(&q->node, KIPC_WAIT_RECV, PTR_ERR_OR_ZERO(m));
+	if (PTR_ERR(m) == -E2BIG) {
+		/* As for a queued message: the one too long. */
+		kipc_msg_trace_recv(q, rcv, r.big_mtype, r.big_size, -E2BIG);
+		return -E2BIG;
+	}
 	if (IS_ERR(m)) {
 		kipc_msg_trace_recv(q, rcv, 0, 0, PTR_ERR(m));
 		return PTR_ERR(m);
@@ -1120,7 +1140,7 @@ static long kipc_msg_ioctl_send(struct kipc_msg_queue *q, struct file *file,
 static long kipc_msg_ioctl_recv(struct kipc_msg_queue *q, struct file *file,
 				struct kipc_msg __user *uarg, bool nowait)
 {
-	struct kipc_msg_rcv rcv = { .uarg = uarg };
+	struct kipc_msg_rcv rcv = { .uarg = uarg, .nomsg_err = -ENOMSG };
 	struct kipc_msg *k = &rcv.karg;
 	ktime_t expires;
 	long ret;
@@ -1342,6 +1362,7 @@ static ssize_t kipc_msg_read(struct file *file, char __user *buf, size_t count,
 		.mode = KIPC_MSG_SEL_ANY,
 		.nowait = kipc_msg_nonblock(file),
 		.intr_err = -ERESTARTSYS,
+		.nomsg_err = -EAGAIN,
 		.buf = buf,
 	};
 	long ret;
@@ -1350,8 +1371,6 @@ static ssize_t kipc_msg_read(struct file *file, char __user *buf, size_t count,
 		return -EINVAL;
 	rcv.cap = count - sizeof(struct kipc_msgbuf);
 	ret = kipc_msg_recv(q, &rcv);
-	if (ret == -ENOMSG)
-		return -EAGAIN;
 	return ret < 0 ? ret : ret + sizeof(struct kipc_msgbuf);
 }
 

@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -339,6 +341,42 @@ TEST_F(trace, msg_errors_enomsg_e2big_einval)
 		     "mtype=0 size=1 flags=0x0 err=-22");
 }
 
+/*
+ * read() and write() of a queue: err is what they return. A read with
+ * nothing to read under O_NONBLOCK is EAGAIN, as for a pipe, not the
+ * ENOMSG of KIPC_MSG_RECV with KIPC_NOWAIT.
+ */
+TEST_F(trace, msg_read_write_errors_as_returned)
+{
+	struct {
+		__s64 mtype;
+		char text[8];
+	} mb = { .mtype = 6, .text = "abc" };
+	const char *name;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "trm", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_send"));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_recv"));
+
+	ASSERT_EQ(-1, read(fd, &mb, sizeof(mb)));
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_EQ(8 + 3, write(fd, &mb, 8 + 3));
+	ASSERT_EQ(8 + 3, read(fd, &mb, sizeof(mb)));
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+		     "selector=0 mtype=0 size=0 flags=0x1 err=-11");
+	EXPECT_EVENT(self->buf, "msg_send", name, getpid(),
+		     "mtype=6 size=3 flags=0x1 err=0");
+	EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+		     "selector=0 mtype=6 size=3 flags=0x1 err=0");
+	EXPECT_EQ(0, tr_count(self->buf, "err=-42"));
+}
+
 TEST_F(trace, msg_flush)
 {
 	const char *name;
@@ -519,6 +557,150 @@ TEST_F(trace, wait_wake_around_blocked_recv)
 	EXPECT_TRUE(wait && send && wait < send);
 	EXPECT_TRUE(send && recv && send < recv);
 	EXPECT_TRUE(wake && recv && wake < recv);
+}
+
+/*
+ * A receiver blocked with too small a buffer is woken with E2BIG by the
+ * send: its msg_recv has the type and size of the message too long, as
+ * for a message already queued.
+ */
+TEST_F(trace, blocked_recv_woken_with_e2big)
+{
+	const char *name;
+	char buf[4];
+	pid_t kid;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "tre", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_on(self->dir, "msg_recv"));
+
+	kid = kipc_fork_kid();
+	ASSERT_LE(0, kid);
+	if (!kid)
+		_exit(kipc_msg_recv(fd, 0, buf, sizeof(buf), 0, NULL) != -1 ||
+		      errno != E2BIG);
+	ASSERT_EQ(0, kipc_keep_kid(kid));
+	ASSERT_EQ(0, kipc_wait_sleeping(kid));
+	ASSERT_EQ(0, kipc_msg_send(fd, 9, "0123456789", 10, 0));
+	ASSERT_EQ(0, kipc_wait_exit(kid));
+	kipc_forget_kid(kid);
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	EXPECT_EVENT(self->buf, "msg_recv", name, kid,
+		     "selector=0 mtype=9 size=10 flags=0x0 err=-7");
+}
+
+#define TR_RECEIVERS 4
+#define TR_PREEMPT "/sys/kernel/debug/sched/preempt"
+
+/* A blocked receive into a 1-byte buffer: E2BIG for a longer message. */
+static void *tr_small_recv(void *arg)
+{
+	char c;
+
+	kipc_msg_recv(*(int *)arg, 0, &c, 1, 0, NULL);
+	return NULL;
+}
+
+/* Run the caller on the first CPU. */
+static int tr_pin(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * The preemption mode of a PREEMPT_DYNAMIC kernel, as TR_PREEMPT shows it
+ * ("none voluntary (full)"), into @mode; "" if there is no such file.
+ */
+static void tr_preempt_mode(char *mode, size_t len)
+{
+	char buf[128], *lp, *rp;
+	ssize_t n;
+	int fd;
+
+	*mode = '\0';
+	if (access(TR_PREEMPT, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	fd = open(TR_PREEMPT, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	lp = strchr(buf, '(');
+	rp = lp ? strchr(lp, ')') : NULL;
+	if (rp && (size_t)(rp - lp) < len) {
+		*rp = '\0';
+		strcpy(mode, lp + 1);
+	}
+}
+
+/*
+ * The receivers a send wakes as it hands the message over (here with
+ * E2BIG) may run before the send returns: its msg_send comes before every
+ * event of theirs all the same. Made certain on one CPU with a sender of
+ * SCHED_IDLE, which a woken receiver preempts as soon as it may (at once
+ * with full preemption, set for the send where the kernel can).
+ */
+TEST_F(trace, msg_send_before_the_receivers_it_wakes)
+{
+	struct sched_param sp = {};
+	const char *name, *send, *p;
+	char want[160], mode[16];
+	int fd, i, ret;
+	pid_t kid;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "trb", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_pin());
+	ASSERT_EQ(0, tr_on(self->dir, "msg_send"));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_recv"));
+	ASSERT_EQ(0, tr_on(self->dir, "wake"));
+
+	kid = kipc_fork_kid();
+	ASSERT_LE(0, kid);
+	if (!kid) {
+		pthread_t t[TR_RECEIVERS];
+
+		for (i = 0; i < TR_RECEIVERS; i++)
+			if (pthread_create(&t[i], NULL, tr_small_recv, &fd))
+				_exit(1);
+		for (i = 0; i < TR_RECEIVERS; i++)
+			pthread_join(t[i], NULL);
+		_exit(0);
+	}
+	ASSERT_EQ(0, kipc_keep_kid(kid));
+	ASSERT_EQ(0, kipc_wait_until(kipc_proc("msg", name, "rwait") ==
+				     TR_RECEIVERS));
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_IDLE, &sp));
+	tr_preempt_mode(mode, sizeof(mode));
+	if (*mode && strcmp(mode, "full"))
+		kipc_write_file(TR_PREEMPT, "full");
+	ret = kipc_msg_send(fd, 1, "0123456789abcdef", 16, 0);
+	if (*mode && strcmp(mode, "full"))
+		EXPECT_EQ(0, kipc_write_file(TR_PREEMPT, mode));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, kipc_wait_exit(kid));
+	kipc_forget_kid(kid);
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	send = EXPECT_EVENT(self->buf, "msg_send", name, getpid(),
+			    "mtype=1 size=16 flags=0x0 err=0");
+	ASSERT_NE(NULL, send);
+	snprintf(want, sizeof(want), "name=%s pid=%d ", name, kid);
+	EXPECT_EQ(2 * TR_RECEIVERS, tr_count(self->buf, want));
+	p = strstr(self->buf, want);
+	EXPECT_TRUE(p && p > send)
+	{
+		TH_LOG("a receiver's event before the send:\n%s", self->buf);
+	}
 }
 
 /* A P that waits for a V, and a pipe read that waits for a write. */

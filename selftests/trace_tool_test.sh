@@ -274,6 +274,14 @@ test_top_counts_of_a_known_load() {
 	return 0
 }
 
+# --iterations N prints N tables and exits, for any N.
+test_top_iterations_three() {
+	objects
+	run timeout 20 "$KIPC" top --iterations 3 --interval 0.2
+	expect_rc 0
+	check "tables" "$(grep -c '^TYPE ' "$tmp/out")" 3
+}
+
 # A load running through the interval: its counts are at least one and
 # at most what the load did in all, and it is the first row.
 test_top_rates_of_a_running_load() {

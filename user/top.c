@@ -457,9 +457,9 @@ int kipc_cmd_top(int argc, char **argv)
 		kipc_top_free(&prev);
 		prev = cur;
 		cur = (struct kipc_top_sample){};
-		if (iterations && ++done >= iterations)
+		/* @done counts the tables printed: it is never reset. */
+		if (++done == iterations)
 			break;
-		done = 1;
 		if (kipc_top_wait(interval, keys))
 			break;
 	}
