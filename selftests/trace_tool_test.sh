@@ -193,6 +193,31 @@ test_trace_needs_root() {
 	cmp -s "$tmp/state.before" "$tmp/state.after" || fail "state changed"
 }
 
+# holds_trace_pipe PID: PID has trace_pipe open.
+holds_trace_pipe() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -q trace_pipe
+}
+
+# trace_pipe has one reader at a time on these kernels: a second kipc
+# trace says so, and changes nothing.
+test_trace_second_reader_is_refused() {
+	local c
+
+	objects
+	cat $TRACEFS/trace_pipe >/dev/null &
+	c=$!
+	cleanup="kill $c 2>/dev/null"
+	wait_until "cat opens trace_pipe" holds_trace_pipe "$c"
+	run timeout 10 "$KIPC" trace --count 1
+	[ "$rc" = 124 ] && skip "this kernel lets trace_pipe have two readers"
+	expect_rc 1
+	expect_no_out
+	grep -q "trace_pipe: one reader at a time" "$tmp/err" ||
+		fail "expected: trace_pipe has one reader at a time"
+	tr_get >"$tmp/state.after"
+	cmp -s "$tmp/state.before" "$tmp/state.after" || fail "state changed"
+}
+
 test_trace_usage_errors() {
 	run kipc trace --count 0
 	expect_usage_error

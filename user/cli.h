@@ -109,6 +109,9 @@ int kipc_open_dev(const char *dev, unsigned int kinds, int flags,
 /* Read all of @fd (at most @max bytes; one more means too long). */
 char *kipc_read_all(int fd, const char *what, size_t max, size_t *len);
 
+/* The small file @path (sysfs, tracefs) in @buf: 0, or -1 and errno. */
+int kipc_read_small(const char *path, char *buf, size_t len);
+
 /* Write all of @buf to @fd or fail naming @what. */
 void kipc_write_all(int fd, const char *what, const void *buf, size_t len);
 

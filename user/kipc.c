@@ -332,8 +332,11 @@ static unsigned int kipc_kind_of_name(const char *name)
 	return 0;
 }
 
-/* The first line of the small file @path, newline cut; -1 if unreadable. */
-static int kipc_read_line(const char *path, char *buf, size_t len)
+/*
+ * The small file @path (sysfs, tracefs: one read), NUL-terminated in @buf:
+ * 0, or -1 with errno set.
+ */
+int kipc_read_small(const char *path, char *buf, size_t len)
 {
 	ssize_t n;
 	int fd;
@@ -346,6 +349,14 @@ static int kipc_read_line(const char *path, char *buf, size_t len)
 	if (n < 0)
 		return -1;
 	buf[n] = '\0';
+	return 0;
+}
+
+/* The first line of the small file @path, newline cut; -1 if unreadable. */
+static int kipc_read_line(const char *path, char *buf, size_t len)
+{
+	if (kipc_read_small(path, buf, len))
+		return -1;
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }

@@ -8,8 +8,10 @@
  * SIGTERM, puts back what it changed: each kipc event's enable flag and
  * filter, and tracing_on. Events already in the buffer when it starts are
  * skipped (it writes a marker to trace_marker and prints what follows).
- * trace_pipe consumes what it reads: two readers of the top-level buffer
- * (another kipc trace, cat trace_pipe) share the events between them.
+ * Kernels with the trace_pipe reader mask (6.5, and its stable backports)
+ * let trace_pipe have one reader at a time: a second open (another kipc
+ * trace, a cat trace_pipe) gets EBUSY, and kipc trace then says so before
+ * it changes anything.
  */
 
 #include <ctype.h>
@@ -89,18 +91,7 @@ static const char *kipc_tpath(const char *rel, int slot)
 /* Read tracefs file @rel into @buf: 0, or -1 with errno set. */
 static int kipc_tread(const char *rel, char *buf, size_t len)
 {
-	ssize_t n;
-	int fd;
-
-	fd = open(kipc_tpath(rel, 0), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
+	return kipc_read_small(kipc_tpath(rel, 0), buf, len);
 }
 
 /* Write @val to tracefs file @rel (O_TRUNC): 0, or -1 with errno set. */
@@ -420,6 +411,10 @@ int kipc_cmd_trace(int argc, char **argv)
 
 	kipc_trace_find();
 	fd = open(kipc_tpath("trace_pipe", 0), O_RDONLY | O_CLOEXEC);
+	/* Another reader (kipc trace, cat) has it: one at a time. */
+	if (fd < 0 && errno == EBUSY)
+		kipc_fail(kipc_tpath("trace_pipe", 1),
+			  "one reader at a time, and another program has it");
 	if (fd < 0)
 		kipc_fail_errno(kipc_tpath("trace_pipe", 1), errno);
 
