@@ -42,6 +42,7 @@ RUNVM_LONG = scripts/qemu-run.sh --kver "$(KVER)" \
 
 .PHONY: all module lib user bench-prog selftests ksrc kdoc deps deps-debug \
 	deps-matrix check check-matrix check-debug fault stress fuzz run vm bench \
+	bench-ab \
 	ltp lint format docs trace-scenes clean help install uninstall \
 	dkms-install dkms-uninstall dkms-check
 
@@ -61,6 +62,7 @@ help:
 	@echo "make fault   fault injection on the debug kernel: every allocation"
 	@echo "             failed in turn, then stress (FAULT_SECONDS=$(FAULT_SECONDS))"
 	@echo "make bench   kipc against the kernel's own IPC, side by side"
+	@echo "make bench-ab A=OLD/kipc.ko  two module builds in one boot (B= this tree)"
 	@echo "make stress  soak every device at once (STRESS_SECONDS=$(STRESS_SECONDS))"
 	@echo "make fuzz    the ioctl fuzzer for long (FUZZ_SECONDS=$(FUZZ_SECONDS))"
 	@echo "make ltp LTP=DIR  LTP's IPC tests on the kernel and under kipc run"
@@ -228,6 +230,17 @@ bench: deps
 		sed -n '/^KIPC-SVG-BEGIN$$/,/^KIPC-SVG-END$$/p' | \
 		sed '1d;$$d' >build/bench.svg
 	@echo "bench: table in build/bench.txt, chart in build/bench.svg"
+
+# Two builds of kipc.ko in one boot, A and this tree's (or B), taking
+# turns: what B costs or gains against A, per row, in build/bench-ab.txt
+# (scripts/bench-ab.sh). A=B is the A/A control.
+AB_N ?= 4
+bench-ab: deps
+	@test -n "$(A)" || { echo "usage: make bench-ab A=OLD/kipc.ko [B=NEW/kipc.ko] [AB_N=4]"; exit 2; }
+	@$(MAKE) --no-print-directory all
+	KIPC_ENV="KIPC_CMD=$(CURDIR)/scripts/bench-ab.sh AB_A=$(abspath $(A)) $(if $(B),AB_B=$(abspath $(B))) AB_N=$(AB_N) $(KIPC_ENV)" \
+		$(RUNVM) --job shell
+	scripts/bench-ab.sh --table build/vm-shell.log | tee build/bench-ab.txt
 
 # LTP's IPC tests, each on the kernel and under `kipc run`: the table goes
 # to the terminal and build/ltp.txt. LTP is a source tree of
