@@ -321,13 +321,18 @@ static int do_undo_closed(void)
 }
 
 /* Become nobody, in a child; false (and say so) if that is not allowed. */
-static bool as_nobody(void)
+/*
+ * fork(); the child goes on as nobody, or exits 0 if it cannot become
+ * nobody (after saying so). As fork(): the pid, 0 in the child, or -1.
+ */
+static pid_t fork_as_nobody(void)
 {
-	if (setgid(65534) || setuid(65534)) {
-		printf("cannot become nobody: %s\n", strerror(errno));
-		return false;
-	}
-	return true;
+	pid_t pid = fork();
+
+	if (pid || (!setgid(65534) && !setuid(65534)))
+		return pid;
+	printf("cannot become nobody: %s\n", strerror(errno));
+	_exit(0);
 }
 
 /*
@@ -342,12 +347,10 @@ static int do_ipc_set(void)
 	int q, status;
 	pid_t pid;
 
-	pid = fork();
+	pid = fork_as_nobody();
 	if (pid < 0)
 		return perror("fork"), 1;
 	if (!pid) {
-		if (!as_nobody())
-			_exit(0);
 		q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
 		if (q < 0)
 			perror("msgget"), _exit(1);
@@ -405,12 +408,10 @@ static int do_otime(void)
 	printf("sem_otime after a semop is now: %d\n",
 	       labs(ds.sem_otime - time(NULL)) <= 2);
 	expect("semctl IPC_RMID", semctl(sem, 0, IPC_RMID), 0, errno);
-	pid = fork();
+	pid = fork_as_nobody();
 	if (pid < 0)
 		return perror("fork"), 1;
 	if (!pid) {
-		if (!as_nobody())
-			_exit(0);
 		sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0200);
 		expect("semctl IPC_STAT without read permission",
 		       semctl(sem, 0, IPC_STAT, &ds), -1, errno);
