@@ -678,6 +678,34 @@ static void kipc_msg_space_freed(struct kipc_msg_queue *q, unsigned int waiters)
 	}
 }
 
+/*
+ * The wait and wake events of a queue's sleepers, out of line likewise;
+ * macros, so that the arguments are worked out only when the event is on.
+ */
+static noinline void kipc_msg_trace_wait_on(struct kipc_msg_queue *q, int op,
+					    u64 arg)
+{
+	trace_wait(&q->node, op, arg);
+}
+
+static noinline void kipc_msg_trace_wake_on(struct kipc_msg_queue *q, int op,
+					    int err)
+{
+	trace_wake(&q->node, op, err);
+}
+
+#define kipc_msg_trace_wait(q, op, arg)                     \
+	do {                                                \
+		if (trace_wait_enabled())                   \
+			kipc_msg_trace_wait_on(q, op, arg); \
+	} while (0)
+
+#define kipc_msg_trace_wake(q, op, err)                     \
+	do {                                                \
+		if (trace_wake_enabled())                   \
+			kipc_msg_trace_wake_on(q, op, err); \
+	} while (0)
+
 /* The msg_send event, out of line as kipc_msg_trace_recv()'s. */
 static noinline void kipc_msg_trace_send_on(struct kipc_msg_queue *q,
 					    const struct kipc_msg_snd *snd,
@@ -799,7 +827,7 @@ static int kipc_msg_wait_space(struct kipc_msg_queue *q,
 		if (*waited)
 			kipc_msg_wake_senders(q);
 		*waited = true;
-		trace_wait(&q->node, KIPC_WAIT_SEND, snd->size);
+		kipc_msg_trace_wait(q, KIPC_WAIT_SEND, snd->size);
 		prepare_to_wait_exclusive(&q->wr_wait, &s.wq,
 					  TASK_INTERRUPTIBLE);
 		if (signal_pending(current))
@@ -808,8 +836,8 @@ static int kipc_msg_wait_space(struct kipc_msg_queue *q,
 			 !kipc_node_removed(&q->node))
 			ret = kipc_msg_schedule(snd->expires);
 		finish_wait(&q->wr_wait, &s.wq);
-		trace_wake(&q->node, KIPC_WAIT_SEND,
-			   kipc_node_removed(&q->node) ? -EIDRM : ret);
+		kipc_msg_trace_wake(q, KIPC_WAIT_SEND,
+				    kipc_node_removed(&q->node) ? -EIDRM : ret);
 		spin_lock(&q->lock);
 		q->nr_senders--;
 	}
@@ -1112,9 +1140,9 @@ static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 	q->nr_receivers++;
 	spin_unlock(&q->lock);
 
-	trace_wait(&q->node, KIPC_WAIT_RECV, rcv->cap);
+	kipc_msg_trace_wait(q, KIPC_WAIT_RECV, rcv->cap);
 	m = kipc_msg_wait_msg(q, &r, rcv);
-	trace_wake(&q->node, KIPC_WAIT_RECV, PTR_ERR_OR_ZERO(m));
+	kipc_msg_trace_wake(q, KIPC_WAIT_RECV, PTR_ERR_OR_ZERO(m));
 	if (PTR_ERR(m) == -E2BIG) {
 		/* As for a queued message: the one too long. */
 		kipc_msg_trace_recv(q, rcv, r.big_mtype, r.big_size, -E2BIG);
