@@ -55,6 +55,22 @@ run_selftests() {
 	return $status
 }
 
+# Enabling the first trace event anywhere registers the sched_switch probe
+# that records command names, which patches the static branch in
+# __schedule() (and disabling the last one patches it back). Under TCG
+# with two vCPUs that patching can leave a stale int3 behind: 6.12-rt
+# oopsed on one in __schedule() during trace_test, which turns events on
+# and off per test. An instance with one rare event on (module loads)
+# keeps the probe registered for the whole run, so the tests' events no
+# longer patch the scheduler.
+trace_keeper() {
+	local t=/sys/kernel/tracing
+
+	[ -d $t/instances ] || mount -t tracefs nodev $t 2>/dev/null
+	mkdir -p $t/instances/kipc_keeper 2>/dev/null &&
+		echo 1 >$t/instances/kipc_keeper/events/module/module_load/enable
+}
+
 fault_setup() {
 	local d dbg=/sys/kernel/debug p=${KIPC_FAULT_PROBABILITY:-10}
 
@@ -83,6 +99,7 @@ fault_setup() {
 
 case ${1:-check} in
 check)
+	trace_keeper
 	run_selftests
 	;;
 fault)
