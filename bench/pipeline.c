@@ -151,7 +151,8 @@ static int pipeline_run(struct bench_group *g, struct bench_side *s, long n,
 		return WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
 			       -ENOENT :
 			       -EIO;
-	*secs = secs_since(t0);
+	/* Not secs_since(): that is the end a duo's child reports. */
+	*secs = (double)(now_ns() - t0) / 1e9;
 	val[0] = *secs;
 	return 0;
 }
