@@ -64,15 +64,15 @@
  * Writes go through shmem's page cache under its inode lock, so they are
  * coherent with the mappings.
  *
- * Resize: a truncate of the shmem file, run on a kworker so that the
- * caller's RLIMIT_FSIZE does not apply (see kipc_shm_truncate()).
+ * Resize: a truncate of the shmem file; a growth runs on a kworker so that
+ * the caller's RLIMIT_FSIZE does not apply (see kipc_shm_truncate()).
  *
  * Locking:
  *  - @lock (spinlock) guards @size, @nattch and @shmem_vm_ops. It is a leaf
  *    taken under mmap_lock (->mmap, vm_ops ->open/->close).
  *  - @resize_lock (mutex) serialises KIPC_SHM_SET_SIZE. It is taken before
- *    the shmem inode lock (vfs_truncate(), on the kworker the caller waits
- *    for) and never under mmap_lock.
+ *    the shmem inode lock (vfs_truncate(), for a growth on the kworker the
+ *    caller waits for) and never under mmap_lock.
  *  - The shmem inode lock is taken by our write path and by the truncate;
  *    user memory is copied under it (so mmap_lock nests inside it), as in
  *    any filesystem's write.
@@ -481,7 +481,8 @@ static void kipc_shm_resize_work(struct work_struct *work)
  * the check; so the truncate runs on a kworker, whose limit is
  * RLIM_INFINITY, under the caller's credentials: the commit check sees the
  * caller's CAP_SYS_ADMIN, not the kworker's. (With no mm it leaves out the
- * per-process user reserve of strict overcommit.)
+ * per-process user reserve of strict overcommit.) A shrink (nothing to
+ * commit, no limit to apply) runs in the caller.
  */
 static int kipc_shm_truncate(struct kipc_shm *shm, u64 size)
 {
@@ -491,6 +492,13 @@ static int kipc_shm_truncate(struct kipc_shm *shm, u64 size)
 		.size = size,
 	};
 
+	/*
+	 * A shrink has no limit to escape: it runs here, so the pages are
+	 * freed on this CPU, as shmctl(IPC_RMID) frees a segment's, not on
+	 * whichever CPU the kworker had.
+	 */
+	if (size <= i_size_read(file_inode(shm->file)))
+		return vfs_truncate(&shm->file->f_path, size);
 	INIT_WORK_ONSTACK(&r.work, kipc_shm_resize_work);
 	queue_work(system_unbound_wq, &r.work);
 	flush_work(&r.work);

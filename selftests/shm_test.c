@@ -712,6 +712,31 @@ TEST_F(seg, grow_past_rlimit_fsize_sends_no_sigxfsz)
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/*
+ * A shrink runs in the caller (a growth on a kworker): the limit, which
+ * only a growth could break, still does not apply, down to a limit of 0.
+ */
+TEST_F(seg, shrink_under_rlimit_fsize_zero)
+{
+	struct rlimit lim = { 0, 0 };
+	__u64 size = 0;
+	pid_t pid;
+
+	if (!variant->kipc)
+		SKIP(return, "System V segments are not resized");
+	ASSERT_EQ(0, set_size(self->fd, 4 * SEG_SIZE));
+	pid = kipc_fork_kid();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (setrlimit(RLIMIT_FSIZE, &lim))
+			_exit(100);
+		_exit(set_size(self->fd, SEG_SIZE) ? errno : 0);
+	}
+	EXPECT_EQ(0, kipc_wait_exit(pid));
+	ASSERT_EQ(0, get_size(self->fd, &size));
+	EXPECT_EQ(SEG_SIZE, size);
+}
+
 #define OVERCOMMIT "/proc/sys/vm/overcommit_memory"
 #define OVERCOMMIT_RATIO "/proc/sys/vm/overcommit_ratio"
 
