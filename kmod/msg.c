@@ -316,8 +316,8 @@ struct kipc_msg_snd {
  * @nomsg_err: what @nowait gives when nothing matches: -ENOMSG, as msgrcv(2),
  *	or -EAGAIN for read(), as a pipe's
  * @uarg: KIPC_MSG_RECV: the argument to update; NULL for read()
- * @karg: KIPC_MSG_RECV: its contents as passed in
- * @buf: read(): the caller's buffer, struct kipc_msgbuf framing
+ * @buf: where the text goes: KIPC_MSG_RECV's text, or read()'s buffer
+ *	(struct kipc_msgbuf framing)
  */
 struct kipc_msg_rcv {
 	enum kipc_msg_mode mode;
@@ -330,7 +330,6 @@ struct kipc_msg_rcv {
 	int intr_err;
 	int nomsg_err;
 	struct kipc_msg __user *uarg;
-	struct kipc_msg karg;
 	char __user *buf;
 };
 
@@ -723,11 +722,42 @@ static __always_inline void kipc_msg_trace_send(struct kipc_msg_queue *q,
 }
 
 /*
- * Under @q->lock: give @m to a waiting receiver it matches, else queue it;
- * then drop the lock and wake whoever needs it: the receiver it went to,
- * KIPC_NOTIFY registrants if @snd sent it (a message put back after a
- * failed copy, @snd NULL, is no arrival), and pollers and O_ASYNC readers
+ * Under @q->lock: give @m to a waiting receiver it matches (left in
+ * *@later to wake once the lock is dropped), else queue it. Returns true
  * if queued. @m may be freed by its receiver as soon as it is handed off.
+ */
+static bool kipc_msg_deliver(struct kipc_msg_queue *q, struct kipc_msg_msg *m,
+			     struct task_struct **later)
+{
+	lockdep_assert_held(&q->lock);
+	if (kipc_msg_hand_off(q, m, later))
+		return false;
+	kipc_msg_insert(q, m);
+	return true;
+}
+
+/*
+ * Under @q->lock, a send that fits: number and count @m. The msg_send
+ * event comes before the hand-off: the receivers it wakes at once (PEEK,
+ * E2BIG) may run before the lock is dropped, and a trace shows the send
+ * first.
+ */
+static void kipc_msg_sent(struct kipc_msg_queue *q, struct kipc_msg_msg *m,
+			  const struct kipc_msg_snd *snd)
+{
+	lockdep_assert_held(&q->lock);
+	m->seq = q->next_seq++;
+	q->sent++;
+	q->stime_ns = ktime_get_coarse_real_ns();
+	kipc_msg_set_pid(&q->lspid, m->pid);
+	kipc_msg_trace_send(q, snd, m->mtype, 0);
+}
+
+/*
+ * kipc_msg_deliver(), then drop the lock and wake whoever needs it: the
+ * receiver it went to, KIPC_NOTIFY registrants if @snd sent it (a message
+ * put back after a failed copy, @snd NULL, is no arrival), and pollers
+ * and O_ASYNC readers if queued.
  */
 static void kipc_msg_deliver_unlock(struct kipc_msg_queue *q,
 				    struct kipc_msg_msg *m,
@@ -739,16 +769,7 @@ static void kipc_msg_deliver_unlock(struct kipc_msg_queue *q,
 	unsigned int waiters;
 	bool queued;
 
-	/*
-	 * Before the hand-off: the receivers it wakes at once (PEEK, E2BIG)
-	 * may run before the lock is dropped, and a trace shows the send
-	 * first.
-	 */
-	if (snd)
-		kipc_msg_trace_send(q, snd, mtype, 0);
-	queued = !kipc_msg_hand_off(q, m, &later);
-	if (queued)
-		kipc_msg_insert(q, m);
+	queued = kipc_msg_deliver(q, m, &later);
 	waiters = kipc_msg_waiters(q);
 	spin_unlock(&q->lock);
 	if (later)
@@ -867,41 +888,58 @@ static int kipc_msg_copy_in(struct kipc_msg_msg *m,
 }
 
 /*
- * Send as @snd says. Errors in the order of ipc/msg.c do_msgsnd(): EINVAL
- * (size, then type), EFAULT, then the wait for space.
+ * The message @snd asks to send, checked, allocated and copied in, or an
+ * ERR_PTR: the errors of ipc/msg.c do_msgsnd() before its wait, in its
+ * order: EINVAL (size, then type), ENOMEM, EFAULT. *@mtype is the type
+ * the msg_send event of a failure reports.
+ */
+static struct kipc_msg_msg *kipc_msg_new(struct kipc_msg_queue *q,
+					 const struct kipc_msg_snd *snd,
+					 s64 *mtype)
+{
+	struct kipc_msg_msg *m;
+	int ret;
+
+	*mtype = snd->mtype;
+	if (snd->size > READ_ONCE(q->msgmax))
+		return ERR_PTR(-EINVAL);
+	if (!snd->framed && snd->mtype < 1)
+		return ERR_PTR(-EINVAL);
+
+	/* Large texts may need vmalloc; a failure is the caller's ENOMEM. */
+	m = kvmalloc(struct_size(m, text, snd->size),
+		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	ret = kipc_msg_copy_in(m, snd);
+	if (ret) {
+		*mtype = m->mtype;
+		kvfree(m);
+		return ERR_PTR(ret);
+	}
+	m->size = snd->size;
+	m->pid = get_pid(task_tgid(current));
+	refcount_set(&m->ref, 1);
+	return m;
+}
+
+/*
+ * Send as @snd says: kipc_msg_new()'s errors, then the wait for space, as
+ * ipc/msg.c do_msgsnd().
  */
 static int kipc_msg_send(struct kipc_msg_queue *q,
 			 const struct kipc_msg_snd *snd)
 {
 	struct kipc_msg_msg *m;
 	bool waited = false;
+	s64 mtype;
 	int ret;
 
-	if (snd->size > READ_ONCE(q->msgmax)) {
-		kipc_msg_trace_send(q, snd, snd->mtype, -EINVAL);
-		return -EINVAL;
+	m = kipc_msg_new(q, snd, &mtype);
+	if (IS_ERR(m)) {
+		kipc_msg_trace_send(q, snd, mtype, PTR_ERR(m));
+		return PTR_ERR(m);
 	}
-	if (!snd->framed && snd->mtype < 1) {
-		kipc_msg_trace_send(q, snd, snd->mtype, -EINVAL);
-		return -EINVAL;
-	}
-
-	/* Large texts may need vmalloc; a failure is the caller's ENOMEM. */
-	m = kvmalloc(struct_size(m, text, snd->size),
-		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!m) {
-		kipc_msg_trace_send(q, snd, snd->mtype, -ENOMEM);
-		return -ENOMEM;
-	}
-	ret = kipc_msg_copy_in(m, snd);
-	if (ret) {
-		kipc_msg_trace_send(q, snd, m->mtype, ret);
-		kvfree(m);
-		return ret;
-	}
-	m->size = snd->size;
-	m->pid = get_pid(task_tgid(current));
-	refcount_set(&m->ref, 1);
 
 	spin_lock(&q->lock);
 	ret = kipc_msg_wait_space(q, snd, &waited);
@@ -909,10 +947,7 @@ static int kipc_msg_send(struct kipc_msg_queue *q,
 		spin_unlock(&q->lock);
 		kipc_msg_trace_send(q, snd, m->mtype, ret);
 	} else {
-		m->seq = q->next_seq++;
-		q->sent++;
-		q->stime_ns = ktime_get_coarse_real_ns();
-		kipc_msg_set_pid(&q->lspid, m->pid);
+		kipc_msg_sent(q, m, snd);
 		/* Once handed off, @m is the receiver's: it may be freed. */
 		kipc_msg_deliver_unlock(q, m, snd);
 	}
@@ -932,7 +967,6 @@ static int kipc_msg_send(struct kipc_msg_queue *q,
 static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
 			     const struct kipc_msg_msg *m, u64 n)
 {
-	struct kipc_msg *k = &rcv->karg;
 	pid_t pid;
 
 	/* read(): mtype and text are a struct kipc_msgbuf already. */
@@ -940,7 +974,7 @@ static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
 		return copy_to_user(rcv->buf, &m->mtype, sizeof(m->mtype) + n) ?
 			       -EFAULT :
 			       0;
-	if (copy_to_user(u64_to_user_ptr(k->text), m->text, n))
+	if (copy_to_user(rcv->buf, m->text, n))
 		return -EFAULT;
 	/*
 	 * Only mtype, size and pid change: three stores in one user access
@@ -1045,6 +1079,25 @@ static __always_inline void kipc_msg_trace_recv(struct kipc_msg_queue *q,
 }
 
 /*
+ * @m, taken from the queue or handed to us, was not received after all:
+ * it goes back where it was, or to the next waiter that wants it. A PEEK's
+ * reference is just dropped.
+ */
+static void kipc_msg_put_back(struct kipc_msg_queue *q,
+			      const struct kipc_msg_rcv *rcv,
+			      struct kipc_msg_msg *m)
+{
+	if (rcv->peek) {
+		kipc_msg_put(m);
+		return;
+	}
+	spin_lock(&q->lock);
+	/* lrpid and rtime keep the attempt, as msgrcv's. */
+	q->received--;
+	kipc_msg_deliver_unlock(q, m, NULL);
+}
+
+/*
  * A message was taken from the queue or handed to us (or, for PEEK, a
  * reference): copy it out. If that faults, or we are being killed and
  * would take the message with us, a consumed message goes back where it
@@ -1064,23 +1117,64 @@ static long kipc_msg_recv_taken(struct kipc_msg_queue *q,
 	else
 		ret = n;
 	kipc_msg_trace_recv(q, rcv, m->mtype, n, ret < 0 ? ret : 0);
-	if (ret >= 0 || rcv->peek) {
+	if (ret >= 0)
 		kipc_msg_put(m);
-		return ret;
-	}
-	spin_lock(&q->lock);
-	/* Not received after all; lrpid and rtime keep the attempt, as msgrcv. */
-	q->received--;
-	kipc_msg_deliver_unlock(q, m, NULL);
+	else
+		kipc_msg_put_back(q, rcv, m);
 	return ret;
 }
 
 /*
- * Receive as @rcv says. Errors in the order of ipc/msg.c do_msgrcv():
- * E2BIG for the first matching message if too long (it stays queued),
- * @rcv->nomsg_err (ENOMSG, or EAGAIN for read()) if none and not waiting,
- * then the wait. Returns the text length copied. The msg_recv event has
- * the errno returned to the caller.
+ * Under @q->lock: take the first queued message @rcv selects into *@mp (a
+ * reference for PEEK), or NULL if none does. Errors in the order of
+ * ipc/msg.c do_msgrcv(): EIDRM, E2BIG for the first matching message if
+ * too long, EINTR if we are dying (we would take the message with us);
+ * then *@mp is the message concerned, still queued, or NULL for EIDRM.
+ */
+static int kipc_msg_take(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv,
+			 struct kipc_msg_msg **mp)
+{
+	struct kipc_msg_msg *m;
+
+	lockdep_assert_held(&q->lock);
+	*mp = NULL;
+	if (kipc_node_removed(&q->node))
+		return -EIDRM;
+	m = kipc_msg_find(q, rcv->mode, rcv->type);
+	*mp = m;
+	if (!m)
+		return 0;
+	if (m->size > rcv->cap && !rcv->noerror)
+		return -E2BIG;
+	if (!rcv->peek && fatal_signal_pending(current))
+		return -EINTR;
+	if (rcv->peek) {
+		refcount_inc(&m->ref);
+		return 0;
+	}
+	/*
+	 * Taken now and copied without @q->lock, as a handed-off message is:
+	 * the copy is the longest part of a receive, and senders need not
+	 * wait for it.
+	 */
+	kipc_msg_unlink(q, m);
+	kipc_msg_count_recv(q, task_tgid(current));
+	return 0;
+}
+
+/* The msg_recv event of a kipc_msg_take() error, under @q->lock. */
+static void kipc_msg_trace_take(struct kipc_msg_queue *q,
+				const struct kipc_msg_rcv *rcv,
+				const struct kipc_msg_msg *m, int err)
+{
+	kipc_msg_trace_recv(q, rcv, m ? m->mtype : 0, m ? m->size : 0, err);
+}
+
+/*
+ * Receive as @rcv says: kipc_msg_take()'s errors, then @rcv->nomsg_err
+ * (ENOMSG, or EAGAIN for read()) if none and not waiting, then the wait.
+ * Returns the text length copied. The msg_recv event has the errno
+ * returned to the caller.
  */
 static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 {
@@ -1096,33 +1190,10 @@ static long kipc_msg_recv(struct kipc_msg_queue *q, struct kipc_msg_rcv *rcv)
 	long ret;
 
 	spin_lock(&q->lock);
-	if (kipc_node_removed(&q->node)) {
-		spin_unlock(&q->lock);
-		kipc_msg_trace_recv(q, rcv, 0, 0, -EIDRM);
-		return -EIDRM;
-	}
-	m = kipc_msg_find(q, rcv->mode, rcv->type);
-	if (m) {
-		if (m->size > rcv->cap && !rcv->noerror) {
-			ret = -E2BIG;
-		} else if (!rcv->peek && fatal_signal_pending(current)) {
-			/* Dying: it would take the message with it. */
-			ret = -EINTR;
-		} else if (rcv->peek) {
-			refcount_inc(&m->ref);
-			ret = 0;
-		} else {
-			/*
-			 * Taken now and copied without @q->lock, as a
-			 * handed-off message is: the copy is the longest part
-			 * of a receive, and senders need not wait for it.
-			 */
-			kipc_msg_unlink(q, m);
-			kipc_msg_count_recv(q, task_tgid(current));
-			ret = 0;
-		}
-		if (ret)
-			kipc_msg_trace_recv(q, rcv, m->mtype, m->size, ret);
+	ret = kipc_msg_take(q, rcv, &m);
+	if (ret)
+		kipc_msg_trace_take(q, rcv, m, ret);
+	if (ret || m) {
 		waiters = kipc_msg_waiters(q);
 		spin_unlock(&q->lock);
 		if (ret)
@@ -1160,70 +1231,268 @@ static bool kipc_msg_nonblock(struct file *file)
 	return file->f_flags & O_NONBLOCK;
 }
 
-/* KIPC_MSG_SEND, or one entry of KIPC_MSG_SENDV (@nowait after the first). */
-static long kipc_msg_ioctl_send(struct kipc_msg_queue *q, struct file *file,
-				struct kipc_msg __user *uarg, bool nowait)
+/*
+ * Read a struct kipc_msg argument, a word at a time in one user-access
+ * window. Every message of a vector reads one, and copy_from_user() costs
+ * a call, its checks and a string move each time; the move is the most of
+ * it where moves are emulated byte by byte (TCG): the 56 bytes of the
+ * argument cost more than the 64-byte text itself.
+ */
+static int kipc_msg_get_arg(struct kipc_msg *k, const struct kipc_msg __user *u)
 {
-	struct kipc_msg_snd snd;
+	if (!user_read_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_get_user(k->mtype, &u->mtype, efault);
+	unsafe_get_user(k->text, &u->text, efault);
+	unsafe_get_user(k->size, &u->size, efault);
+	unsafe_get_user(k->timeout_ns, &u->timeout_ns, efault);
+	unsafe_get_user(k->flags, &u->flags, efault);
+	unsafe_get_user(k->pid, &u->pid, efault);
+	unsafe_get_user(k->reserved[0], &u->reserved[0], efault);
+	unsafe_get_user(k->reserved[1], &u->reserved[1], efault);
+	user_read_access_end();
+	return 0;
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
+/*
+ * The argument of KIPC_MSG_SEND, or of an entry of KIPC_MSG_SENDV
+ * (@nowait after the first), checked, as @snd; *@expires holds a deadline.
+ */
+static int kipc_msg_snd_arg(struct file *file, struct kipc_msg __user *uarg,
+			    bool nowait, struct kipc_msg_snd *snd,
+			    ktime_t *expires)
+{
 	struct kipc_msg k;
-	ktime_t expires;
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	if (copy_from_user(&k, uarg, sizeof(k)))
+	if (kipc_msg_get_arg(&k, uarg))
 		return -EFAULT;
 	/* Not memchr_inv(): two words, on every message. */
 	if ((k.flags & ~KIPC_NOWAIT) || k.pid ||
 	    (k.reserved[0] | k.reserved[1]))
 		return -EINVAL;
-	snd.mtype = k.mtype;
-	snd.text = u64_to_user_ptr(k.text);
-	snd.size = k.size;
-	snd.nowait = nowait || (k.flags & KIPC_NOWAIT) ||
-		     kipc_msg_nonblock(file);
-	snd.expires = kipc_msg_deadline(&expires, k.timeout_ns);
-	snd.intr_err = snd.expires ? -EINTR : -ERESTARTNOHAND;
-	return kipc_msg_send(q, &snd);
+	*snd = (struct kipc_msg_snd){
+		.mtype = k.mtype,
+		.text = u64_to_user_ptr(k.text),
+		.size = k.size,
+		.nowait = nowait || (k.flags & KIPC_NOWAIT) ||
+			  kipc_msg_nonblock(file),
+	};
+	if (!snd->nowait)
+		snd->expires = kipc_msg_deadline(expires, k.timeout_ns);
+	snd->intr_err = snd->expires ? -EINTR : -ERESTARTNOHAND;
+	return 0;
 }
 
-/* KIPC_MSG_RECV, or one entry of KIPC_MSG_RECVV (@nowait after the first). */
-static long kipc_msg_ioctl_recv(struct kipc_msg_queue *q, struct file *file,
+/* KIPC_MSG_SEND. */
+static long kipc_msg_ioctl_send(struct kipc_msg_queue *q, struct file *file,
 				struct kipc_msg __user *uarg, bool nowait)
 {
-	struct kipc_msg_rcv rcv = { .uarg = uarg, .nomsg_err = -ENOMSG };
-	struct kipc_msg *k = &rcv.karg;
+	struct kipc_msg_snd snd;
 	ktime_t expires;
-	long ret;
+	int ret;
 
-	if (!(file->f_mode & FMODE_READ))
-		return -EBADF;
-	if (copy_from_user(k, uarg, sizeof(*k)))
-		return -EFAULT;
-	/* msgrcv(2) takes a signed size: a negative one is EINVAL there. */
-	if ((k->flags & ~KIPC_MSG_RECV_FLAGS) || k->size > S64_MAX ||
-	    (k->reserved[0] | k->reserved[1]))
-		return -EINVAL;
-	rcv.type = k->mtype;
-	rcv.mode = kipc_msg_mode(&rcv.type, k->flags & KIPC_MSG_EXCEPT);
-	rcv.cap = k->size;
-	rcv.noerror = k->flags & KIPC_MSG_NOERROR;
-	rcv.peek = k->flags & KIPC_MSG_PEEK;
-	rcv.nowait = nowait || (k->flags & KIPC_NOWAIT) ||
-		     kipc_msg_nonblock(file);
-	rcv.expires = kipc_msg_deadline(&expires, k->timeout_ns);
-	rcv.intr_err = rcv.expires ? -EINTR : -ERESTARTNOHAND;
-	ret = kipc_msg_recv(q, &rcv);
-	return ret < 0 ? ret : 0;
+	ret = kipc_msg_snd_arg(file, uarg, nowait, &snd, &expires);
+	return ret ?: kipc_msg_send(q, &snd);
 }
 
 /*
- * KIPC_MSG_SENDV and KIPC_MSG_RECVV: one entry after the other through the
- * single-message paths, so every entry has their checks, errors and
- * put-back on a failed copy; only the first may wait, as recvmmsg(2) with
- * MSG_WAITFORONE. What a vector saves is the system call and the VFS and
- * LSM ioctl path per message (see Documentation/userspace-api/kipc-bench.rst).
- * An entry that fails after the first ends the call with the count done:
- * its message was not sent or is still queued, so the next call reports it.
+ * The argument of KIPC_MSG_RECV, or of an entry of KIPC_MSG_RECVV
+ * (@nowait after the first), checked, as @rcv; *@expires holds a deadline.
+ */
+static int kipc_msg_rcv_arg(struct file *file, struct kipc_msg __user *uarg,
+			    bool nowait, struct kipc_msg_rcv *rcv,
+			    ktime_t *expires)
+{
+	struct kipc_msg k;
+
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+	if (kipc_msg_get_arg(&k, uarg))
+		return -EFAULT;
+	/* msgrcv(2) takes a signed size: a negative one is EINVAL there. */
+	if ((k.flags & ~KIPC_MSG_RECV_FLAGS) || k.size > S64_MAX ||
+	    (k.reserved[0] | k.reserved[1]))
+		return -EINVAL;
+	rcv->uarg = uarg;
+	rcv->buf = u64_to_user_ptr(k.text);
+	rcv->nomsg_err = -ENOMSG;
+	rcv->type = k.mtype;
+	rcv->mode = kipc_msg_mode(&rcv->type, k.flags & KIPC_MSG_EXCEPT);
+	rcv->cap = k.size;
+	rcv->noerror = k.flags & KIPC_MSG_NOERROR;
+	rcv->peek = k.flags & KIPC_MSG_PEEK;
+	rcv->nowait = nowait || (k.flags & KIPC_NOWAIT) ||
+		      kipc_msg_nonblock(file);
+	rcv->expires = NULL;
+	if (!rcv->nowait)
+		rcv->expires = kipc_msg_deadline(expires, k.timeout_ns);
+	rcv->intr_err = rcv->expires ? -EINTR : -ERESTARTNOHAND;
+	return 0;
+}
+
+/* KIPC_MSG_RECV. */
+static long kipc_msg_ioctl_recv(struct kipc_msg_queue *q, struct file *file,
+				struct kipc_msg __user *uarg, bool nowait)
+{
+	struct kipc_msg_rcv rcv;
+	ktime_t expires;
+	long ret;
+
+	ret = kipc_msg_rcv_arg(file, uarg, nowait, &rcv, &expires);
+	if (!ret)
+		ret = kipc_msg_recv(q, &rcv);
+	return ret < 0 ? ret : 0;
+}
+
+/* Entries of a vector done under one hold of the queue lock. */
+#define KIPC_MSG_BATCH 16
+
+/*
+ * Up to KIPC_MSG_BATCH entries of a KIPC_MSG_SENDV after its first, which
+ * do not wait. Each is checked, allocated and copied in as kipc_msg_send()
+ * does; then those that fit are sent in order under one hold of @q->lock,
+ * and the receivers they went to are woken. Returns the entries sent;
+ * *@stop says an entry failed: it was not sent, and its event comes after
+ * those of the entries sent before it, as one ioctl after another would
+ * have them.
+ */
+static unsigned int kipc_msg_send_batch(struct kipc_msg_queue *q,
+					struct file *file,
+					struct kipc_msg __user *msgs,
+					unsigned int n, bool *stop)
+{
+	struct task_struct *later[KIPC_MSG_BATCH] = { NULL };
+	struct kipc_msg_msg *m[KIPC_MSG_BATCH];
+	struct kipc_msg_snd snd[KIPC_MSG_BATCH];
+	unsigned int i, nr, sent, waiters;
+	int ret = 0, new_err = 0, arg_err = 0;
+	bool queued = false, waited = false;
+	s64 new_mtype = 0;
+
+	for (nr = 0; nr < n; nr++) {
+		arg_err =
+			kipc_msg_snd_arg(file, &msgs[nr], true, &snd[nr], NULL);
+		if (arg_err)
+			break;
+		m[nr] = kipc_msg_new(q, &snd[nr], &new_mtype);
+		if (IS_ERR(m[nr])) {
+			new_err = PTR_ERR(m[nr]);
+			break;
+		}
+	}
+
+	spin_lock(&q->lock);
+	for (sent = 0; sent < nr; sent++) {
+		/* Entries after the first do not wait: the lock stays held. */
+		ret = kipc_msg_wait_space(q, &snd[sent], &waited);
+		if (ret)
+			break;
+		kipc_msg_sent(q, m[sent], &snd[sent]);
+		queued |= kipc_msg_deliver(q, m[sent], &later[sent]);
+	}
+	waiters = kipc_msg_waiters(q);
+	spin_unlock(&q->lock);
+
+	for (i = 0; i < sent; i++) {
+		if (later[i])
+			kipc_wake_put(later[i]);
+		/* @m[i] may be freed by now; its type is @snd[i]'s. */
+		kipc_notify_arrival(&q->notify, snd[i].mtype,
+				    (int)snd[i].mtype);
+	}
+	if (queued)
+		kipc_msg_wake_readers(q, waiters);
+
+	/* A bad argument has no event, as for KIPC_MSG_SEND. */
+	if (ret)
+		kipc_msg_trace_send(q, &snd[sent], snd[sent].mtype, ret);
+	else if (new_err)
+		kipc_msg_trace_send(q, &snd[nr], new_mtype, new_err);
+	for (i = sent; i < nr; i++)
+		kipc_msg_put(m[i]);
+	*stop = ret || new_err || arg_err;
+	return sent;
+}
+
+/*
+ * Up to KIPC_MSG_BATCH entries of a KIPC_MSG_RECVV after its first, which
+ * do not wait: the messages are taken in order under one hold of @q->lock,
+ * as one kipc_msg_take() after another would take them, then copied out
+ * without it. If a copy fails, that message and those taken after it go
+ * back, received by no one (until then they were out of the queue, as any
+ * message being copied out is). Returns the entries done; *@stop says an
+ * entry failed, its event after those of the entries before it.
+ */
+static unsigned int kipc_msg_recv_batch(struct kipc_msg_queue *q,
+					struct file *file,
+					struct kipc_msg __user *msgs,
+					unsigned int n, bool *stop)
+{
+	struct kipc_msg_rcv rcv[KIPC_MSG_BATCH];
+	struct kipc_msg_msg *m[KIPC_MSG_BATCH];
+	unsigned int i, nr, taken, done, waiters;
+	s64 err_mtype = 0;
+	u64 err_size = 0;
+	bool consumed = false;
+	int ret = 0, arg_err = 0;
+	long copied = 0;
+
+	for (nr = 0; nr < n; nr++) {
+		arg_err =
+			kipc_msg_rcv_arg(file, &msgs[nr], true, &rcv[nr], NULL);
+		if (arg_err)
+			break;
+	}
+
+	spin_lock(&q->lock);
+	for (taken = 0; taken < nr; taken++) {
+		ret = kipc_msg_take(q, &rcv[taken], &m[taken]);
+		if (!ret && !m[taken])
+			ret = rcv[taken].nomsg_err;
+		if (ret) {
+			/* Noted for the event; not ours, gone once unlocked. */
+			err_mtype = m[taken] ? m[taken]->mtype : 0;
+			err_size = m[taken] ? m[taken]->size : 0;
+			break;
+		}
+		consumed |= !rcv[taken].peek;
+	}
+	waiters = kipc_msg_waiters(q);
+	spin_unlock(&q->lock);
+	if (consumed)
+		kipc_msg_space_freed(q, waiters);
+
+	for (i = 0; i < taken && copied >= 0; i++)
+		copied = kipc_msg_recv_taken(q, &rcv[i], m[i]);
+	if (copied < 0) {
+		/* Entry i - 1 failed, and its message went back: so do the rest. */
+		done = i - 1;
+		for (; i < taken; i++)
+			kipc_msg_put_back(q, &rcv[i], m[i]);
+		*stop = true;
+		return done;
+	}
+	if (ret)
+		kipc_msg_trace_recv(q, &rcv[taken], err_mtype, err_size, ret);
+	*stop = ret || arg_err;
+	return taken;
+}
+
+/*
+ * KIPC_MSG_SENDV and KIPC_MSG_RECVV: the first entry as its own ioctl,
+ * the only one that may wait, as recvmmsg(2) with MSG_WAITFORONE; the
+ * rest in batches under one hold of the queue lock each, with the checks,
+ * errors, order and put-back on a failed copy of one ioctl after another.
+ * What a vector saves is the system call, the VFS and LSM ioctl path and
+ * most lock round trips per message (see
+ * Documentation/userspace-api/kipc-bench.rst). An entry that fails after
+ * the first ends the call with the count done: its message was not sent
+ * or is still queued, so the next call reports it.
  */
 static long kipc_msg_ioctl_vec(struct kipc_msg_queue *q, struct file *file,
 			       const struct kipc_msg_vec __user *uvec,
@@ -1231,7 +1500,9 @@ static long kipc_msg_ioctl_vec(struct kipc_msg_queue *q, struct file *file,
 {
 	struct kipc_msg __user *msgs;
 	struct kipc_msg_vec vec;
-	long ret = 0;
+	bool stop = false;
+	unsigned int n;
+	long ret;
 	u32 i;
 
 	if (copy_from_user(&vec, uvec, sizeof(vec)))
@@ -1240,16 +1511,17 @@ static long kipc_msg_ioctl_vec(struct kipc_msg_queue *q, struct file *file,
 	    memchr_inv(vec.reserved, 0, sizeof(vec.reserved)))
 		return -EINVAL;
 	msgs = u64_to_user_ptr(vec.msgs);
-	for (i = 0; i < vec.count; i++) {
-		if (send)
-			ret = kipc_msg_ioctl_send(q, file, &msgs[i], i > 0);
-		else
-			ret = kipc_msg_ioctl_recv(q, file, &msgs[i], i > 0);
-		if (ret)
-			break;
+	ret = send ? kipc_msg_ioctl_send(q, file, msgs, false) :
+		     kipc_msg_ioctl_recv(q, file, msgs, false);
+	if (ret)
+		return ret;
+	for (i = 1; i < vec.count && !stop; i += n) {
 		cond_resched();
+		n = min_t(u32, vec.count - i, KIPC_MSG_BATCH);
+		n = send ? kipc_msg_send_batch(q, file, msgs + i, n, &stop) :
+			   kipc_msg_recv_batch(q, file, msgs + i, n, &stop);
 	}
-	return i ?: ret;
+	return i;
 }
 
 static long kipc_msg_getinfo(struct kipc_msg_queue *q,

@@ -417,6 +417,114 @@ TEST_F(msg, recvv_max_count)
 		  qinfo(self->fd).received - self->start.received);
 }
 
+/*
+ * Entries after the first go in batches under one hold of the queue lock
+ * (16 today); whatever the batch size, a vector is one entry after the
+ * other. 20 entries, the 13th with a text that cannot be written: 12
+ * received, and the 8 messages after them, taken in the 13th's batch or
+ * not, stay queued in order.
+ */
+TEST_F(msg, recvv_fault_mid_batch_keeps_the_rest_in_order)
+{
+	struct kipc_msg v[20], m;
+	char bufs[20][8], buf[8], want[8];
+	void *bad = bad_page();
+	int i;
+
+	ASSERT_NE(NULL, bad);
+	for (i = 0; i < 20; i++) {
+		snprintf(buf, sizeof(buf), "%04d", i);
+		ASSERT_EQ(0, kipc_msg_send(self->fd, 1 + i % 3, buf, 4,
+					   KIPC_NOWAIT));
+		v[i] = vent(0, i == 12 ? bad : bufs[i], sizeof(bufs[i]), 0);
+	}
+	EXPECT_EQ(12, msg_vec(self->fd, KIPC_MSG_RECVV, v, 20));
+	for (i = 0; i < 12; i++) {
+		snprintf(buf, sizeof(buf), "%04d", i);
+		EXPECT_EQ(0, memcmp(bufs[i], buf, 4));
+	}
+	EXPECT_EQ(8ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(12ULL, qinfo(self->fd).received - self->start.received);
+	for (i = 12; i < 20; i++) {
+		ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf),
+					   KIPC_NOWAIT, &m));
+		EXPECT_EQ(1 + i % 3, m.mtype);
+		snprintf(want, sizeof(want), "%04d", i);
+		EXPECT_EQ(0, memcmp(buf, want, 4));
+	}
+	munmap(bad, 4096);
+}
+
+/* A PEEK entry in a batch sees what the consuming entry after it takes. */
+TEST_F(msg, recvv_peek_then_take_in_one_batch)
+{
+	struct kipc_msg v[4];
+	char bufs[4][8] = { "" };
+
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "a", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 2, "b", 1, 0));
+	ASSERT_EQ(0, kipc_msg_send(self->fd, 3, "c", 1, 0));
+	v[0] = vent(1, bufs[0], 8, 0);
+	v[1] = vent(2, bufs[1], 8, KIPC_MSG_PEEK);
+	v[2] = vent(2, bufs[2], 8, 0);
+	v[3] = vent(2, bufs[3], 8, 0);
+	/* The 4th finds nothing of type 2 left: ENOMSG ends the call at 3. */
+	EXPECT_EQ(3, msg_vec(self->fd, KIPC_MSG_RECVV, v, 4));
+	EXPECT_EQ('a', bufs[0][0]);
+	EXPECT_EQ('b', bufs[1][0]);
+	EXPECT_EQ('b', bufs[2][0]);
+	EXPECT_EQ(0, bufs[3][0]);
+	EXPECT_EQ(1ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(2ULL, qinfo(self->fd).received - self->start.received);
+}
+
+/* 20 entries into room for 13: 13 sent in order, the rest not at all. */
+TEST_F(msg, sendv_full_mid_batch_sends_what_fits)
+{
+	struct kipc_msg v[20], m;
+	char text[20][8], buf[8];
+	int i;
+
+	ASSERT_EQ(0, set_limits(self->fd, 13, DEF_MSGMAX));
+	for (i = 0; i < 20; i++) {
+		snprintf(text[i], sizeof(text[i]), "%04d", i);
+		/* One byte, the last digit: 13 fit in qbytes 13. */
+		v[i] = vent(1 + i % 3, text[i] + 3, 1, 0);
+	}
+	EXPECT_EQ(13, msg_vec(self->fd, KIPC_MSG_SENDV, v, 20));
+	EXPECT_EQ(13ULL, qinfo(self->fd).qnum);
+	EXPECT_EQ(13ULL, qinfo(self->fd).sent - self->start.sent);
+	for (i = 0; i < 13; i++) {
+		ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf),
+					   KIPC_NOWAIT, &m));
+		EXPECT_EQ(1 + i % 3, m.mtype);
+		EXPECT_EQ(text[i][3], buf[0]);
+	}
+}
+
+/* A bad text in the middle of a batch: the 10 entries before it sent. */
+TEST_F(msg, sendv_fault_mid_batch_sends_those_before)
+{
+	struct kipc_msg v[20], m;
+	char text[20][8], buf[8];
+	void *bad = bad_page();
+	int i;
+
+	ASSERT_NE(NULL, bad);
+	for (i = 0; i < 20; i++) {
+		snprintf(text[i], sizeof(text[i]), "%04d", i);
+		v[i] = vent(1, i == 10 ? bad : text[i], 4, 0);
+	}
+	EXPECT_EQ(10, msg_vec(self->fd, KIPC_MSG_SENDV, v, 20));
+	EXPECT_EQ(10ULL, qinfo(self->fd).qnum);
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(0, kipc_msg_recv(self->fd, 0, buf, sizeof(buf),
+					   KIPC_NOWAIT, &m));
+		EXPECT_EQ(0, memcmp(buf, text[i], 4));
+	}
+	munmap(bad, 4096);
+}
+
 /* ---------------------------------------------- against System V */
 
 /* One receive of vec_matches_sysv: selector, KIPC_MSG_* flags, capacity. */

@@ -343,6 +343,66 @@ TEST_F(trace, msg_errors_enomsg_e2big_einval)
 }
 
 /*
+ * The entries of a vector are traced in entry order, the one that ends
+ * the call last, although the module takes the entries after the first
+ * in batches and finds the failure before it sends or copies the others.
+ */
+/* One vector entry: @type, @len bytes at @text. */
+static struct kipc_msg tr_ent(long long type, void *text, size_t len)
+{
+	return (struct kipc_msg){ .mtype = type,
+				  .text = (uintptr_t)text,
+				  .size = len };
+}
+
+/* KIPC_MSG_SENDV or KIPC_MSG_RECVV of @n entries: ioctl()'s result. */
+static int tr_vec(int fd, unsigned long cmd, struct kipc_msg *v, int n)
+{
+	struct kipc_msg_vec vec = { .msgs = (uintptr_t)v, .count = n };
+
+	return ioctl(fd, cmd, &vec);
+}
+
+TEST_F(trace, vector_events_in_entry_order)
+{
+	char bufs[3][8], text[] = "abc";
+	struct kipc_msg v[3];
+	const char *name, *a, *b, *c;
+	int fd;
+
+	fd = tr_object(&self->names, KIPC_KIND_MSG, "trm", 0, &name);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_on(self->dir, "msg_send"));
+	ASSERT_EQ(0, tr_on(self->dir, "msg_recv"));
+
+	v[0] = tr_ent(1, text, 1);
+	v[1] = tr_ent(2, text + 1, 1);
+	v[2] = tr_ent(0, text + 2, 1);
+	ASSERT_EQ(2, tr_vec(fd, KIPC_MSG_SENDV, v, 3));
+	v[0] = tr_ent(1, bufs[0], 8);
+	v[1] = tr_ent(2, bufs[1], 8);
+	v[2] = tr_ent(9, bufs[2], 8);
+	ASSERT_EQ(2, tr_vec(fd, KIPC_MSG_RECVV, v, 3));
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	a = EXPECT_EVENT(self->buf, "msg_send", name, getpid(),
+			 "mtype=1 size=1 flags=0x0 err=0");
+	b = EXPECT_EVENT(self->buf, "msg_send", name, getpid(),
+			 "mtype=2 size=1 flags=0x1 err=0");
+	c = EXPECT_EVENT(self->buf, "msg_send", name, getpid(),
+			 "mtype=0 size=1 flags=0x1 err=-22");
+	EXPECT_TRUE(a && b && c && a < b && b < c);
+	a = EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+			 "selector=1 mtype=1 size=1 flags=0x0 err=0");
+	b = EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+			 "selector=2 mtype=2 size=1 flags=0x1 err=0");
+	c = EXPECT_EVENT(self->buf, "msg_recv", name, getpid(),
+			 "selector=9 mtype=0 size=0 flags=0x1 err=-42");
+	EXPECT_TRUE(a && b && c && a < b && b < c);
+}
+
+/*
  * read() and write() of a queue: err is what they return. A read with
  * nothing to read under O_NONBLOCK is EAGAIN, as for a pipe, not the
  * ENOMSG of KIPC_MSG_RECV with KIPC_NOWAIT.
