@@ -236,9 +236,9 @@ bench: deps
 # (scripts/bench-ab.sh). A=B is the A/A control.
 AB_N ?= 4
 bench-ab: deps
-	@test -n "$(A)" || { echo "usage: make bench-ab A=OLD/kipc.ko [B=NEW/kipc.ko] [AB_N=4]"; exit 2; }
+	@test -n "$(A)" || { echo "usage: make bench-ab A=OLD/kipc.ko [B=NEW/kipc.ko] [AB_N=4] [AB_ARGS='kipc-bench options']"; exit 2; }
 	@$(MAKE) --no-print-directory all
-	KIPC_ENV="KIPC_CMD=$(CURDIR)/scripts/bench-ab.sh AB_A=$(abspath $(A)) $(if $(B),AB_B=$(abspath $(B))) AB_N=$(AB_N) $(KIPC_ENV)" \
+	KIPC_ENV="KIPC_CMD=$(CURDIR)/scripts/bench-ab.sh AB_A=$(abspath $(A)) $(if $(B),AB_B=$(abspath $(B))) AB_N=$(AB_N) $(if $(AB_ARGS),AB_ARGS='$(AB_ARGS)') $(KIPC_ENV)" \
 		$(RUNVM) --job shell
 	scripts/bench-ab.sh --table build/vm-shell.log | tee build/bench-ab.txt
 
