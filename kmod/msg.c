@@ -72,8 +72,10 @@
  * event loop never blocks, whichever call it uses.
  *
  * Vectors. KIPC_MSG_SENDV and KIPC_MSG_RECVV take an array of struct
- * kipc_msg and run the single-message ioctl on each entry, the ones after
- * the first without waiting, so that one system call moves many messages.
+ * kipc_msg and do each entry as its own ioctl would, the ones after the
+ * first without waiting, so that one system call moves many messages; the
+ * entries after the first go in batches under one hold of the lock (see
+ * kipc_msg_ioctl_vec()).
  *
  * Access. Receiving needs a file open for reading, sending, flushing and
  * KIPC_MSG_SET_LIMITS one open for writing (EBADF otherwise, as read(2)
@@ -1099,13 +1101,14 @@ static void kipc_msg_put_back(struct kipc_msg_queue *q,
 
 /*
  * A message was taken from the queue or handed to us (or, for PEEK, a
- * reference): copy it out. If that faults, or we are being killed and
- * would take the message with us, a consumed message goes back where it
- * was (or to the next waiter that wants it): nothing is lost.
+ * reference): copy it out. Returns the text length, or -EFAULT, or -EINTR
+ * if we are being killed and would take the message with us; then the
+ * caller puts a consumed message back where it was (or gives it to the
+ * next waiter that wants it): nothing is lost.
  */
-static long kipc_msg_recv_taken(struct kipc_msg_queue *q,
+static long kipc_msg_copy_taken(struct kipc_msg_queue *q,
 				struct kipc_msg_rcv *rcv,
-				struct kipc_msg_msg *m)
+				const struct kipc_msg_msg *m)
 {
 	u64 n = kipc_msg_copy_len(rcv, m);
 	long ret;
@@ -1117,11 +1120,54 @@ static long kipc_msg_recv_taken(struct kipc_msg_queue *q,
 	else
 		ret = n;
 	kipc_msg_trace_recv(q, rcv, m->mtype, n, ret < 0 ? ret : 0);
+	return ret;
+}
+
+/* kipc_msg_copy_taken(), then drop @m, or put it back if that failed. */
+static long kipc_msg_recv_taken(struct kipc_msg_queue *q,
+				struct kipc_msg_rcv *rcv,
+				struct kipc_msg_msg *m)
+{
+	long ret = kipc_msg_copy_taken(q, rcv, m);
+
 	if (ret >= 0)
 		kipc_msg_put(m);
 	else
 		kipc_msg_put_back(q, rcv, m);
 	return ret;
+}
+
+/*
+ * Entries @rcv[0..@n) of a batch took @m[0..@n) and were not received
+ * (the first failed, the others came after it): drop the PEEK references
+ * and put the messages back oldest first, so that a receiver that began
+ * to wait meanwhile is handed the oldest one it wants, as if they had
+ * never left the queue. A failure path: @n is at most KIPC_MSG_BATCH.
+ */
+static void kipc_msg_put_back_oldest_first(struct kipc_msg_queue *q,
+					   const struct kipc_msg_rcv *rcv,
+					   struct kipc_msg_msg **m,
+					   unsigned int n)
+{
+	struct kipc_msg_msg **oldest;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (rcv[i].peek) {
+			kipc_msg_put(m[i]);
+			m[i] = NULL;
+		}
+	}
+	for (;;) {
+		oldest = NULL;
+		for (i = 0; i < n; i++)
+			if (m[i] && (!oldest || m[i]->seq < (*oldest)->seq))
+				oldest = &m[i];
+		if (!oldest)
+			return;
+		kipc_msg_put_back(q, &rcv[oldest - m], *oldest);
+		*oldest = NULL;
+	}
 }
 
 /*
@@ -1288,15 +1334,15 @@ static int kipc_msg_snd_arg(struct file *file, struct kipc_msg __user *uarg,
 	return 0;
 }
 
-/* KIPC_MSG_SEND. */
+/* KIPC_MSG_SEND, and the first entry of KIPC_MSG_SENDV. */
 static long kipc_msg_ioctl_send(struct kipc_msg_queue *q, struct file *file,
-				struct kipc_msg __user *uarg, bool nowait)
+				struct kipc_msg __user *uarg)
 {
 	struct kipc_msg_snd snd;
 	ktime_t expires;
 	int ret;
 
-	ret = kipc_msg_snd_arg(file, uarg, nowait, &snd, &expires);
+	ret = kipc_msg_snd_arg(file, uarg, false, &snd, &expires);
 	return ret ?: kipc_msg_send(q, &snd);
 }
 
@@ -1335,15 +1381,15 @@ static int kipc_msg_rcv_arg(struct file *file, struct kipc_msg __user *uarg,
 	return 0;
 }
 
-/* KIPC_MSG_RECV. */
+/* KIPC_MSG_RECV, and the first entry of KIPC_MSG_RECVV. */
 static long kipc_msg_ioctl_recv(struct kipc_msg_queue *q, struct file *file,
-				struct kipc_msg __user *uarg, bool nowait)
+				struct kipc_msg __user *uarg)
 {
 	struct kipc_msg_rcv rcv;
 	ktime_t expires;
 	long ret;
 
-	ret = kipc_msg_rcv_arg(file, uarg, nowait, &rcv, &expires);
+	ret = kipc_msg_rcv_arg(file, uarg, false, &rcv, &expires);
 	if (!ret)
 		ret = kipc_msg_recv(q, &rcv);
 	return ret < 0 ? ret : 0;
@@ -1369,16 +1415,26 @@ static unsigned int kipc_msg_send_batch(struct kipc_msg_queue *q,
 	struct task_struct *later[KIPC_MSG_BATCH] = { NULL };
 	struct kipc_msg_msg *m[KIPC_MSG_BATCH];
 	struct kipc_msg_snd snd[KIPC_MSG_BATCH];
-	unsigned int i, nr, sent, waiters;
+	unsigned int i, nr, sent, queued = 0, waiters;
 	int ret = 0, new_err = 0, arg_err = 0;
-	bool queued = false, waited = false;
+	ktime_t unused_expires;
+	bool waited = false;
 	s64 new_mtype = 0;
+	u64 bytes = 0;
 
 	for (nr = 0; nr < n; nr++) {
-		arg_err =
-			kipc_msg_snd_arg(file, &msgs[nr], true, &snd[nr], NULL);
+		arg_err = kipc_msg_snd_arg(file, &msgs[nr], true, &snd[nr],
+					   &unused_expires);
 		if (arg_err)
 			break;
+		/*
+		 * No more text at once than the queue can hold: what is past
+		 * that would not fit now, and waits for the next batch rather
+		 * than being allocated for nothing.
+		 */
+		if (nr && bytes + snd[nr].size > READ_ONCE(q->qbytes))
+			break;
+		bytes += snd[nr].size;
 		m[nr] = kipc_msg_new(q, &snd[nr], &new_mtype);
 		if (IS_ERR(m[nr])) {
 			new_err = PTR_ERR(m[nr]);
@@ -1393,7 +1449,7 @@ static unsigned int kipc_msg_send_batch(struct kipc_msg_queue *q,
 		if (ret)
 			break;
 		kipc_msg_sent(q, m[sent], &snd[sent]);
-		queued |= kipc_msg_deliver(q, m[sent], &later[sent]);
+		queued += kipc_msg_deliver(q, m[sent], &later[sent]);
 	}
 	waiters = kipc_msg_waiters(q);
 	spin_unlock(&q->lock);
@@ -1405,7 +1461,8 @@ static unsigned int kipc_msg_send_batch(struct kipc_msg_queue *q,
 		kipc_notify_arrival(&q->notify, snd[i].mtype,
 				    (int)snd[i].mtype);
 	}
-	if (queued)
+	/* As many O_ASYNC signals as arrivals queued, as one by one. */
+	for (i = 0; i < queued; i++)
 		kipc_msg_wake_readers(q, waiters);
 
 	/* A bad argument has no event, as for KIPC_MSG_SEND. */
@@ -1435,16 +1492,15 @@ static unsigned int kipc_msg_recv_batch(struct kipc_msg_queue *q,
 {
 	struct kipc_msg_rcv rcv[KIPC_MSG_BATCH];
 	struct kipc_msg_msg *m[KIPC_MSG_BATCH];
-	unsigned int i, nr, taken, done, waiters;
+	unsigned int i, nr, taken, consumed = 0, waiters;
+	int ret = 0, arg_err = 0;
+	ktime_t unused_expires;
 	s64 err_mtype = 0;
 	u64 err_size = 0;
-	bool consumed = false;
-	int ret = 0, arg_err = 0;
-	long copied = 0;
 
 	for (nr = 0; nr < n; nr++) {
-		arg_err =
-			kipc_msg_rcv_arg(file, &msgs[nr], true, &rcv[nr], NULL);
+		arg_err = kipc_msg_rcv_arg(file, &msgs[nr], true, &rcv[nr],
+					   &unused_expires);
 		if (arg_err)
 			break;
 	}
@@ -1460,22 +1516,22 @@ static unsigned int kipc_msg_recv_batch(struct kipc_msg_queue *q,
 			err_size = m[taken] ? m[taken]->size : 0;
 			break;
 		}
-		consumed |= !rcv[taken].peek;
+		consumed += !rcv[taken].peek;
 	}
 	waiters = kipc_msg_waiters(q);
 	spin_unlock(&q->lock);
-	if (consumed)
+	/* Blocked senders, pollers and O_ASYNC writers, as one by one. */
+	for (i = 0; i < consumed; i++)
 		kipc_msg_space_freed(q, waiters);
 
-	for (i = 0; i < taken && copied >= 0; i++)
-		copied = kipc_msg_recv_taken(q, &rcv[i], m[i]);
-	if (copied < 0) {
-		/* Entry i - 1 failed, and its message went back: so do the rest. */
-		done = i - 1;
-		for (; i < taken; i++)
-			kipc_msg_put_back(q, &rcv[i], m[i]);
-		*stop = true;
-		return done;
+	for (i = 0; i < taken; i++) {
+		if (kipc_msg_copy_taken(q, &rcv[i], m[i]) < 0) {
+			kipc_msg_put_back_oldest_first(q, rcv + i, m + i,
+						       taken - i);
+			*stop = true;
+			return i;
+		}
+		kipc_msg_put(m[i]);
 	}
 	if (ret)
 		kipc_msg_trace_recv(q, &rcv[taken], err_mtype, err_size, ret);
@@ -1511,8 +1567,8 @@ static long kipc_msg_ioctl_vec(struct kipc_msg_queue *q, struct file *file,
 	    memchr_inv(vec.reserved, 0, sizeof(vec.reserved)))
 		return -EINVAL;
 	msgs = u64_to_user_ptr(vec.msgs);
-	ret = send ? kipc_msg_ioctl_send(q, file, msgs, false) :
-		     kipc_msg_ioctl_recv(q, file, msgs, false);
+	ret = send ? kipc_msg_ioctl_send(q, file, msgs) :
+		     kipc_msg_ioctl_recv(q, file, msgs);
 	if (ret)
 		return ret;
 	for (i = 1; i < vec.count && !stop; i += n) {
@@ -1627,9 +1683,9 @@ static long kipc_msg_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case KIPC_MSG_SEND:
-		return kipc_msg_ioctl_send(q, file, argp, false);
+		return kipc_msg_ioctl_send(q, file, argp);
 	case KIPC_MSG_RECV:
-		return kipc_msg_ioctl_recv(q, file, argp, false);
+		return kipc_msg_ioctl_recv(q, file, argp);
 	case KIPC_MSG_SENDV:
 		return kipc_msg_ioctl_vec(q, file, argp, true);
 	case KIPC_MSG_RECVV:

@@ -295,6 +295,21 @@ static void kipc_sem_serve(struct kipc_sem *sem, struct kipc_sem_wake *wk)
 	wk->ready = kipc_sem_ready(sem);
 }
 
+/* The value kipc_sem_serve() will leave, its grants worked out first. */
+static unsigned int kipc_sem_value_served(const struct kipc_sem *sem)
+{
+	const struct kipc_sem_waiter *w;
+	unsigned int value = sem->value;
+
+	lockdep_assert_held(&sem->lock);
+	list_for_each_entry(w, &sem->queue, link) {
+		if (w->count > value)
+			break;
+		value -= w->count;
+	}
+	return value;
+}
+
 /* After @sem->lock is dropped. */
 static void kipc_sem_wake(struct kipc_sem *sem, struct kipc_sem_wake *wk)
 {
@@ -463,9 +478,15 @@ static long kipc_sem_v(struct kipc_sem_file *sf, const struct kipc_sem_op *op)
 		un->units -= min_t(u64, un->units, op->count);
 	sem->v_ops++;
 	kipc_sem_set_lpid(sem, task_tgid(current));
+	/*
+	 * The value after V and the grants it makes, traced before them: a
+	 * granted waiter sees its grant without the lock and may trace its
+	 * P at once, and the V that let it through comes first.
+	 */
+	if (trace_sem_v_enabled())
+		trace_sem_v(&sem->node, op->count, op->flags,
+			    kipc_sem_value_served(sem), 0);
 	kipc_sem_serve(sem, &wk);
-	/* The value after V and the grants it made. */
-	trace_sem_v(&sem->node, op->count, op->flags, sem->value, 0);
 	spin_unlock(&sem->lock);
 	kipc_sem_wake(sem, &wk);
 	return 0;

@@ -525,6 +525,71 @@ TEST_F(msg, sendv_fault_mid_batch_sends_those_before)
 	munmap(bad, 4096);
 }
 
+/*
+ * O_ASYNC with F_SETSIG queues a real-time signal per event: how many are
+ * pending, the last one's si_code in *@code.
+ */
+static int vec_async_signals(int *code)
+{
+	siginfo_t si;
+	int n = 0;
+
+	while (kipc_take_signal(SIGRTMIN, &si, 0) == SIGRTMIN) {
+		*code = si.si_code;
+		n++;
+	}
+	return n;
+}
+
+static void vec_set_async(int fd)
+{
+	fcntl(fd, F_SETOWN, getpid());
+	fcntl(fd, F_SETSIG, SIGRTMIN);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC);
+}
+
+/*
+ * A vector's arrivals signal an O_ASYNC reader once each, as 20 sends
+ * would: batching the entries does not merge their SIGIOs.
+ */
+TEST_F(msg, sendv_signals_o_async_reader_per_message)
+{
+	int rd = kipc_open(NODE, O_RDONLY), code = 0;
+	struct kipc_msg v[20];
+	int i;
+
+	ASSERT_GE(rd, 0);
+	kipc_block_signal(SIGRTMIN);
+	vec_set_async(rd);
+	for (i = 0; i < 20; i++)
+		v[i] = vent(1, "x", 1, 0);
+	ASSERT_EQ(20, msg_vec(self->fd, KIPC_MSG_SENDV, v, 20));
+	EXPECT_EQ(20, vec_async_signals(&code));
+	EXPECT_EQ(POLL_IN, code);
+	close(rd);
+}
+
+/* And a vector's receives signal an O_ASYNC writer once each. */
+TEST_F(msg, recvv_signals_o_async_writer_per_message)
+{
+	int wr = kipc_open(NODE, O_WRONLY), code = 0;
+	struct kipc_msg v[20];
+	char bufs[20][8];
+	int i;
+
+	ASSERT_GE(wr, 0);
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, kipc_msg_send(self->fd, 1, "x", 1, 0));
+		v[i] = vent(0, bufs[i], sizeof(bufs[i]), 0);
+	}
+	kipc_block_signal(SIGRTMIN);
+	vec_set_async(wr);
+	ASSERT_EQ(20, msg_vec(self->fd, KIPC_MSG_RECVV, v, 20));
+	EXPECT_EQ(20, vec_async_signals(&code));
+	EXPECT_EQ(POLL_OUT, code);
+	close(wr);
+}
+
 /* ---------------------------------------------- against System V */
 
 /* One receive of vec_matches_sysv: selector, KIPC_MSG_* flags, capacity. */

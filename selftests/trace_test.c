@@ -780,6 +780,79 @@ TEST_F(trace, msg_send_before_the_receivers_it_wakes)
 	}
 }
 
+/* P(1) as a SCHED_FIFO thread, which preempts the V's caller at once. */
+static void *tr_sem_p1(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	struct kipc_sem_op op = { .count = 1 };
+
+	pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	ioctl(*(int *)arg, KIPC_SEM_P, &op);
+	return NULL;
+}
+
+/*
+ * A V that grants two waiters comes before their sem_p events, with the
+ * value it leaves after both grants. A granted waiter needs no lock to
+ * return, so on a kernel whose spinlocks do not disable preemption
+ * (PREEMPT_RT) a SCHED_FIFO waiter preempts the V's caller, pinned with
+ * it to one CPU, inside the locked region, as soon as it is woken: the V
+ * must be traced before it grants anything. (Elsewhere the test passes
+ * either way.)
+ */
+TEST_F(trace, sem_v_before_the_waiters_it_grants)
+{
+	struct kipc_sem_op op = { .count = 2 };
+	struct sched_param sp = {};
+	const char *name, *v, *p;
+	char want[160];
+	pid_t kid;
+	int fd;
+
+	/* At 0: both waiters wait (size 0 alone would be the default, 1). */
+	name = kipc_names_new(&self->names, "trg");
+	ASSERT_NE(NULL, name);
+	ASSERT_EQ(0,
+		  kipc_create(KIPC_KIND_SEM, name, 0600, 0, KIPC_CREATE_SIZE));
+	fd = kipc_open(name, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tr_pin());
+	ASSERT_EQ(0, tr_on(self->dir, "sem_p"));
+	ASSERT_EQ(0, tr_on(self->dir, "sem_v"));
+
+	kid = kipc_fork_kid();
+	ASSERT_LE(0, kid);
+	if (!kid) {
+		pthread_t t[2];
+
+		if (pthread_create(&t[0], NULL, tr_sem_p1, &fd) ||
+		    pthread_create(&t[1], NULL, tr_sem_p1, &fd))
+			_exit(1);
+		pthread_join(t[0], NULL);
+		pthread_join(t[1], NULL);
+		_exit(0);
+	}
+	ASSERT_EQ(0, kipc_keep_kid(kid));
+	ASSERT_EQ(0, kipc_wait_until(kipc_proc("sem", name, "waiters") == 2));
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_IDLE, &sp));
+	ASSERT_EQ(0, ioctl(fd, KIPC_SEM_V, &op));
+	ASSERT_EQ(0, kipc_wait_exit(kid));
+	kipc_forget_kid(kid);
+	close(fd);
+
+	ASSERT_LT(0, tr_take(self->dir, self->buf));
+	v = EXPECT_EVENT(self->buf, "sem_v", name, getpid(),
+			 "count=2 flags=0x0 value=0 err=0");
+	ASSERT_NE(NULL, v);
+	snprintf(want, sizeof(want), "sem_p: name=%s pid=%d ", name, kid);
+	EXPECT_EQ(2, tr_count(self->buf, want));
+	p = strstr(self->buf, want);
+	EXPECT_TRUE(p && p > v)
+	{
+		TH_LOG("a waiter's sem_p before the V:\n%s", self->buf);
+	}
+}
+
 /* A P that waits for a V, and a pipe read that waits for a write. */
 TEST_F(trace, wait_wake_around_sem_p_and_pipe_read)
 {
