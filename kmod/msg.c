@@ -18,7 +18,9 @@
  * arrival order is its oldest), so unlinking is O(1) on the type list plus
  * O(log T) in the trees, and nothing depends on how many messages of other
  * types are queued. A message costs one allocation: its header (96 bytes)
- * and text together, charged to the sender's memory cgroup.
+ * and text together, charged to the sender's memory cgroup; a short one,
+ * once received, is kept for the queue's next send of that size (see
+ * kipc_msg_spare()).
  *
  * Selection is exactly ipc/msg.c's convert_mode() and find_msg(): selector
  * 0 (with or without EXCEPT) is the first message; < 0 (EXCEPT ignored) is
@@ -121,6 +123,19 @@
 /* qbytes is only compared with byte counts; keep sums in u64 far from wrap. */
 #define KIPC_MSG_QBYTES_LIMIT ((u64)S64_MAX)
 
+/*
+ * Texts up to this size move a word at a time in one user-access window
+ * (checked by hardened usercopy as copy_from_user() would be): for a text
+ * this short a string move's start costs more than its bytes, and under
+ * TCG a string move is emulated a byte at a time. Messages up to this size
+ * are also kept as spares (kipc_msg_spare()).
+ */
+#define KIPC_MSG_SHORT 256
+/* Entries of a vector done under one hold of the queue lock. */
+#define KIPC_MSG_BATCH 16
+/* Received short messages a queue keeps for later sends. */
+#define KIPC_MSG_SPARES 32
+
 /* The required columns, then receivers and senders waiting. */
 #define KIPC_MSG_PROC_HEADER \
 	"name qnum cbytes qbytes msgmax lspid lrpid sent received notifiers rwait swait"
@@ -192,6 +207,10 @@ struct kipc_msg_msg {
  * @fasync_readers: O_ASYNC files open for reading, told POLL_IN on arrival
  * @fasync_writers: O_ASYNC files open for writing, told POLL_OUT on space
  * @notify: KIPC_NOTIFY registrations, signalled on every matching arrival
+ * @spare_lock: guards @spares and @nr_spares; never held with @lock
+ * @nr_spares: entries of @spares in use (@spare_lock; read once unlocked)
+ * @spares: received short messages kept for later sends (see
+ *	kipc_msg_spare())
  */
 struct kipc_msg_queue {
 	struct kipc_node node;
@@ -218,6 +237,10 @@ struct kipc_msg_queue {
 	struct fasync_struct *fasync_readers;
 	struct fasync_struct *fasync_writers;
 	struct kipc_notify_list notify;
+	/* Guards the spares only; taken without @lock, never inside it. */
+	spinlock_t spare_lock;
+	unsigned int nr_spares;
+	struct kipc_msg_msg *spares[KIPC_MSG_SPARES];
 };
 
 /**
@@ -363,6 +386,70 @@ static void kipc_msg_put(struct kipc_msg_msg *m)
 		put_pid(m->pid);
 		kvfree(m);
 	}
+}
+
+/*
+ * Spares. A short message, once received, goes back to its queue for a
+ * later send of the same allocation size, as a pipe keeps a freed page for
+ * its next write (pipe->tmp_page): a steady stream then costs no slab
+ * allocation, and the sender does not wait for slabs emptied on the
+ * receiver's CPU. As a pipe's page, a spare stays charged to the memory
+ * cgroup that allocated it. At most KIPC_MSG_SPARES per queue, freed with
+ * the queue; a spare of another size is freed when a send finds it on top,
+ * so the pool follows the sizes being sent.
+ */
+static bool kipc_msg_same_alloc(const struct kipc_msg_msg *m, u32 size)
+{
+	return kmalloc_size_roundup(struct_size(m, text, m->size)) ==
+	       kmalloc_size_roundup(struct_size(m, text, size));
+}
+
+/* A spare for a message of @size bytes, or NULL. */
+static struct kipc_msg_msg *kipc_msg_spare(struct kipc_msg_queue *q, u32 size)
+{
+	struct kipc_msg_msg *m = NULL;
+
+	if (size > KIPC_MSG_SHORT || !READ_ONCE(q->nr_spares))
+		return NULL;
+	spin_lock(&q->spare_lock);
+	if (q->nr_spares)
+		m = q->spares[--q->nr_spares];
+	spin_unlock(&q->spare_lock);
+	if (m && !kipc_msg_same_alloc(m, size)) {
+		kvfree(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/*
+ * Drop the references of @n (at most KIPC_MSG_BATCH) messages received
+ * from @q, keeping as spares those freed that are short.
+ */
+static void kipc_msg_put_received(struct kipc_msg_queue *q,
+				  struct kipc_msg_msg **m, unsigned int n)
+{
+	struct kipc_msg_msg *spare[KIPC_MSG_BATCH];
+	unsigned int i, nr = 0, room;
+
+	for (i = 0; i < n; i++) {
+		if (!refcount_dec_and_test(&m[i]->ref))
+			continue;
+		put_pid(m[i]->pid);
+		if (m[i]->size <= KIPC_MSG_SHORT)
+			spare[nr++] = m[i];
+		else
+			kvfree(m[i]);
+	}
+	if (!nr)
+		return;
+	spin_lock(&q->spare_lock);
+	room = min(nr, KIPC_MSG_SPARES - q->nr_spares);
+	memcpy(&q->spares[q->nr_spares], spare, room * sizeof(*spare));
+	WRITE_ONCE(q->nr_spares, q->nr_spares + room);
+	spin_unlock(&q->spare_lock);
+	while (room < nr)
+		kvfree(spare[room++]);
 }
 
 static void kipc_msg_set_pid(struct pid **slot, struct pid *pid)
@@ -866,6 +953,29 @@ static int kipc_msg_wait_space(struct kipc_msg_queue *q,
 	}
 }
 
+/* copy_from_user() of @n bytes, a word at a time if short: 0 or -EFAULT. */
+static int kipc_msg_copy_from_user(void *to, const void __user *from, u64 n)
+{
+	const char __user *src = from;
+	char *dst = to;
+
+	if (n > KIPC_MSG_SHORT)
+		return copy_from_user(to, from, n) ? -EFAULT : 0;
+	check_object_size(to, n, false);
+	if (!user_read_access_begin(from, n))
+		return -EFAULT;
+	for (; n >= sizeof(u64);
+	     n -= sizeof(u64), dst += sizeof(u64), src += sizeof(u64))
+		unsafe_get_user(*(u64 *)dst, (const u64 __user *)src, efault);
+	for (; n; n--, dst++, src++)
+		unsafe_get_user(*dst, src, efault);
+	user_read_access_end();
+	return 0;
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
 /*
  * Copy the type and text of @snd into @m. A framed write reads both in one
  * copy; what failed is worked out only when it did, to give msgsnd(2)'s
@@ -878,10 +988,9 @@ static int kipc_msg_copy_in(struct kipc_msg_msg *m,
 
 	if (!snd->framed) {
 		m->mtype = snd->mtype;
-		return copy_from_user(m->text, snd->text, snd->size) ? -EFAULT :
-								       0;
+		return kipc_msg_copy_from_user(m->text, snd->text, snd->size);
 	}
-	if (copy_from_user(&m->mtype, mb, sizeof(*mb) + snd->size)) {
+	if (kipc_msg_copy_from_user(&m->mtype, mb, sizeof(*mb) + snd->size)) {
 		if (get_user(m->mtype, &mb->mtype))
 			return -EFAULT;
 		return m->mtype < 1 ? -EINVAL : -EFAULT;
@@ -909,8 +1018,10 @@ static struct kipc_msg_msg *kipc_msg_new(struct kipc_msg_queue *q,
 		return ERR_PTR(-EINVAL);
 
 	/* Large texts may need vmalloc; a failure is the caller's ENOMEM. */
-	m = kvmalloc(struct_size(m, text, snd->size),
-		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	m = kipc_msg_spare(q, snd->size);
+	if (!m)
+		m = kvmalloc(struct_size(m, text, snd->size),
+			     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
 	ret = kipc_msg_copy_in(m, snd);
@@ -964,27 +1075,47 @@ static int kipc_msg_send(struct kipc_msg_queue *q,
 /*
  * Copy @n bytes of @m out to the receiver and tell it what it got: for
  * KIPC_MSG_RECV the text, then mtype, size and pid in its argument; for
- * read() mtype and text in struct kipc_msgbuf framing.
+ * read() mtype and text in struct kipc_msgbuf framing. A short text goes
+ * in the same user-access window as the three fields.
  */
 static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
 			     const struct kipc_msg_msg *m, u64 n)
 {
+	bool short_text = n <= KIPC_MSG_SHORT;
 	pid_t pid;
 
 	/* read(): mtype and text are a struct kipc_msgbuf already. */
-	if (!rcv->uarg)
-		return copy_to_user(rcv->buf, &m->mtype, sizeof(m->mtype) + n) ?
-			       -EFAULT :
-			       0;
-	if (copy_to_user(rcv->buf, m->text, n))
+	if (!rcv->uarg) {
+		if (!short_text)
+			return copy_to_user(rcv->buf, &m->mtype,
+					    sizeof(m->mtype) + n) ?
+				       -EFAULT :
+				       0;
+		n += sizeof(m->mtype);
+		check_object_size(&m->mtype, n, true);
+		if (!user_write_access_begin(rcv->buf, n))
+			return -EFAULT;
+		unsafe_copy_to_user(rcv->buf, (const char *)&m->mtype, n,
+				    efault);
+		user_write_access_end();
+		return 0;
+	}
+	if (short_text) {
+		check_object_size(m->text, n, true);
+		if (!access_ok(rcv->buf, n))
+			return -EFAULT;
+	} else if (copy_to_user(rcv->buf, m->text, n)) {
 		return -EFAULT;
+	}
 	/*
-	 * Only mtype, size and pid change: three stores in one user access
-	 * window rather than a copy of the whole 56-byte argument.
+	 * Only mtype, size and pid change: three stores rather than a copy
+	 * of the whole 56-byte argument.
 	 */
 	pid = pid_vnr(m->pid);
 	if (!user_write_access_begin(rcv->uarg, sizeof(*rcv->uarg)))
 		return -EFAULT;
+	if (short_text)
+		unsafe_copy_to_user(rcv->buf, m->text, n, efault);
 	unsafe_put_user(m->mtype, &rcv->uarg->mtype, efault);
 	unsafe_put_user(n, &rcv->uarg->size, efault);
 	unsafe_put_user(pid, &rcv->uarg->pid, efault);
@@ -1131,7 +1262,7 @@ static long kipc_msg_recv_taken(struct kipc_msg_queue *q,
 	long ret = kipc_msg_copy_taken(q, rcv, m);
 
 	if (ret >= 0)
-		kipc_msg_put(m);
+		kipc_msg_put_received(q, &m, 1);
 	else
 		kipc_msg_put_back(q, rcv, m);
 	return ret;
@@ -1395,9 +1526,6 @@ static long kipc_msg_ioctl_recv(struct kipc_msg_queue *q, struct file *file,
 	return ret < 0 ? ret : 0;
 }
 
-/* Entries of a vector done under one hold of the queue lock. */
-#define KIPC_MSG_BATCH 16
-
 /*
  * Up to KIPC_MSG_BATCH entries of a KIPC_MSG_SENDV after its first, which
  * do not wait. Each is checked, allocated and copied in as kipc_msg_send()
@@ -1528,10 +1656,13 @@ static unsigned int kipc_msg_recv_batch(struct kipc_msg_queue *q,
 		if (kipc_msg_copy_taken(q, &rcv[i], m[i]) < 0) {
 			kipc_msg_put_back_oldest_first(q, rcv + i, m + i,
 						       taken - i);
-			*stop = true;
-			return i;
+			break;
 		}
-		kipc_msg_put(m[i]);
+	}
+	kipc_msg_put_received(q, m, i);
+	if (i < taken) {
+		*stop = true;
+		return i;
 	}
 	if (ret)
 		kipc_msg_trace_recv(q, &rcv[taken], err_mtype, err_size, ret);
@@ -1895,6 +2026,7 @@ static struct kipc_node *kipc_msg_alloc(const char *name, u64 qbytes, bool dflt)
 	if (!q)
 		return ERR_PTR(-ENOMEM);
 	spin_lock_init(&q->lock);
+	spin_lock_init(&q->spare_lock);
 	q->types = RB_ROOT_CACHED;
 	q->heads = RB_ROOT_CACHED;
 	q->qbytes = qbytes;
@@ -1941,6 +2073,8 @@ static void kipc_msg_free(struct kipc_node *node)
 		container_of(node, struct kipc_msg_queue, node);
 
 	kipc_msg_free_all(&q->types.rb_root);
+	while (q->nr_spares)
+		kvfree(q->spares[--q->nr_spares]);
 	put_pid(q->lspid);
 	put_pid(q->lrpid);
 	kfree(q);
