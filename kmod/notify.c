@@ -50,7 +50,8 @@
  * registration's fields, @count and @next_seq. It is a spinlock taken in
  * process context with interrupts enabled, and held only to walk the list
  * and take or drop references; never while sending or copying from user
- * space. msg.c calls kipc_notify_arrival() under its queue's spinlock.
+ * space. msg.c and pipe.c call kipc_notify_arrival() after dropping their
+ * own locks.
  */
 
 #include <linux/cred.h>
