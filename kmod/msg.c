@@ -394,14 +394,30 @@ static void kipc_msg_put(struct kipc_msg_msg *m)
  * its next write (pipe->tmp_page): a steady stream then costs no slab
  * allocation, and the sender does not wait for slabs emptied on the
  * receiver's CPU. As a pipe's page, a spare stays charged to the memory
- * cgroup that allocated it. At most KIPC_MSG_SPARES per queue, freed with
- * the queue; a spare of another size is freed when a send finds it on top,
- * so the pool follows the sizes being sent.
+ * cgroup that allocated it. At most KIPC_MSG_SPARES per queue, freed when
+ * the queue is removed (and any put back after that when it is freed); a
+ * spare of another size is freed when a send finds it on top, so the pool
+ * follows the sizes being sent. As with any such pool, KASAN's quarantine
+ * does not see a spare: a use after free of a message would read another.
  */
+/*
+ * What a message of @size bytes allocates: a short one its whole slab
+ * size class, so that a spare may hold any text of that class (a write
+ * past what was asked for, even within the slab object, is a bug to KASAN
+ * and KFENCE).
+ */
+static size_t kipc_msg_alloc_size(u64 size)
+{
+	struct kipc_msg_msg *m;
+
+	if (size > KIPC_MSG_SHORT)
+		return struct_size(m, text, size);
+	return kmalloc_size_roundup(struct_size(m, text, size));
+}
+
 static bool kipc_msg_same_alloc(const struct kipc_msg_msg *m, u32 size)
 {
-	return kmalloc_size_roundup(struct_size(m, text, m->size)) ==
-	       kmalloc_size_roundup(struct_size(m, text, size));
+	return kipc_msg_alloc_size(m->size) == kipc_msg_alloc_size(size);
 }
 
 /* A spare for a message of @size bytes, or NULL. */
@@ -412,14 +428,31 @@ static struct kipc_msg_msg *kipc_msg_spare(struct kipc_msg_queue *q, u32 size)
 	if (size > KIPC_MSG_SHORT || !READ_ONCE(q->nr_spares))
 		return NULL;
 	spin_lock(&q->spare_lock);
-	if (q->nr_spares)
-		m = q->spares[--q->nr_spares];
+	if (q->nr_spares) {
+		m = q->spares[q->nr_spares - 1];
+		WRITE_ONCE(q->nr_spares, q->nr_spares - 1);
+	}
 	spin_unlock(&q->spare_lock);
 	if (m && !kipc_msg_same_alloc(m, size)) {
 		kvfree(m);
 		m = NULL;
 	}
 	return m;
+}
+
+/* Free @q's spares. */
+static void kipc_msg_free_spares(struct kipc_msg_queue *q)
+{
+	struct kipc_msg_msg *spares[KIPC_MSG_SPARES];
+	unsigned int i, nr;
+
+	spin_lock(&q->spare_lock);
+	nr = q->nr_spares;
+	memcpy(spares, q->spares, nr * sizeof(*spares));
+	WRITE_ONCE(q->nr_spares, 0);
+	spin_unlock(&q->spare_lock);
+	for (i = 0; i < nr; i++)
+		kvfree(spares[i]);
 }
 
 /*
@@ -1023,7 +1056,7 @@ static struct kipc_msg_msg *kipc_msg_new(struct kipc_msg_queue *q,
 	/* Large texts may need vmalloc; a failure is the caller's ENOMEM. */
 	m = kipc_msg_spare(q, snd->size);
 	if (!m)
-		m = kvmalloc(struct_size(m, text, snd->size),
+		m = kvmalloc(kipc_msg_alloc_size(snd->size),
 			     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
@@ -1078,8 +1111,8 @@ static int kipc_msg_send(struct kipc_msg_queue *q,
 /*
  * Copy @n bytes of @m out to the receiver and tell it what it got: for
  * KIPC_MSG_RECV the text, then mtype, size and pid in its argument; for
- * read() mtype and text in struct kipc_msgbuf framing. A short text goes
- * in the same user-access window as the three fields.
+ * read() mtype and text in struct kipc_msgbuf framing. A short text is
+ * copied a word at a time (see KIPC_MSG_SHORT).
  */
 static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
 			     const struct kipc_msg_msg *m, u64 n)
@@ -1103,12 +1136,15 @@ static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
 		user_write_access_end();
 		return 0;
 	}
-	if (short_text) {
-		check_object_size(m->text, n, true);
-		if (!access_ok(rcv->buf, n))
+	if (!short_text) {
+		if (copy_to_user(rcv->buf, m->text, n))
 			return -EFAULT;
-	} else if (copy_to_user(rcv->buf, m->text, n)) {
-		return -EFAULT;
+	} else {
+		check_object_size(m->text, n, true);
+		if (!user_write_access_begin(rcv->buf, n))
+			return -EFAULT;
+		unsafe_copy_to_user(rcv->buf, m->text, n, efault);
+		user_write_access_end();
 	}
 	/*
 	 * Only mtype, size and pid change: three stores rather than a copy
@@ -1117,8 +1153,6 @@ static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
 	pid = pid_vnr(m->pid);
 	if (!user_write_access_begin(rcv->uarg, sizeof(*rcv->uarg)))
 		return -EFAULT;
-	if (short_text)
-		unsafe_copy_to_user(rcv->buf, m->text, n, efault);
 	unsafe_put_user(m->mtype, &rcv->uarg->mtype, efault);
 	unsafe_put_user(n, &rcv->uarg->size, efault);
 	unsafe_put_user(pid, &rcv->uarg->pid, efault);
@@ -2064,6 +2098,7 @@ static void kipc_msg_remove(struct kipc_node *node)
 	spin_unlock(&q->lock);
 
 	kipc_msg_free_all(&types.rb_root);
+	kipc_msg_free_spares(q);
 	/* Every sender: each sees @removed and leaves. */
 	wake_up_all(&q->wr_wait);
 	wake_up_interruptible_poll(&q->poll_wait, EPOLLERR | EPOLLHUP);
@@ -2076,8 +2111,7 @@ static void kipc_msg_free(struct kipc_node *node)
 		container_of(node, struct kipc_msg_queue, node);
 
 	kipc_msg_free_all(&q->types.rb_root);
-	while (q->nr_spares)
-		kvfree(q->spares[--q->nr_spares]);
+	kipc_msg_free_spares(q);
 	put_pid(q->lspid);
 	put_pid(q->lrpid);
 	kfree(q);

@@ -649,12 +649,14 @@ static int recv_by(int fd, int how, struct kipc_msg *v, unsigned int n)
 				return -1;
 			continue;
 		}
+		/* Past what read() returns, the frame must stay as it was. */
+		memset(frame, 0x55, sizeof(frame));
 		r = read(fd, frame, 8 + v[i].size);
 		if (r < 8)
 			return -1;
 		memcpy(&v[i].mtype, frame, 8);
+		memcpy((void *)(uintptr_t)v[i].text, frame + 8, v[i].size);
 		v[i].size = r - 8;
-		memcpy((void *)(uintptr_t)v[i].text, frame + 8, r - 8);
 	}
 	return 0;
 }
