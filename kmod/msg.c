@@ -400,6 +400,7 @@ static void kipc_msg_put(struct kipc_msg_msg *m)
  * follows the sizes being sent. As with any such pool, KASAN's quarantine
  * does not see a spare: a use after free of a message would read another.
  */
+
 /*
  * What a message of @size bytes allocates: a short one its whole slab
  * size class, so that a spare may hold any text of that class (a write
