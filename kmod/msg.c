@@ -1013,6 +1013,22 @@ efault:
 	return -EFAULT;
 }
 
+/* copy_to_user() of @n bytes, a word at a time if short: 0 or -EFAULT. */
+static int kipc_msg_copy_to_user(void __user *to, const void *from, u64 n)
+{
+	if (n > KIPC_MSG_SHORT)
+		return copy_to_user(to, from, n) ? -EFAULT : 0;
+	check_object_size(from, n, true);
+	if (!user_write_access_begin(to, n))
+		return -EFAULT;
+	unsafe_copy_to_user(to, from, n, efault);
+	user_write_access_end();
+	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
 /*
  * Copy the type and text of @snd into @m. A framed write reads both in one
  * copy; what failed is worked out only when it did, to give msgsnd(2)'s
@@ -1118,35 +1134,14 @@ static int kipc_msg_send(struct kipc_msg_queue *q,
 static int kipc_msg_copy_out(struct kipc_msg_rcv *rcv,
 			     const struct kipc_msg_msg *m, u64 n)
 {
-	bool short_text = n <= KIPC_MSG_SHORT;
 	pid_t pid;
 
 	/* read(): mtype and text are a struct kipc_msgbuf already. */
-	if (!rcv->uarg) {
-		if (!short_text)
-			return copy_to_user(rcv->buf, &m->mtype,
-					    sizeof(m->mtype) + n) ?
-				       -EFAULT :
-				       0;
-		n += sizeof(m->mtype);
-		check_object_size(&m->mtype, n, true);
-		if (!user_write_access_begin(rcv->buf, n))
-			return -EFAULT;
-		unsafe_copy_to_user(rcv->buf, (const char *)&m->mtype, n,
-				    efault);
-		user_write_access_end();
-		return 0;
-	}
-	if (!short_text) {
-		if (copy_to_user(rcv->buf, m->text, n))
-			return -EFAULT;
-	} else {
-		check_object_size(m->text, n, true);
-		if (!user_write_access_begin(rcv->buf, n))
-			return -EFAULT;
-		unsafe_copy_to_user(rcv->buf, m->text, n, efault);
-		user_write_access_end();
-	}
+	if (!rcv->uarg)
+		return kipc_msg_copy_to_user(rcv->buf, &m->mtype,
+					     sizeof(m->mtype) + n);
+	if (kipc_msg_copy_to_user(rcv->buf, m->text, n))
+		return -EFAULT;
 	/*
 	 * Only mtype, size and pid change: three stores rather than a copy
 	 * of the whole 56-byte argument.
