@@ -24,18 +24,30 @@
  * a kipc pipe works only into a pipe (elsewhere the kernel wants a source
  * it can seek), as for a FIFO.
  *
- * Locking: @lock (a mutex) serialises every change to the ring, the open
- * counts and the statistics. Data is copied to and from user space under it,
- * as fs/pipe.c does, which is what makes writes of up to PIPE_BUF bytes
- * atomic; so @lock may be held for as long as a copy takes, which a user
- * can make forever (a userfaultfd or FUSE-backed buffer). Only the file's
- * own users (I/O, open, release, resize) wait for it. Everything else,
- * waiters, poll, FIONREAD and /proc/kipc/pipe, reads lockless snapshots
- * (READ_ONCE) of the fields it needs, which are written with WRITE_ONCE.
- * Waiters sleep without @lock; every change to head, tail, size, readers
- * or writers is followed by a wake-up of the queue that cares, after @lock
- * is dropped. Wake-ups are passed on: a reader that leaves data behind wakes
- * the next reader, a writer that leaves room wakes the next writer.
+ * Locking: three mutexes. @rd_lock serialises readers and @wr_lock
+ * writers; each side copies to or from user space under its own lock
+ * only, so a reader drains the ring while a writer fills it, on two CPUs
+ * at once (fs/pipe.c copies both ways under one mutex). @lock guards the
+ * open counts and the fasync lists, and a change to the ring itself
+ * (resize, discard) takes all three, in the order @lock, @rd_lock,
+ * @wr_lock. The sides meet only at @head and @tail: the writer fills
+ * bytes past @head and then publishes them with a release store of
+ * @head, and the reader loads @head with acquire before it copies them;
+ * the reader releases @tail once its copy has read the bytes, and the
+ * writer loads @tail with acquire before it overwrites them. A write of
+ * up to PIPE_BUF bytes is copied whole under @wr_lock and published at
+ * once, which keeps it atomic; a longer one is published page by page,
+ * so its reader can start on the first page before the last is copied.
+ * Either lock may be held for as long as a copy takes, which a user can
+ * make forever (a userfaultfd or FUSE-backed buffer); that stalls the
+ * other readers, or the other writers, of the file, never the other side
+ * or anything else. Waiters, poll, FIONREAD and /proc/kipc/pipe read
+ * lockless snapshots (READ_ONCE) of the fields they need, which are
+ * written with WRITE_ONCE or a release store. Waiters sleep without
+ * their lock; every change to head, tail, size, readers or writers is
+ * followed by a wake-up of the queue that cares. Wake-ups are passed on:
+ * a reader that leaves data behind wakes the next reader, a writer that
+ * leaves room wakes the next writer.
  */
 
 #include <linux/capability.h>
@@ -60,22 +72,32 @@
 /**
  * struct kipc_pipe - one pipe node
  * @node: device node
- * @lock: serialises all fields below except the wait queues and fasync lists
- * @pages: @size >> PAGE_SHIFT ring pages, NULL until first written (@lock)
- * @size: ring capacity in bytes, a power of two >= PAGE_SIZE (@lock;
- *	read locklessly by waiters, poll, FIONREAD and /proc)
+ * @lock: the open counts and fasync lists; with @rd_lock and @wr_lock,
+ *	the ring's pages and size
+ * @rd_lock: serialises readers: @tail, @bytes_out, and reading the ring
+ * @wr_lock: serialises writers: @head, @bytes_in, @high_water, and
+ *	filling the ring (allocating its pages on first use)
+ * @pages: @size >> PAGE_SHIFT ring pages, NULL until first written
+ *	(slots past @head: @wr_lock; all: the three locks)
+ * @size: ring capacity in bytes, a power of two >= PAGE_SIZE (the three
+ *	locks; read locklessly by waiters, poll, FIONREAD and /proc)
  * @head: bytes ever written, free-running; never goes back, even when the
- *	data is discarded (@lock; lockless readers as @size)
- * @tail: bytes ever read, free-running, never past @head (@lock; lockless
- *	readers as @size)
- * @readers: open files that can read (@lock; lockless readers as @size)
- * @writers: open files that can write (@lock; lockless readers as @size)
+ *	data is discarded (@wr_lock, stored with release: the bytes before
+ *	it are in the ring; read with acquire by the reader, READ_ONCE by
+ *	lockless readers)
+ * @tail: bytes ever read, free-running, never past @head (@rd_lock, stored
+ *	with release once the bytes before it are read; read with acquire
+ *	by the writer, READ_ONCE by lockless readers)
+ * @readers: open files that can read (@lock; lockless in the I/O paths)
+ * @writers: open files that can write (@lock, stored with release, so a
+ *	reader that sees the last writer gone sees its last bytes too)
  * @r_counter: reader opens ever, lets a blocked writer open see a reader
  *	come and go (@lock; lockless in the open wait)
  * @w_counter: writer opens ever (@lock; lockless in poll and the open wait)
- * @bytes_in: bytes written since load (@lock; lockless in /proc)
- * @bytes_out: bytes read since load (@lock; lockless in /proc)
- * @high_water: most bytes ever buffered at once (@lock; lockless in /proc)
+ * @bytes_in: bytes written since load (@wr_lock; lockless in /proc)
+ * @bytes_out: bytes read since load (@rd_lock; lockless in /proc)
+ * @high_water: most bytes ever buffered at once (@wr_lock; lockless in
+ *	/proc)
  * @rd_waiting: tasks blocked in read() now (atomic; /proc's rwait)
  * @wr_waiting: tasks blocked in write() now (atomic; /proc's wwait)
  * @rd_wait: readers blocked in read(), exclusive
@@ -89,9 +111,11 @@
  */
 struct kipc_pipe {
 	struct kipc_node node;
-	/* Guards everything below but the wait queues and fasync lists. */
+	/* Lock order: @lock, @rd_lock, @wr_lock; the I/O paths take one. */
 	struct mutex lock;
-	/* Written under @lock with WRITE_ONCE when read locklessly. */
+	struct mutex rd_lock;
+	struct mutex wr_lock;
+	/* Written with WRITE_ONCE or a release store when read locklessly. */
 	char **pages;
 	unsigned int size;
 	unsigned int head;
@@ -138,14 +162,22 @@ struct kipc_pipe_writer {
 	unsigned int need;
 };
 
+/*
+ * Bytes a reader may take, under @rd_lock: @head is loaded with acquire,
+ * pairing with the writer's release, so the bytes before it are there.
+ */
 static inline unsigned int kipc_pipe_used(const struct kipc_pipe *p)
 {
-	return p->head - p->tail;
+	return smp_load_acquire(&p->head) - p->tail;
 }
 
+/*
+ * Room a writer may fill, under @wr_lock: @tail is loaded with acquire,
+ * pairing with the reader's release, so the bytes before it are read.
+ */
 static inline unsigned int kipc_pipe_room(const struct kipc_pipe *p)
 {
-	return p->size - kipc_pipe_used(p);
+	return p->size - (p->head - smp_load_acquire(&p->tail));
 }
 
 /* Lockless snapshots for waiters and poll. */
@@ -161,7 +193,7 @@ static inline unsigned int kipc_pipe_room_snapshot(const struct kipc_pipe *p)
 }
 
 /*
- * Bytes buffered, without @lock (FIONREAD, /proc). @tail is read first:
+ * Bytes buffered, without a lock (FIONREAD, /proc). @tail is read first:
  * @head never goes back and is never behind @tail, so the difference is
  * not negative; reads between the two loads can make it exceed the ring,
  * so it is capped at @size.
@@ -208,6 +240,13 @@ static void kipc_pipe_wake_writers(struct kipc_pipe *p, unsigned int room)
 			  (void *)(unsigned long)room);
 }
 
+/* A reader asleep on the empty ring may start on what was published. */
+static void kipc_pipe_wake_reader(struct kipc_pipe *p)
+{
+	if (wq_has_sleeper(&p->rd_wait))
+		wake_up_interruptible_poll(&p->rd_wait, EPOLLIN | EPOLLRDNORM);
+}
+
 /* Free a ring's pages (NULL slots are skipped by free_page()) and its array. */
 static void kipc_pipe_free_pages(char **pages, unsigned int nr)
 {
@@ -218,7 +257,11 @@ static void kipc_pipe_free_pages(char **pages, unsigned int nr)
 	kvfree(pages);
 }
 
-/* Copy up to @len buffered bytes out; returns the bytes consumed. */
+/*
+ * Copy up to @len buffered bytes out, under @rd_lock; returns the bytes
+ * consumed. Each page's worth goes back to the writers as soon as it is
+ * read, and a writer asleep for room is woken then, not after the last.
+ */
 static size_t kipc_pipe_copy_out(struct kipc_pipe *p, struct iov_iter *to,
 				 size_t len)
 {
@@ -226,33 +269,53 @@ static size_t kipc_pipe_copy_out(struct kipc_pipe *p, struct iov_iter *to,
 	unsigned int chunk;
 	char *addr;
 
-	lockdep_assert_held(&p->lock);
+	lockdep_assert_held(&p->rd_lock);
 	while (done < len) {
 		addr = kipc_pipe_addr(p, p->tail, &chunk);
 		n = min_t(size_t, chunk, len - done);
 		copied = copy_to_iter(addr, n, to);
-		WRITE_ONCE(p->tail, p->tail + copied);
+		/* The copy has read them: the bytes may be overwritten. */
+		smp_store_release(&p->tail, p->tail + copied);
 		done += copied;
 		if (copied < n)
 			break;
+		if (done < len)
+			kipc_pipe_wake_writers(p, kipc_pipe_room_snapshot(p));
 	}
 	return done;
 }
 
 /*
- * Copy up to @len bytes in at @p->head without publishing them; returns the
- * bytes copied. Ring pages are allocated here on first use. A copy that
- * stops short says why in *@err (-ENOMEM or -EFAULT), and returns it if
- * nothing was copied.
+ * Make the bytes before @head readable, under @wr_lock, and count them.
+ * @high_water is exact: @tail is read once @head is visible.
+ */
+static void kipc_pipe_publish(struct kipc_pipe *p, unsigned int head)
+{
+	lockdep_assert_held(&p->wr_lock);
+	WRITE_ONCE(p->bytes_in, p->bytes_in + (head - p->head));
+	/* The copy has written them: the bytes may be read. */
+	smp_store_release(&p->head, head);
+	smp_mb(); /* @head visible before @tail is read: see above */
+	WRITE_ONCE(p->high_water,
+		   max(p->high_water, head - READ_ONCE(p->tail)));
+}
+
+/*
+ * Copy up to @len bytes in at @p->head, under @wr_lock; returns the bytes
+ * copied. With @publish, each page's worth is published as it is copied
+ * and a reader asleep on the empty ring is woken; without, nothing is,
+ * and the caller publishes the whole copy or undoes it. Ring pages are
+ * allocated here on first use. A copy that stops short says why in *@err
+ * (-ENOMEM or -EFAULT), and returns it if nothing was copied.
  */
 static ssize_t kipc_pipe_copy_in(struct kipc_pipe *p, struct iov_iter *from,
-				 size_t len, int *err)
+				 size_t len, bool publish, int *err)
 {
 	unsigned int pos = p->head, off, chunk;
 	size_t done = 0, n, copied;
 	char **slot;
 
-	lockdep_assert_held(&p->lock);
+	lockdep_assert_held(&p->wr_lock);
 	*err = 0;
 	while (done < len) {
 		off = pos & (p->size - 1);
@@ -269,6 +332,11 @@ static ssize_t kipc_pipe_copy_in(struct kipc_pipe *p, struct iov_iter *from,
 		copied = copy_from_iter(*slot + offset_in_page(off), n, from);
 		pos += copied;
 		done += copied;
+		if (publish && copied) {
+			kipc_pipe_publish(p, pos);
+			if (done < len)
+				kipc_pipe_wake_reader(p);
+		}
 		if (copied < n) {
 			*err = -EFAULT;
 			break;
@@ -295,7 +363,7 @@ static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	if (!want)
 		return 0;
 
-	mutex_lock(&p->lock);
+	mutex_lock(&p->rd_lock);
 	for (;;) {
 		unsigned int used = kipc_pipe_used(p);
 
@@ -306,13 +374,20 @@ static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
 				ret = -EFAULT;
 			break;
 		}
-		if (!p->writers)
+		/*
+		 * The last writer's bytes come before its going (the release
+		 * of @writers): look again once it has gone.
+		 */
+		if (!smp_load_acquire(&p->writers)) {
+			if (kipc_pipe_used(p))
+				continue;
 			break;
+		}
 		if (kipc_pipe_nonblock(iocb)) {
 			ret = -EAGAIN;
 			break;
 		}
-		mutex_unlock(&p->lock);
+		mutex_unlock(&p->rd_lock);
 		trace_wait(&p->node, KIPC_WAIT_READ, 1);
 		atomic_inc(&p->rd_waiting);
 		ret = wait_event_interruptible_exclusive(p->rd_wait,
@@ -326,15 +401,17 @@ static ssize_t kipc_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
 						READ_ONCE(p->size));
 			return ret;
 		}
-		mutex_lock(&p->lock);
+		mutex_lock(&p->rd_lock);
 	}
 	if (ret > 0) {
 		WRITE_ONCE(p->bytes_out, p->bytes_out + ret);
-		room = kipc_pipe_room(p);
+		room = kipc_pipe_room_snapshot(p);
 		more = kipc_pipe_used(p) != 0;
 	}
-	trace_pipe_read(&p->node, want, ret, kipc_pipe_used(p), p->size);
-	mutex_unlock(&p->lock);
+	if (trace_pipe_read_enabled())
+		trace_pipe_read(&p->node, want, ret, kipc_pipe_used_snapshot(p),
+				p->size);
+	mutex_unlock(&p->rd_lock);
 
 	if (ret > 0) {
 		kipc_pipe_wake_writers(p, room);
@@ -392,9 +469,9 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (!left)
 		return 0;
 
-	mutex_lock(&p->lock);
+	mutex_lock(&p->wr_lock);
 	for (;;) {
-		if (!p->readers) {
+		if (!READ_ONCE(p->readers)) {
 			send_sig(SIGPIPE, current, 0);
 			if (!ret)
 				ret = -EPIPE;
@@ -404,11 +481,12 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		need = atomic ? left : 1;
 		if (room >= need) {
 			n = kipc_pipe_copy_in(p, from,
-					      min_t(size_t, room, left), &err);
+					      min_t(size_t, room, left),
+					      !atomic, &err);
 			/*
 			 * An atomic write is all or nothing: a short copy (the
 			 * room was there) is undone and fails for its reason,
-			 * ENOMEM or EFAULT.
+			 * ENOMEM or EFAULT. Whole, it is published at once.
 			 */
 			if (n > 0 && atomic && n < left) {
 				iov_iter_revert(from, n);
@@ -419,13 +497,11 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 					ret = n;
 				break;
 			}
-			WRITE_ONCE(p->head, p->head + n);
-			WRITE_ONCE(p->bytes_in, p->bytes_in + n);
-			WRITE_ONCE(p->high_water,
-				   max(p->high_water, kipc_pipe_used(p)));
+			if (atomic)
+				kipc_pipe_publish(p, p->head + n);
 			ret += n;
 			left -= n;
-			mutex_unlock(&p->lock);
+			mutex_unlock(&p->wr_lock);
 			wake_up_interruptible_sync_poll(&p->rd_wait,
 							EPOLLIN | EPOLLRDNORM);
 			wake_up_interruptible_poll(&p->poll_wait,
@@ -435,7 +511,7 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 					    min_t(ssize_t, n, INT_MAX));
 			if (!left || !iov_iter_count(from))
 				goto out;
-			mutex_lock(&p->lock);
+			mutex_lock(&p->wr_lock);
 			continue;
 		}
 		if (kipc_pipe_nonblock(iocb)) {
@@ -448,15 +524,15 @@ static ssize_t kipc_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 				ret = -ERESTARTSYS;
 			break;
 		}
-		mutex_unlock(&p->lock);
+		mutex_unlock(&p->wr_lock);
 		n = kipc_pipe_wait_room(p, need);
-		mutex_lock(&p->lock);
+		mutex_lock(&p->wr_lock);
 		if (n < 0 && !ret) {
 			ret = n;
 			break;
 		}
 	}
-	mutex_unlock(&p->lock);
+	mutex_unlock(&p->wr_lock);
 out:
 	if (trace_pipe_write_enabled())
 		trace_pipe_write(&p->node, max_t(ssize_t, ret, 0) + left, ret,
@@ -523,17 +599,25 @@ static void kipc_pipe_discard(struct kipc_pipe *p)
 	unsigned int i;
 
 	lockdep_assert_held(&p->lock);
+	/* With no file open no I/O runs, but the ring is theirs: lock it. */
+	mutex_lock(&p->rd_lock);
+	mutex_lock(&p->wr_lock);
 	for (i = 0; i < p->size >> PAGE_SHIFT; i++) {
 		free_page((unsigned long)p->pages[i]);
 		p->pages[i] = NULL;
 	}
 	WRITE_ONCE(p->tail, p->head);
+	mutex_unlock(&p->wr_lock);
+	mutex_unlock(&p->rd_lock);
 }
 
-/* Open counts change under @lock and are read locklessly: WRITE_ONCE. */
+/*
+ * Open counts change under @lock and are read locklessly. A release
+ * store: a reader that sees the last writer gone sees its bytes too.
+ */
 static inline void kipc_pipe_count(unsigned int *counter, int delta)
 {
-	WRITE_ONCE(*counter, *counter + delta);
+	smp_store_release(counter, *counter + delta);
 }
 
 /*
@@ -718,7 +802,8 @@ static int kipc_pipe_copy_ring(struct kipc_pipe *p, char **pages,
 	unsigned int pos, off, chunk, n;
 	char **slot, *src;
 
-	lockdep_assert_held(&p->lock);
+	lockdep_assert_held(&p->rd_lock);
+	lockdep_assert_held(&p->wr_lock);
 	for (pos = p->tail; pos != p->head; pos += n) {
 		off = pos & (size - 1);
 		slot = &pages[off >> PAGE_SHIFT];
@@ -788,6 +873,8 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 		return kipc_pipe_resized(p, req, seen, -ENOMEM);
 
 	mutex_lock(&p->lock);
+	mutex_lock(&p->rd_lock);
+	mutex_lock(&p->wr_lock);
 	old_nr = p->size >> PAGE_SHIFT;
 	span = (round_up(p->head, PAGE_SIZE) -
 		round_down(p->tail, PAGE_SIZE)) >>
@@ -807,12 +894,16 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 		}
 	}
 	if (ret) {
+		mutex_unlock(&p->wr_lock);
+		mutex_unlock(&p->rd_lock);
 		mutex_unlock(&p->lock);
 		kipc_pipe_free_pages(pages, nr);
 		return kipc_pipe_resized(p, req, old_nr << PAGE_SHIFT, ret);
 	}
 	swap(p->pages, pages);
 	WRITE_ONCE(p->size, size);
+	mutex_unlock(&p->wr_lock);
+	mutex_unlock(&p->rd_lock);
 	mutex_unlock(&p->lock);
 	trace_pipe_resize(&p->node, req, old_nr << PAGE_SHIFT, size, 0);
 
@@ -905,6 +996,8 @@ static struct kipc_node *kipc_pipe_alloc(const char *name, u64 req, bool dflt)
 		return ERR_PTR(-ENOMEM);
 	}
 	mutex_init(&p->lock);
+	mutex_init(&p->rd_lock);
+	mutex_init(&p->wr_lock);
 	init_waitqueue_head(&p->rd_wait);
 	init_waitqueue_head(&p->wr_wait);
 	init_waitqueue_head(&p->open_wait);
@@ -919,13 +1012,15 @@ static void kipc_pipe_free(struct kipc_node *node)
 
 	kipc_pipe_free_pages(p->pages, p->size >> PAGE_SHIFT);
 	mutex_destroy(&p->lock);
+	mutex_destroy(&p->rd_lock);
+	mutex_destroy(&p->wr_lock);
 	kfree(p);
 }
 
 /*
  * One row of the world-readable table, from lockless snapshots: it must
- * never wait for @lock, which a writer stalled in its copy from user
- * memory can hold for good. The columns are each exact once the calls
+ * never wait for the pipe's locks, which a reader or writer stalled in
+ * its copy to or from user memory can hold for good. The columns are each exact once the calls
  * that changed them have returned, not a snapshot of one instant.
  */
 static void kipc_pipe_proc_show(struct seq_file *m, struct kipc_node *node)

@@ -1418,7 +1418,7 @@ TEST_F(kipc_pipe, tee_einval)
 	close(p[1]);
 }
 
-/* ------------------------------------ /proc/kipc/pipe, a writer stalled */
+/* ------------------------------- a reader or writer stalled in its copy */
 
 struct stall {
 	int uffd;
@@ -1427,7 +1427,7 @@ struct stall {
 
 /*
  * Wait for the fault on the userfaultfd, say so on @note, and never
- * resolve it: the writer stays inside its copy from user memory.
+ * resolve it: the copy stays stalled.
  */
 static void *stall_watch(void *arg)
 {
@@ -1444,32 +1444,89 @@ static void *stall_watch(void *arg)
 }
 
 /*
- * In a helper: write 100 bytes to @fd from a page that userfaultfd keeps
- * missing, so that the write stalls in its copy from user memory (as one
- * from a FUSE-backed mapping can), holding what the copy is done under.
- * A byte on @note says it has stalled. Returns when the helper is killed.
+ * A buffer of @present pages that are there, filled with 'p', followed by
+ * one page that userfaultfd keeps missing, so that a copy reaching it
+ * stalls (as one from a FUSE-backed mapping can), holding what the copy is
+ * done under. A byte on @note says a copy has stalled. NULL on failure.
  */
-static ssize_t stalled_write(int fd, int note)
+static char *stall_buffer(int note, int present)
 {
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct uffdio_api api = { .api = UFFD_API };
 	long page = sysconf(_SC_PAGESIZE);
-	struct stall st = { .note = note };
+	static struct stall st;
 	pthread_t th;
 	char *buf;
 
-	buf = mmap(NULL, page, PROT_READ | PROT_WRITE,
+	st.note = note;
+	buf = mmap(NULL, page * (present + 1), PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	st.uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (buf == MAP_FAILED || st.uffd < 0 ||
 	    ioctl(st.uffd, UFFDIO_API, &api))
-		return -1;
-	reg.range.start = (unsigned long)buf;
+		return NULL;
+	memset(buf, 'p', page * present);
+	reg.range.start = (unsigned long)buf + page * present;
 	reg.range.len = page;
 	if (ioctl(st.uffd, UFFDIO_REGISTER, &reg) ||
 	    pthread_create(&th, NULL, stall_watch, &st))
-		return -1;
-	return write(fd, buf, 100);
+		return NULL;
+	return buf;
+}
+
+/*
+ * In a helper: write @len bytes to @fd from a buffer of @present pages and
+ * the stalling one (stall_buffer()). Returns when the helper is killed.
+ */
+static ssize_t stalled_write(int fd, int note, int present, size_t len)
+{
+	char *buf = stall_buffer(note, present);
+
+	return buf ? write(fd, buf, len) : -1;
+}
+
+/* In a helper: read up to 100 bytes from @fd into a page that stalls. */
+static ssize_t stalled_read(int fd, int note)
+{
+	char *buf = stall_buffer(note, 0);
+
+	return buf ? read(fd, buf, 100) : -1;
+}
+
+/*
+ * Read up to @len bytes from @fd: the count if all of them are @c,
+ * -EBADMSG if not, -errno if the read fails.
+ */
+static ssize_t read_all_of(int fd, size_t len, char c)
+{
+	char *buf = malloc(len);
+	ssize_t n, i;
+
+	if (!buf)
+		return -ENOMEM;
+	n = read(fd, buf, len);
+	if (n < 0)
+		n = -errno;
+	for (i = 0; i < n; i++)
+		if (buf[i] != c)
+			n = -EBADMSG;
+	free(buf);
+	return n;
+}
+
+/*
+ * Is userfaultfd(2) there for this test? The debug kernel (x86_64
+ * defconfig and debug options) has none, and an unprivileged caller may
+ * not use it.
+ */
+static bool have_userfaultfd(void)
+{
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+
+	if (uffd < 0)
+		return false;
+	close(uffd);
+	return true;
 }
 
 /* Read the file at @path to its end: the bytes read, or -1. */
@@ -1488,43 +1545,108 @@ static ssize_t read_whole(const char *path)
 }
 
 /*
+ * Run @op in a helper and wait for it to stall: @op makes its buffer with
+ * stall_buffer(stall[1], ...), whose byte on stall[1] says so. Then run
+ * @other in another helper, which must finish within 5 s with @want. The
+ * stalled helper is killed at the end, so a failure does not hang.
+ */
+#define EXPECT_NOT_HELD_UP(op, other, want)                             \
+	do {                                                            \
+		struct op_result r = { .ret = -1 };                     \
+		int stall[2], snote, onote, done;                       \
+		pid_t stalled, helper;                                  \
+		char c;                                                 \
+                                                                        \
+		if (!have_userfaultfd())                                \
+			SKIP(return, "no userfaultfd(2)");              \
+		ASSERT_EQ(0, pipe(stall));                              \
+		KIPC_CHILD_OP(stalled, snote, op);                      \
+		close(stall[1]);                                        \
+		ASSERT_EQ(1, kipc_read_result(stall[0], 10000, &c, 1)); \
+		KIPC_CHILD_OP(helper, onote, other);                    \
+		done = kipc_op_done(onote, 5000, &r);                   \
+		kill(stalled, SIGKILL);                                 \
+		EXPECT_EQ(1, done);                                     \
+		if (!done)                                              \
+			kipc_op_done(onote, 10000, &r);                 \
+		EXPECT_EQ(want, r.ret);                                 \
+		waitpid(stalled, NULL, 0);                              \
+		waitpid(helper, NULL, 0);                               \
+		kipc_forget_kid(stalled);                               \
+		kipc_forget_kid(helper);                                \
+		close(stall[0]);                                        \
+		close(snote);                                           \
+		close(onote);                                           \
+	} while (0)
+
+/*
+ * Readers and writers have locks of their own (fs/pipe.c has one mutex for
+ * both): a reader takes what is buffered while a writer is stalled in its
+ * copy from user memory. On a FIFO the read would wait behind the write.
+ */
+TEST_F_TIMEOUT(kipc_pipe, a_stalled_writer_does_not_hold_up_a_reader, 120)
+{
+	ASSERT_EQ(3, write(self->fd, "ppp", 3));
+	EXPECT_NOT_HELD_UP(stalled_write(self->fd, stall[1], 0, 100),
+			   read_all_of(self->fd, 100, 'p'), 3);
+}
+
+/* And the other way round: a writer fills the room a stalled reader left. */
+TEST_F_TIMEOUT(kipc_pipe, a_stalled_reader_does_not_hold_up_a_writer, 120)
+{
+	ASSERT_EQ(3, write(self->fd, "ppp", 3));
+	EXPECT_NOT_HELD_UP(stalled_read(self->fd, stall[1]),
+			   write(self->fd, "ppp", 3), 3);
+}
+
+/*
+ * A write longer than PIPE_BUF is not atomic, and its bytes are published
+ * a ring page at a time: a reader takes those up to the end of the ring
+ * page where the write began while the writer is stalled further on.
+ */
+TEST_F_TIMEOUT(kipc_pipe, a_long_write_is_readable_before_it_ends, 120)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	long long in = kipc_proc("pipe", NODE, "bytes_in");
+
+	/* pipe0 was made at load: its head is the bytes written since. */
+	ASSERT_LE(0, in);
+	EXPECT_NOT_HELD_UP(stalled_write(self->fd, stall[1], 1, 2 * page),
+			   read_all_of(self->fd, 2 * page, 'p'),
+			   page - in % page);
+}
+
+/*
+ * But a write of up to PIPE_BUF bytes is atomic, all or nothing: while it
+ * is stalled in its second ring page, a reader sees none of the first.
+ */
+TEST_F_TIMEOUT(kipc_pipe, an_atomic_write_is_not_readable_part_way, 120)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	long long in = kipc_proc("pipe", NODE, "bytes_in");
+	size_t pad = ((page / 2 - in % page) + page) % page;
+	char filler[4096];
+
+	/* The write begins in the middle of a ring page (see above). */
+	ASSERT_LE(0, in);
+	ASSERT_LE(pad, sizeof(filler));
+	ASSERT_EQ(pad, write(self->fd, filler, pad));
+	ASSERT_EQ(pad, read(self->fd, filler, pad));
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_RDWR | O_NONBLOCK));
+	/* Its first half comes from the present page, the rest stalls. */
+	EXPECT_NOT_HELD_UP(write(self->fd, stall_buffer(stall[1], 1) + page / 4,
+				 PIPE_BUF),
+			   read_all_of(self->fd, PIPE_BUF, 'p'), -EAGAIN);
+}
+
+/*
  * The world-readable table never waits for a pipe's lock: a reader of it
  * would otherwise hang, unkillable, behind any writer whose copy stalls.
  */
 TEST_F_TIMEOUT(kipc_pipe, proc_table_does_not_wait_for_a_stalled_writer, 120)
 {
-	int st[2], wnote, rnote, done, uffd;
-	struct op_result r = { .ret = -1 };
-	pid_t writer, reader;
-	char c;
-
-	/*
-	 * The debug kernel (x86_64 defconfig and debug options) has no
-	 * userfaultfd(2), and an unprivileged caller may not use it.
-	 */
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (uffd < 0)
-		SKIP(return, "no userfaultfd(2): %s", strerror(errno));
-	close(uffd);
-	ASSERT_EQ(0, pipe(st));
-	KIPC_CHILD_OP(writer, wnote, stalled_write(self->fd, st[1]));
-	close(st[1]);
-	ASSERT_EQ(1, kipc_read_result(st[0], 10000, &c, 1));
-	KIPC_CHILD_OP(reader, rnote, read_whole(KIPC_PROC_DIR "/pipe"));
-	done = kipc_op_done(rnote, 5000, &r);
-	/* Let the writer go (its copy fails), or a reader behind it waits on. */
-	kill(writer, SIGKILL);
-	EXPECT_EQ(1, done);
-	if (!done)
-		kipc_op_done(rnote, 10000, &r);
-	EXPECT_LT(0, r.ret);
-	waitpid(writer, NULL, 0);
-	waitpid(reader, NULL, 0);
-	kipc_forget_kid(writer);
-	kipc_forget_kid(reader);
-	close(st[0]);
-	close(wnote);
-	close(rnote);
+	EXPECT_NOT_HELD_UP(stalled_write(self->fd, stall[1], 0, 100),
+			   read_whole(KIPC_PROC_DIR "/pipe") > 0, 1);
 }
 
 TEST(unprivileged_open_eacces)
