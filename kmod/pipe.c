@@ -28,9 +28,10 @@
  * writers; each side copies to or from user space under its own lock
  * only, so a reader drains the ring while a writer fills it, on two CPUs
  * at once (fs/pipe.c copies both ways under one mutex). @lock guards the
- * open counts and the fasync lists, and a change to the ring itself
- * (resize, discard) takes all three, in the order @lock, @rd_lock,
- * @wr_lock. The sides meet only at @head and @tail: the writer fills
+ * open counts and the fasync lists. A change to the ring itself takes
+ * both side locks, @rd_lock first: a resize never waits for one while it
+ * holds the other, and the discard at the last close (under @lock, when
+ * no I/O can run) does not wait at all. The sides meet only at @head and @tail: the writer fills
  * bytes past @head and then publishes them with a release store of
  * @head, and the reader loads @head with acquire before it copies them;
  * the reader releases @tail once its copy has read the bytes, and the
@@ -72,14 +73,14 @@
 /**
  * struct kipc_pipe - one pipe node
  * @node: device node
- * @lock: the open counts and fasync lists; with @rd_lock and @wr_lock,
- *	the ring's pages and size
+ * @lock: the open counts and fasync lists
  * @rd_lock: serialises readers: @tail, @bytes_out, and reading the ring
  * @wr_lock: serialises writers: @head, @bytes_in, @high_water, and
  *	filling the ring (allocating its pages on first use)
  * @pages: @size >> PAGE_SHIFT ring pages, NULL until first written
- *	(slots past @head: @wr_lock; all: the three locks)
- * @size: ring capacity in bytes, a power of two >= PAGE_SIZE (the three
+ *	(slots past @head: @wr_lock; the array and all slots: both side
+ *	locks)
+ * @size: ring capacity in bytes, a power of two >= PAGE_SIZE (both side
  *	locks; read locklessly by waiters, poll, FIONREAD and /proc)
  * @head: bytes ever written, free-running; never goes back, even when the
  *	data is discarded (@wr_lock, stored with release: the bytes before
@@ -113,7 +114,9 @@ struct kipc_pipe {
 	struct kipc_node node;
 	/* Lock order: @lock, @rd_lock, @wr_lock; the I/O paths take one. */
 	struct mutex lock;
+	/* Readers' lock: @tail and @bytes_out. */
 	struct mutex rd_lock;
+	/* Writers' lock: @head, @bytes_in, @high_water, new pages. */
 	struct mutex wr_lock;
 	/* Written with WRITE_ONCE or a release store when read locklessly. */
 	char **pages;
@@ -168,6 +171,7 @@ struct kipc_pipe_writer {
  */
 static inline unsigned int kipc_pipe_used(const struct kipc_pipe *p)
 {
+	/* Pairs with smp_store_release() in kipc_pipe_publish(). */
 	return smp_load_acquire(&p->head) - p->tail;
 }
 
@@ -177,6 +181,7 @@ static inline unsigned int kipc_pipe_used(const struct kipc_pipe *p)
  */
 static inline unsigned int kipc_pipe_room(const struct kipc_pipe *p)
 {
+	/* Pairs with smp_store_release() in kipc_pipe_copy_out(). */
 	return p->size - (p->head - smp_load_acquire(&p->tail));
 }
 
@@ -240,11 +245,33 @@ static void kipc_pipe_wake_writers(struct kipc_pipe *p, unsigned int room)
 			  (void *)(unsigned long)room);
 }
 
-/* A reader asleep on the empty ring may start on what was published. */
+/*
+ * A page of a long write is in: a reader asleep on the empty ring, a
+ * poller or an O_ASYNC reader may start on it while the write goes on.
+ * (KIPC_NOTIFY is told once per copy, with the bytes it wrote.)
+ */
 static void kipc_pipe_wake_reader(struct kipc_pipe *p)
 {
 	if (wq_has_sleeper(&p->rd_wait))
 		wake_up_interruptible_poll(&p->rd_wait, EPOLLIN | EPOLLRDNORM);
+	if (wq_has_sleeper(&p->poll_wait))
+		wake_up_interruptible_poll(&p->poll_wait,
+					   EPOLLIN | EPOLLRDNORM);
+	kill_fasync(&p->fasync_readers, SIGIO, POLL_IN);
+}
+
+/*
+ * A page of a read is out: a writer asleep for @room, a poller (once a
+ * PIPE_BUF write would fit, as poll says) or an O_ASYNC writer may start
+ * on it while the read goes on.
+ */
+static void kipc_pipe_wake_writer(struct kipc_pipe *p, unsigned int room)
+{
+	kipc_pipe_wake_writers(p, room);
+	if (room >= PIPE_BUF && wq_has_sleeper(&p->poll_wait))
+		wake_up_interruptible_poll(&p->poll_wait,
+					   EPOLLOUT | EPOLLWRNORM);
+	kill_fasync(&p->fasync_writers, SIGIO, POLL_OUT);
 }
 
 /* Free a ring's pages (NULL slots are skipped by free_page()) and its array. */
@@ -280,14 +307,16 @@ static size_t kipc_pipe_copy_out(struct kipc_pipe *p, struct iov_iter *to,
 		if (copied < n)
 			break;
 		if (done < len)
-			kipc_pipe_wake_writers(p, kipc_pipe_room_snapshot(p));
+			kipc_pipe_wake_writer(p, kipc_pipe_room_snapshot(p));
 	}
 	return done;
 }
 
 /*
  * Make the bytes before @head readable, under @wr_lock, and count them.
- * @high_water is exact: @tail is read once @head is visible.
+ * @high_water never counts more than was buffered: @tail is read once
+ * @head is visible. With a reader draining at the same time it can miss
+ * a peak by what the reader took meanwhile.
  */
 static void kipc_pipe_publish(struct kipc_pipe *p, unsigned int head)
 {
@@ -617,6 +646,7 @@ static void kipc_pipe_discard(struct kipc_pipe *p)
  */
 static inline void kipc_pipe_count(unsigned int *counter, int delta)
 {
+	/* Pairs with smp_load_acquire() of @writers in the reader. */
 	smp_store_release(counter, *counter + delta);
 }
 
@@ -830,6 +860,25 @@ static bool kipc_pipe_may_resize(unsigned int cur, unsigned int size)
 	       capable(CAP_SYS_RESOURCE);
 }
 
+/*
+ * Take both sides' locks for a resize. Never wait for one while holding
+ * the other: a side stalled in a copy from user memory would then hold up
+ * the other side too, and without end. Killable, as the wait may be long.
+ */
+static int kipc_pipe_lock_sides(struct kipc_pipe *p)
+{
+	for (;;) {
+		if (mutex_lock_killable(&p->rd_lock))
+			return -EINTR;
+		if (mutex_trylock(&p->wr_lock))
+			return 0;
+		mutex_unlock(&p->rd_lock);
+		if (mutex_lock_killable(&p->wr_lock))
+			return -EINTR;
+		mutex_unlock(&p->wr_lock);
+	}
+}
+
 /* A failed resize: the ring stays @old bytes. */
 static int kipc_pipe_resized(struct kipc_pipe *p, u32 req, unsigned int old,
 			     int err)
@@ -872,9 +921,11 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	if (!pages)
 		return kipc_pipe_resized(p, req, seen, -ENOMEM);
 
-	mutex_lock(&p->lock);
-	mutex_lock(&p->rd_lock);
-	mutex_lock(&p->wr_lock);
+	ret = kipc_pipe_lock_sides(p);
+	if (ret) {
+		kipc_pipe_free_pages(pages, nr);
+		return kipc_pipe_resized(p, req, seen, ret);
+	}
 	old_nr = p->size >> PAGE_SHIFT;
 	span = (round_up(p->head, PAGE_SIZE) -
 		round_down(p->tail, PAGE_SIZE)) >>
@@ -896,7 +947,6 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	if (ret) {
 		mutex_unlock(&p->wr_lock);
 		mutex_unlock(&p->rd_lock);
-		mutex_unlock(&p->lock);
 		kipc_pipe_free_pages(pages, nr);
 		return kipc_pipe_resized(p, req, old_nr << PAGE_SHIFT, ret);
 	}
@@ -904,7 +954,6 @@ static int kipc_pipe_set_size(struct kipc_pipe *p, u32 __user *argp)
 	WRITE_ONCE(p->size, size);
 	mutex_unlock(&p->wr_lock);
 	mutex_unlock(&p->rd_lock);
-	mutex_unlock(&p->lock);
 	trace_pipe_resize(&p->node, req, old_nr << PAGE_SHIFT, size, 0);
 
 	kipc_pipe_free_pages(pages, old_nr);

@@ -1465,6 +1465,8 @@ static char *stall_buffer(int note, int present)
 	if (buf == MAP_FAILED || st.uffd < 0 ||
 	    ioctl(st.uffd, UFFDIO_API, &api))
 		return NULL;
+	/* No huge page: it would bring the stalling page in with the rest. */
+	madvise(buf, page * (present + 1), MADV_NOHUGEPAGE);
 	memset(buf, 'p', page * present);
 	reg.range.start = (unsigned long)buf + page * present;
 	reg.range.len = page;
@@ -1475,22 +1477,24 @@ static char *stall_buffer(int note, int present)
 }
 
 /*
- * In a helper: write @len bytes to @fd from a buffer of @present pages and
- * the stalling one (stall_buffer()). Returns when the helper is killed.
+ * In a helper: write @len bytes to @fd from @off into a buffer of @present
+ * pages and the stalling one (stall_buffer()). Returns when the helper is
+ * killed.
  */
-static ssize_t stalled_write(int fd, int note, int present, size_t len)
+static ssize_t stalled_write(int fd, int note, int present, size_t off,
+			     size_t len)
 {
 	char *buf = stall_buffer(note, present);
 
-	return buf ? write(fd, buf, len) : -1;
+	return buf ? write(fd, buf + off, len) : -1;
 }
 
-/* In a helper: read up to 100 bytes from @fd into a page that stalls. */
-static ssize_t stalled_read(int fd, int note)
+/* In a helper: read up to @len bytes from @fd, the same way. */
+static ssize_t stalled_read(int fd, int note, int present, size_t len)
 {
-	char *buf = stall_buffer(note, 0);
+	char *buf = stall_buffer(note, present);
 
-	return buf ? read(fd, buf, 100) : -1;
+	return buf ? read(fd, buf, len) : -1;
 }
 
 /*
@@ -1546,38 +1550,88 @@ static ssize_t read_whole(const char *path)
 
 /*
  * Run @op in a helper and wait for it to stall: @op makes its buffer with
- * stall_buffer(stall[1], ...), whose byte on stall[1] says so. Then run
- * @other in another helper, which must finish within 5 s with @want. The
+ * stall_buffer(stall[1], ...), whose byte on stall[1] says so. @other runs
+ * in another helper, started after the stall, or before @op if @first (and
+ * then asleep when @op starts), and must finish within 5 s with @want. The
  * stalled helper is killed at the end, so a failure does not hang.
  */
-#define EXPECT_NOT_HELD_UP(op, other, want)                             \
-	do {                                                            \
-		struct op_result r = { .ret = -1 };                     \
-		int stall[2], snote, onote, done;                       \
-		pid_t stalled, helper;                                  \
-		char c;                                                 \
-                                                                        \
-		if (!have_userfaultfd())                                \
-			SKIP(return, "no userfaultfd(2)");              \
-		ASSERT_EQ(0, pipe(stall));                              \
-		KIPC_CHILD_OP(stalled, snote, op);                      \
-		close(stall[1]);                                        \
-		ASSERT_EQ(1, kipc_read_result(stall[0], 10000, &c, 1)); \
-		KIPC_CHILD_OP(helper, onote, other);                    \
-		done = kipc_op_done(onote, 5000, &r);                   \
-		kill(stalled, SIGKILL);                                 \
-		EXPECT_EQ(1, done);                                     \
-		if (!done)                                              \
-			kipc_op_done(onote, 10000, &r);                 \
-		EXPECT_EQ(want, r.ret);                                 \
-		waitpid(stalled, NULL, 0);                              \
-		waitpid(helper, NULL, 0);                               \
-		kipc_forget_kid(stalled);                               \
-		kipc_forget_kid(helper);                                \
-		close(stall[0]);                                        \
-		close(snote);                                           \
-		close(onote);                                           \
+#define EXPECT_DONE_DESPITE_STALL(first, op, other, want)                 \
+	do {                                                              \
+		struct op_result r = { .ret = -1 };                       \
+		int stall[2], go[2], snote, onote, done;                  \
+		pid_t stalled, helper;                                    \
+		bool early = (first);                                     \
+		char c;                                                   \
+		if (!have_userfaultfd())                                  \
+			SKIP(return, "no userfaultfd(2)");                \
+		ASSERT_EQ(0, pipe(stall));                                \
+		ASSERT_EQ(0, pipe(go));                                   \
+		/* Started late, the helper waits for a byte on go. */    \
+		KIPC_CHILD_OP(helper, onote,                              \
+			      early || kipc_read_result(go[0], 20000, &c, \
+							1) == 1 ?         \
+				      (other) :                           \
+				      -ETIME);                            \
+		if (early)                                                \
+			ASSERT_EQ(0, kipc_wait_sleeping(helper));         \
+		KIPC_CHILD_OP(stalled, snote, op);                        \
+		close(stall[1]);                                          \
+		ASSERT_EQ(1, kipc_read_result(stall[0], 10000, &c, 1));   \
+		ASSERT_EQ(1, write(go[1], "g", 1));                       \
+		done = kipc_op_done(onote, 5000, &r);                     \
+		kill(stalled, SIGKILL);                                   \
+		EXPECT_EQ(1, done);                                       \
+		if (!done)                                                \
+			kipc_op_done(onote, 10000, &r);                   \
+		EXPECT_EQ(want, r.ret);                                   \
+		waitpid(stalled, NULL, 0);                                \
+		waitpid(helper, NULL, 0);                                 \
+		kipc_forget_kid(stalled);                                 \
+		kipc_forget_kid(helper);                                  \
+		close(stall[0]);                                          \
+		close(go[0]);                                             \
+		close(go[1]);                                             \
+		close(snote);                                             \
+		close(onote);                                             \
 	} while (0)
+
+#define EXPECT_NOT_HELD_UP(op, other, want) \
+	EXPECT_DONE_DESPITE_STALL(false, op, other, want)
+#define EXPECT_WOKEN_BEFORE_STALL(waiter, op, want) \
+	EXPECT_DONE_DESPITE_STALL(true, op, waiter, want)
+
+/* Bytes ever written to pipe0, which was made at load: its head. */
+static long long pipe0_head(void)
+{
+	return kipc_proc("pipe", NODE, "bytes_in");
+}
+
+/*
+ * Write and read back bytes on the empty pipe0 through @fd until its head
+ * (and tail) is @off into a ring page. 0, or -1.
+ */
+static int pipe0_align(int fd, long off)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	long long in = pipe0_head();
+	size_t pad = ((off - in % page) + page) % page;
+	char *filler = malloc(page);
+	int ret = -1;
+
+	if (in >= 0 && filler && write(fd, filler, pad) == (ssize_t)pad &&
+	    read(fd, filler, pad) == (ssize_t)pad)
+		ret = 0;
+	free(filler);
+	return ret;
+}
+
+/* poll() @fd for @events: 1 if they came within 10 s. */
+static int poll_for(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	return poll(&p, 1, 10000) == 1 && (p.revents & events);
+}
 
 /*
  * Readers and writers have locks of their own (fs/pipe.c has one mutex for
@@ -1587,16 +1641,48 @@ static ssize_t read_whole(const char *path)
 TEST_F_TIMEOUT(kipc_pipe, a_stalled_writer_does_not_hold_up_a_reader, 120)
 {
 	ASSERT_EQ(3, write(self->fd, "ppp", 3));
-	EXPECT_NOT_HELD_UP(stalled_write(self->fd, stall[1], 0, 100),
+	EXPECT_NOT_HELD_UP(stalled_write(self->fd, stall[1], 0, 0, 100),
 			   read_all_of(self->fd, 100, 'p'), 3);
 }
 
-/* And the other way round: a writer fills the room a stalled reader left. */
+/* And the other way round: a writer writes while a reader is stalled. */
 TEST_F_TIMEOUT(kipc_pipe, a_stalled_reader_does_not_hold_up_a_writer, 120)
 {
 	ASSERT_EQ(3, write(self->fd, "ppp", 3));
-	EXPECT_NOT_HELD_UP(stalled_read(self->fd, stall[1]),
+	EXPECT_NOT_HELD_UP(stalled_read(self->fd, stall[1], 0, 100),
 			   write(self->fd, "ppp", 3), 3);
+}
+
+/*
+ * In a helper: start a resize of @fd's pipe in a child, wait until it
+ * waits (for a stalled writer), then read as read_all_of() does.
+ */
+static ssize_t read_beside_a_resize(int fd, size_t len, char c)
+{
+	pid_t pid = fork();
+	ssize_t n;
+
+	if (!pid)
+		_exit(set_size(true, fd, 8192) ? 1 : 0);
+	/* A mutex_lock_killable() sleep shows as D. */
+	if (pid < 0 || kipc_wait_until(kipc_task_state(pid) == 'D'))
+		return -ECHILD;
+	n = read_all_of(fd, len, c);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return n;
+}
+
+/*
+ * A resize waits for both sides, but never holds one while it waits for
+ * the other: behind a stalled writer, readers still read (and the resize
+ * can be killed).
+ */
+TEST_F_TIMEOUT(kipc_pipe, a_resize_behind_a_stalled_writer_lets_readers_by, 120)
+{
+	ASSERT_EQ(3, write(self->fd, "ppp", 3));
+	EXPECT_NOT_HELD_UP(stalled_write(self->fd, stall[1], 0, 0, 100),
+			   read_beside_a_resize(self->fd, 100, 'p'), 3);
 }
 
 /*
@@ -1607,13 +1693,70 @@ TEST_F_TIMEOUT(kipc_pipe, a_stalled_reader_does_not_hold_up_a_writer, 120)
 TEST_F_TIMEOUT(kipc_pipe, a_long_write_is_readable_before_it_ends, 120)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	long long in = kipc_proc("pipe", NODE, "bytes_in");
+	__u32 size = 4 * page;
+	long long in = pipe0_head();
 
-	/* pipe0 was made at load: its head is the bytes written since. */
 	ASSERT_LE(0, in);
-	EXPECT_NOT_HELD_UP(stalled_write(self->fd, stall[1], 1, 2 * page),
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_PIPE_SET_SIZE, &size));
+	EXPECT_NOT_HELD_UP(stalled_write(self->fd, stall[1], 1, 0, 2 * page),
 			   read_all_of(self->fd, 2 * page, 'p'),
 			   page - in % page);
+}
+
+/* A reader asleep on the empty pipe is woken by that first page. */
+TEST_F_TIMEOUT(kipc_pipe, a_sleeping_reader_wakes_for_a_long_writes_first_page,
+	       120)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	__u32 size = 4 * page;
+	long long in = pipe0_head();
+
+	ASSERT_LE(0, in);
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_PIPE_SET_SIZE, &size));
+	EXPECT_WOKEN_BEFORE_STALL(read_all_of(self->fd, 2 * page, 'p'),
+				  stalled_write(self->fd, stall[1], 1, 0,
+						2 * page),
+				  page - in % page);
+}
+
+/* And so is a poller. */
+TEST_F_TIMEOUT(kipc_pipe, a_poller_wakes_for_a_long_writes_first_page, 120)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	__u32 size = 4 * page;
+	size_t n = 2 * page;
+
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_PIPE_SET_SIZE, &size));
+	EXPECT_WOKEN_BEFORE_STALL(poll_for(self->fd, POLLIN),
+				  stalled_write(self->fd, stall[1], 1, 0, n),
+				  1);
+}
+
+/*
+ * A writer asleep on the full pipe is woken by the first page a read
+ * frees, while the reader is stalled further on; a poller for POLLOUT
+ * too.
+ */
+TEST_F_TIMEOUT(kipc_pipe, a_sleeping_writer_wakes_for_a_reads_first_page, 120)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	ASSERT_LT(0, fill(self->fd));
+	EXPECT_WOKEN_BEFORE_STALL(write(self->fd, "p", 1),
+				  stalled_read(self->fd, stall[1], 1, 2 * page),
+				  1);
+}
+
+TEST_F_TIMEOUT(kipc_pipe, a_poller_wakes_for_a_reads_first_page, 120)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	/* A whole page, so that PIPE_BUF fits and poll says POLLOUT. */
+	ASSERT_EQ(0, pipe0_align(self->fd, 0));
+	ASSERT_LT(0, fill(self->fd));
+	EXPECT_WOKEN_BEFORE_STALL(poll_for(self->fd, POLLOUT),
+				  stalled_read(self->fd, stall[1], 1, 2 * page),
+				  1);
 }
 
 /*
@@ -1623,19 +1766,13 @@ TEST_F_TIMEOUT(kipc_pipe, a_long_write_is_readable_before_it_ends, 120)
 TEST_F_TIMEOUT(kipc_pipe, an_atomic_write_is_not_readable_part_way, 120)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	long long in = kipc_proc("pipe", NODE, "bytes_in");
-	size_t pad = ((page / 2 - in % page) + page) % page;
-	char filler[4096];
 
-	/* The write begins in the middle of a ring page (see above). */
-	ASSERT_LE(0, in);
-	ASSERT_LE(pad, sizeof(filler));
-	ASSERT_EQ(pad, write(self->fd, filler, pad));
-	ASSERT_EQ(pad, read(self->fd, filler, pad));
+	/* It begins PIPE_BUF / 2 before the end of a ring page... */
+	ASSERT_EQ(0, pipe0_align(self->fd, page - PIPE_BUF / 2));
 	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_RDWR | O_NONBLOCK));
-	/* Its first half comes from the present page, the rest stalls. */
-	EXPECT_NOT_HELD_UP(write(self->fd, stall_buffer(stall[1], 1) + page / 4,
-				 PIPE_BUF),
+	/* ...and its source 3/4 PIPE_BUF before the stalling page. */
+	EXPECT_NOT_HELD_UP(stalled_write(self->fd, stall[1], 1,
+					 page - 3 * PIPE_BUF / 4, PIPE_BUF),
 			   read_all_of(self->fd, PIPE_BUF, 'p'), -EAGAIN);
 }
 
@@ -1645,7 +1782,7 @@ TEST_F_TIMEOUT(kipc_pipe, an_atomic_write_is_not_readable_part_way, 120)
  */
 TEST_F_TIMEOUT(kipc_pipe, proc_table_does_not_wait_for_a_stalled_writer, 120)
 {
-	EXPECT_NOT_HELD_UP(stalled_write(self->fd, stall[1], 0, 100),
+	EXPECT_NOT_HELD_UP(stalled_write(self->fd, stall[1], 0, 0, 100),
 			   read_whole(KIPC_PROC_DIR "/pipe") > 0, 1);
 }
 
