@@ -192,11 +192,6 @@ static inline bool kipc_pipe_readable(const struct kipc_pipe *p)
 	       !READ_ONCE(p->writers);
 }
 
-static inline unsigned int kipc_pipe_room_snapshot(const struct kipc_pipe *p)
-{
-	return READ_ONCE(p->size) - (READ_ONCE(p->head) - READ_ONCE(p->tail));
-}
-
 /*
  * Bytes buffered, without a lock (FIONREAD, /proc). @tail is read first:
  * @head never goes back and is never behind @tail, so the difference is
@@ -209,6 +204,15 @@ static inline unsigned int kipc_pipe_used_snapshot(const struct kipc_pipe *p)
 
 	smp_rmb(); /* @tail before @head: see above */
 	return min(READ_ONCE(p->head) - tail, READ_ONCE(p->size));
+}
+
+/* Room, without a lock: never more than there is, as for the above. */
+static inline unsigned int kipc_pipe_room_snapshot(const struct kipc_pipe *p)
+{
+	unsigned int size = READ_ONCE(p->size), tail = READ_ONCE(p->tail);
+
+	smp_rmb(); /* @tail before @head: see kipc_pipe_used_snapshot() */
+	return size - min(READ_ONCE(p->head) - tail, size);
 }
 
 /* Where ring position @pos lives, and how many bytes follow it in its page. */
@@ -246,29 +250,48 @@ static void kipc_pipe_wake_writers(struct kipc_pipe *p, unsigned int room)
 }
 
 /*
- * A page of a long write is in: a reader asleep on the empty ring, a
- * poller or an O_ASYNC reader may start on it while the write goes on.
- * (KIPC_NOTIFY is told once per copy, with the bytes it wrote.)
+ * A page of a long write, @copied bytes, was published and @used bytes
+ * are buffered: a reader asleep on the empty ring may start on it while
+ * the write goes on, and if the ring was empty, pollers and O_ASYNC
+ * readers are told, as at the end of a write. (KIPC_NOTIFY is told once
+ * per copy, with the bytes it wrote.) The barrier in kipc_pipe_publish()
+ * orders @head before the checks of the queues.
  */
-static void kipc_pipe_wake_reader(struct kipc_pipe *p)
+static void kipc_pipe_wake_reader(struct kipc_pipe *p, unsigned int used,
+				  size_t copied)
 {
-	if (wq_has_sleeper(&p->rd_wait))
+	/* After kipc_pipe_publish()'s smp_mb(): see above. */
+	if (waitqueue_active(&p->rd_wait))
 		wake_up_interruptible_poll(&p->rd_wait, EPOLLIN | EPOLLRDNORM);
-	if (wq_has_sleeper(&p->poll_wait))
+	if (used > copied)
+		return;
+	/* Likewise; kipc_pipe_poll() has its own smp_mb(). */
+	if (waitqueue_active(&p->poll_wait))
 		wake_up_interruptible_poll(&p->poll_wait,
 					   EPOLLIN | EPOLLRDNORM);
 	kill_fasync(&p->fasync_readers, SIGIO, POLL_IN);
 }
 
 /*
- * A page of a read is out: a writer asleep for @room, a poller (once a
- * PIPE_BUF write would fit, as poll says) or an O_ASYNC writer may start
- * on it while the read goes on.
+ * A page of a read, @copied bytes, went back: a writer asleep for room
+ * may start on it while the read goes on, and once a PIPE_BUF write fits
+ * where it did not (poll's rule), pollers and O_ASYNC writers are told.
  */
-static void kipc_pipe_wake_writer(struct kipc_pipe *p, unsigned int room)
+static void kipc_pipe_wake_writer(struct kipc_pipe *p, size_t copied)
 {
-	kipc_pipe_wake_writers(p, room);
-	if (room >= PIPE_BUF && wq_has_sleeper(&p->poll_wait))
+	unsigned int room;
+
+	/* @tail before the queues: pairs with prepare_to_wait() and poll. */
+	smp_mb();
+	room = kipc_pipe_room_snapshot(p);
+	/* After the smp_mb() above. */
+	if (room && waitqueue_active(&p->wr_wait))
+		__wake_up(&p->wr_wait, TASK_INTERRUPTIBLE, 1,
+			  (void *)(unsigned long)room);
+	if (room < PIPE_BUF || room >= copied + PIPE_BUF)
+		return;
+	/* Likewise; kipc_pipe_poll() has its own smp_mb(). */
+	if (waitqueue_active(&p->poll_wait))
 		wake_up_interruptible_poll(&p->poll_wait,
 					   EPOLLOUT | EPOLLWRNORM);
 	kill_fasync(&p->fasync_writers, SIGIO, POLL_OUT);
@@ -307,26 +330,31 @@ static size_t kipc_pipe_copy_out(struct kipc_pipe *p, struct iov_iter *to,
 		if (copied < n)
 			break;
 		if (done < len)
-			kipc_pipe_wake_writer(p, kipc_pipe_room_snapshot(p));
+			kipc_pipe_wake_writer(p, copied);
 	}
 	return done;
 }
 
 /*
- * Make the bytes before @head readable, under @wr_lock, and count them.
- * @high_water never counts more than was buffered: @tail is read once
- * @head is visible. With a reader draining at the same time it can miss
- * a peak by what the reader took meanwhile.
+ * Make the bytes before @head readable, under @wr_lock, and count them;
+ * returns the bytes buffered then. @tail is read once @head is visible,
+ * so @high_water never counts more than was buffered; with a reader
+ * draining at the same time it can miss a peak by what the reader took
+ * meanwhile.
  */
-static void kipc_pipe_publish(struct kipc_pipe *p, unsigned int head)
+static unsigned int kipc_pipe_publish(struct kipc_pipe *p, unsigned int head)
 {
+	unsigned int used;
+
 	lockdep_assert_held(&p->wr_lock);
 	WRITE_ONCE(p->bytes_in, p->bytes_in + (head - p->head));
 	/* The copy has written them: the bytes may be read. */
 	smp_store_release(&p->head, head);
-	smp_mb(); /* @head visible before @tail is read: see above */
-	WRITE_ONCE(p->high_water,
-		   max(p->high_water, head - READ_ONCE(p->tail)));
+	/* @head before @tail and the queues: pairs with prepare_to_wait(). */
+	smp_mb();
+	used = head - READ_ONCE(p->tail);
+	WRITE_ONCE(p->high_water, max(p->high_water, used));
+	return used;
 }
 
 /*
@@ -340,7 +368,7 @@ static void kipc_pipe_publish(struct kipc_pipe *p, unsigned int head)
 static ssize_t kipc_pipe_copy_in(struct kipc_pipe *p, struct iov_iter *from,
 				 size_t len, bool publish, int *err)
 {
-	unsigned int pos = p->head, off, chunk;
+	unsigned int pos = p->head, off, chunk, used;
 	size_t done = 0, n, copied;
 	char **slot;
 
@@ -362,9 +390,9 @@ static ssize_t kipc_pipe_copy_in(struct kipc_pipe *p, struct iov_iter *from,
 		pos += copied;
 		done += copied;
 		if (publish && copied) {
-			kipc_pipe_publish(p, pos);
+			used = kipc_pipe_publish(p, pos);
 			if (done < len)
-				kipc_pipe_wake_reader(p);
+				kipc_pipe_wake_reader(p, used, copied);
 		}
 		if (copied < n) {
 			*err = -EFAULT;
@@ -581,6 +609,11 @@ static __poll_t kipc_pipe_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(file, &p->poll_wait, wait);
+	/*
+	 * Queued before the state is read: pairs with the barrier before
+	 * the waitqueue_active() checks of a copy's page-by-page wake-ups.
+	 */
+	smp_mb();
 
 	/* Lockless snapshot, re-evaluated after every wake-up, as pipe_poll. */
 	if (file->f_mode & FMODE_READ) {
@@ -867,15 +900,20 @@ static bool kipc_pipe_may_resize(unsigned int cur, unsigned int size)
  */
 static int kipc_pipe_lock_sides(struct kipc_pipe *p)
 {
+	if (mutex_lock_killable(&p->rd_lock))
+		return -EINTR;
+	/* Keep the lock slept for, so a busy side cannot starve the resize. */
 	for (;;) {
-		if (mutex_lock_killable(&p->rd_lock))
-			return -EINTR;
 		if (mutex_trylock(&p->wr_lock))
 			return 0;
 		mutex_unlock(&p->rd_lock);
 		if (mutex_lock_killable(&p->wr_lock))
 			return -EINTR;
+		if (mutex_trylock(&p->rd_lock))
+			return 0;
 		mutex_unlock(&p->wr_lock);
+		if (mutex_lock_killable(&p->rd_lock))
+			return -EINTR;
 	}
 }
 

@@ -1659,15 +1659,16 @@ TEST_F_TIMEOUT(kipc_pipe, a_stalled_reader_does_not_hold_up_a_writer, 120)
  */
 static ssize_t read_beside_a_resize(int fd, size_t len, char c)
 {
-	pid_t pid = fork();
-	ssize_t n;
+	pid_t pid = kipc_fork_kid();
+	ssize_t n = -ECHILD;
 
 	if (!pid)
 		_exit(set_size(true, fd, 8192) ? 1 : 0);
-	/* A mutex_lock_killable() sleep shows as D. */
-	if (pid < 0 || kipc_wait_until(kipc_task_state(pid) == 'D'))
+	if (pid < 0)
 		return -ECHILD;
-	n = read_all_of(fd, len, c);
+	/* A mutex_lock_killable() sleep shows as D. */
+	if (!kipc_wait_until(kipc_task_state(pid) == 'D'))
+		n = read_all_of(fd, len, c);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return n;
@@ -1740,7 +1741,10 @@ TEST_F_TIMEOUT(kipc_pipe, a_poller_wakes_for_a_long_writes_first_page, 120)
 TEST_F_TIMEOUT(kipc_pipe, a_sleeping_writer_wakes_for_a_reads_first_page, 120)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	__u32 size = 4 * page;
 
+	/* Four pages, so that the read stalls on its second. */
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_PIPE_SET_SIZE, &size));
 	ASSERT_LT(0, fill(self->fd));
 	EXPECT_WOKEN_BEFORE_STALL(write(self->fd, "p", 1),
 				  stalled_read(self->fd, stall[1], 1, 2 * page),
@@ -1750,8 +1754,10 @@ TEST_F_TIMEOUT(kipc_pipe, a_sleeping_writer_wakes_for_a_reads_first_page, 120)
 TEST_F_TIMEOUT(kipc_pipe, a_poller_wakes_for_a_reads_first_page, 120)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	__u32 size = 4 * page;
 
 	/* A whole page, so that PIPE_BUF fits and poll says POLLOUT. */
+	ASSERT_EQ(0, ioctl(self->fd, KIPC_PIPE_SET_SIZE, &size));
 	ASSERT_EQ(0, pipe0_align(self->fd, 0));
 	ASSERT_LT(0, fill(self->fd));
 	EXPECT_WOKEN_BEFORE_STALL(poll_for(self->fd, POLLOUT),
