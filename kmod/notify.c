@@ -33,25 +33,24 @@
  * the first live thread once the leader has exited) rather than for the
  * process; that is the one difference from mq_notify.
  *
- * Sending. Signals are queued outside @lock: under it, a sender copies the
- * registrations it will signal, a batch at a time, into an array on its
- * stack with references to their pid and user namespace, then drops @lock
- * and sends. Registrations are kept in the order they were made, each
- * with a sequence number (@seq), so a sender resumes after the last one it
- * took, and leaves out registrations made after its arrival. A one-shot
- * registration is unlinked when it is taken, so it fires once however many
- * senders race; one whose process has gone is unlinked as well. Closing
- * or replacing a registration while a sender holds a copy is safe: the
- * copy has references of its own, and a copy of a registration that ended
- * meanwhile may still deliver that one signal, as if the arrival came just
- * before.
+ * Sending. A sender queues the signals under @lock, as __do_notify()
+ * does under the queue's lock and kill_fasync() under the fasync list's,
+ * so a registration it signals holds the references the signal needs and
+ * none are taken per arrival. To bound the time others spin for @lock,
+ * it lets the lock go after every KIPC_NOTIFY_BATCH signals and walks on
+ * from where it was: registrations are kept in the order they were made,
+ * each with a sequence number (@seq), so it resumes after the last @seq
+ * it looked at, and leaves out registrations made after its arrival. A
+ * one-shot registration is unlinked once signalled, so it fires once
+ * however many senders race; one whose process has gone is unlinked
+ * unsignalled. A registration ended before a sender reaches it gets no
+ * signal.
  *
  * Locking: @lock of struct kipc_notify_list guards the list, each
  * registration's fields, @count and @next_seq. It is a spinlock taken in
- * process context with interrupts enabled, and held only to walk the list
- * and take or drop references; never while sending or copying from user
- * space. msg.c and pipe.c call kipc_notify_arrival() after dropping their
- * own locks.
+ * process context with interrupts enabled, never while copying from user
+ * space; the signal's sighand->siglock nests inside it. msg.c and pipe.c
+ * call kipc_notify_arrival() after dropping their own locks.
  */
 
 #include <linux/cred.h>
@@ -68,7 +67,7 @@
 /* max_notifiers may not go above this: a send walks every registration. */
 #define KIPC_NOTIFY_MAX_LIMIT 1024
 
-/* Registrations a sender copies per pass under @lock (on its stack). */
+/* Signals a sender queues before it lets @lock go for a moment. */
 #define KIPC_NOTIFY_BATCH 16
 
 static unsigned int kipc_notify_max = 64;
@@ -99,20 +98,6 @@ module_param_cb(max_notifiers, &kipc_notify_max_ops, &kipc_notify_max, 0444);
 MODULE_PARM_DESC(max_notifiers,
 		 "KIPC_NOTIFY registrations per node, 1..1024 (default 64)");
 
-/**
- * struct kipc_notify_target - a registration copied out for one send
- * @owner: the registrant's thread group (a reference of its own)
- * @user_ns: the registrant's user namespace (a reference of its own)
- * @self_exec_id: the registrant's exec generation
- * @signo: the signal
- */
-struct kipc_notify_target {
-	struct pid *owner;
-	struct user_namespace *user_ns;
-	u64 self_exec_id;
-	int signo;
-};
-
 void kipc_notify_list_init(struct kipc_notify_list *nl, const char *name)
 {
 	nl->name = name;
@@ -122,28 +107,19 @@ void kipc_notify_list_init(struct kipc_notify_list *nl, const char *name)
 	nl->next_seq = 1;
 }
 
-static void kipc_notifier_unlink(struct kipc_notify_list *nl,
-				 struct kipc_notifier *n)
-{
-	lockdep_assert_held(&nl->lock);
-	list_del_init(&n->link);
-	WRITE_ONCE(nl->count, nl->count - 1);
-	n->owner = NULL;
-	n->user_ns = NULL;
-}
-
+/* Unlink @n, if registered, and put its references. */
 static void kipc_notifier_drop(struct kipc_notify_list *nl,
 			       struct kipc_notifier *n)
 {
-	struct pid *owner = n->owner;
-	struct user_namespace *user_ns = n->user_ns;
-
 	lockdep_assert_held(&nl->lock);
 	if (list_empty(&n->link))
 		return;
-	kipc_notifier_unlink(nl, n);
-	put_pid(owner);
-	put_user_ns(user_ns);
+	list_del_init(&n->link);
+	WRITE_ONCE(nl->count, nl->count - 1);
+	put_pid(n->owner);
+	put_user_ns(n->user_ns);
+	n->owner = NULL;
+	n->user_ns = NULL;
 }
 
 /**
@@ -245,63 +221,6 @@ static bool kipc_notify_match(s64 want, s64 mtype)
 	return want == S64_MIN || mtype <= -want;
 }
 
-/* Is the registrant of @n still the program that registered? */
-static bool kipc_notifier_alive(const struct kipc_notifier *n)
-{
-	struct task_struct *task;
-	bool alive;
-
-	rcu_read_lock();
-	task = pid_task(n->owner, PIDTYPE_TGID);
-	alive = task && task->self_exec_id == n->self_exec_id;
-	rcu_read_unlock();
-	return alive;
-}
-
-/*
- * Copy into @batch the registrations after *@cursor and before @end that
- * want an arrival of @mtype, at most KIPC_NOTIFY_BATCH, and move *@cursor
- * past the last one looked at. Registrations of processes that have gone,
- * and one-shots taken here, are unlinked; a one-shot's references move to
- * its copy. Returns the number copied: fewer than KIPC_NOTIFY_BATCH means
- * the walk reached @end.
- */
-static unsigned int kipc_notify_collect(struct kipc_notify_list *nl, s64 mtype,
-					u64 *cursor, u64 end,
-					struct kipc_notify_target *batch)
-{
-	struct kipc_notifier *n, *next;
-	struct kipc_notify_target *t;
-	unsigned int nr = 0;
-
-	lockdep_assert_held(&nl->lock);
-	list_for_each_entry_safe(n, next, &nl->list, link) {
-		if (n->seq <= *cursor)
-			continue;
-		if (n->seq >= end || nr == KIPC_NOTIFY_BATCH)
-			break;
-		*cursor = n->seq;
-		if (!kipc_notify_match(n->mtype, mtype))
-			continue;
-		if (!kipc_notifier_alive(n)) {
-			kipc_notifier_drop(nl, n);
-			continue;
-		}
-		t = &batch[nr++];
-		t->self_exec_id = n->self_exec_id;
-		t->signo = n->signo;
-		t->owner = n->owner;
-		t->user_ns = n->user_ns;
-		if (n->flags & KIPC_NOTIFY_ONESHOT) {
-			kipc_notifier_unlink(nl, n);
-		} else {
-			get_pid(t->owner);
-			get_user_ns(t->user_ns);
-		}
-	}
-	return nr;
-}
-
 /*
  * The thread of @leader's group that a process-directed @sig would go to
  * (see the top of this file), or NULL if every thread is exiting. Under
@@ -330,61 +249,75 @@ static struct task_struct *kipc_notify_thread(struct task_struct *leader,
 	return fallback;
 }
 
-/* Queue @t's signal for its process, and drop @t's references. */
-static void kipc_notify_send(struct kipc_notify_list *nl,
-			     struct kipc_notify_target *t, int value)
+/*
+ * Queue @n's signal for its process, under @nl->lock: the registration's
+ * own references are used, none are taken. Returns false if the
+ * registrant has gone or exec'd another program (nothing is sent then).
+ */
+static bool kipc_notify_send(struct kipc_notify_list *nl,
+			     struct kipc_notifier *n, int value)
 {
 	struct task_struct *leader, *task;
 	struct kernel_siginfo info;
+	bool alive;
 
+	lockdep_assert_held(&nl->lock);
 	clear_siginfo(&info);
-	info.si_signo = t->signo;
+	info.si_signo = n->signo;
 	info.si_code = SI_MESGQ;
 	info.si_value.sival_int = value;
-	info.si_pid = task_tgid_nr_ns(current, ns_of_pid(t->owner));
-	info.si_uid = from_kuid_munged(t->user_ns, current_uid());
+	info.si_pid = task_tgid_nr_ns(current, ns_of_pid(n->owner));
+	info.si_uid = from_kuid_munged(n->user_ns, current_uid());
 
 	rcu_read_lock();
-	leader = pid_task(t->owner, PIDTYPE_TGID);
-	/* Gone or exec'd since it was taken: dropped quietly. */
-	if (leader && leader->self_exec_id == t->self_exec_id) {
-		task = kipc_notify_thread(leader, t->signo);
-		if (task) {
-			send_sig_info(t->signo, &info, task);
-			trace_notify_signal(nl->name, task->tgid, t->signo,
-					    value);
-		}
+	leader = pid_task(n->owner, PIDTYPE_TGID);
+	alive = leader && leader->self_exec_id == n->self_exec_id;
+	task = alive ? kipc_notify_thread(leader, n->signo) : NULL;
+	if (task) {
+		send_sig_info(n->signo, &info, task);
+		trace_notify_signal(nl->name, task->tgid, n->signo, value);
 	}
 	rcu_read_unlock();
-
-	put_pid(t->owner);
-	put_user_ns(t->user_ns);
+	return alive;
 }
 
 /*
- * kipc_notify_arrival() with someone registered. Out of line: with
- * CONFIG_INIT_STACK_ALL_ZERO the 512-byte batch is zeroed on every call,
- * which was 3-6% of a message's send when nobody listens.
+ * kipc_notify_arrival() with someone registered, out of line so that an
+ * arrival nobody listens for costs a test. The lock is let go after every
+ * KIPC_NOTIFY_BATCH signals, and the walk resumes after the last @seq it
+ * looked at; registrations made from the arrival on are left out.
  */
 static noinline void kipc_notify_arrival_slow(struct kipc_notify_list *nl,
 					      s64 mtype, int value)
 {
-	struct kipc_notify_target batch[KIPC_NOTIFY_BATCH];
-	unsigned int i, nr;
+	struct kipc_notifier *n, *next;
+	unsigned int sent = 0;
 	u64 cursor = 0, end;
 
 	spin_lock(&nl->lock);
-	/* Registrations made from now on come after this arrival. */
 	end = nl->next_seq;
-	for (;;) {
-		nr = kipc_notify_collect(nl, mtype, &cursor, end, batch);
-		spin_unlock(&nl->lock);
-		for (i = 0; i < nr; i++)
-			kipc_notify_send(nl, &batch[i], value);
-		if (nr < KIPC_NOTIFY_BATCH)
-			return;
-		spin_lock(&nl->lock);
+again:
+	list_for_each_entry_safe(n, next, &nl->list, link) {
+		if (n->seq <= cursor)
+			continue;
+		if (n->seq >= end)
+			break;
+		if (sent == KIPC_NOTIFY_BATCH) {
+			spin_unlock(&nl->lock);
+			sent = 0;
+			spin_lock(&nl->lock);
+			goto again;
+		}
+		cursor = n->seq;
+		if (!kipc_notify_match(n->mtype, mtype))
+			continue;
+		/* A one-shot is dropped once sent, so it fires only once. */
+		if (!kipc_notify_send(nl, n, value) ||
+		    (n->flags & KIPC_NOTIFY_ONESHOT))
+			kipc_notifier_drop(nl, n);
+		sent++;
 	}
+	spin_unlock(&nl->lock);
 }
 
 /**
@@ -393,8 +326,8 @@ static noinline void kipc_notify_arrival_slow(struct kipc_notify_list *nl,
  * @mtype: the message type, or 0 for a pipe
  * @value: si_value.sival_int: the type, or the bytes written
  *
- * Called by the sender after the data is visible to readers. The signals
- * are sent without @nl->lock held, KIPC_NOTIFY_BATCH at a time.
+ * Called by the sender after the data is visible to readers, without
+ * locks of its own held.
  */
 void kipc_notify_arrival(struct kipc_notify_list *nl, s64 mtype, int value)
 {

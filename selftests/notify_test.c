@@ -453,7 +453,7 @@ TEST_F(notify, at_max_notifiers_unregistering_frees_a_slot)
 	free(fds);
 }
 
-/* The sender signals outside the node's lock, a batch at a time. */
+/* The sender lets the lock go every 16 signals and walks on from there. */
 TEST_F(notify, every_registration_is_signalled)
 {
 	int max = max_notifiers_or_default(), *fds = calloc(max, sizeof(int));
