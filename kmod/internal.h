@@ -202,7 +202,8 @@ struct kipc_notify_list {
  * @self_exec_id: the registrant's exec generation; after an exec the
  *	registration is dropped, as mq_notify does
  * @seq: when it was made, in registrations on its node: a sender that
- *	drops the lock between batches resumes after the last @seq it took
+ *	lets the lock go between batches resumes after the last @seq it
+ *	looked at
  * @signo: signal to send
  * @flags: KIPC_NOTIFY_ONESHOT
  * @mtype: type filter on msg nodes (0 any, > 0 that type, < 0 <= |mtype|)

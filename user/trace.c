@@ -5,8 +5,14 @@
  *
  * It enables the events itself, with a tracefs filter on the names given,
  * reads trace_pipe, and on the way out, by --count, an error, Ctrl-C or
- * SIGTERM, puts back what it changed: each kipc event's enable flag and
- * filter, and tracing_on. Events already in the buffer when it starts are
+ * any other signal that would end it (but the faults of its own code),
+ * puts back what it changed: each kipc event's enable flag and filter,
+ * and tracing_on. Filters are saved whole (tracefs shows each as one
+ * line); one it cannot read whole makes it fail before it changes
+ * anything. Where tracefs is not mounted it mounts it in a mount
+ * namespace of its own, so the mount goes with it, however it ends, and
+ * nobody else's tracefs is unmounted under them.
+ * Events already in the buffer when it starts are
  * skipped (it writes a marker to trace_marker and prints what follows).
  * Kernels with the trace_pipe reader mask (6.5, and its stable backports)
  * let trace_pipe have one reader at a time: a second open (another kipc
@@ -19,6 +25,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <regex.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -46,9 +53,10 @@ static const struct kipc_cmd kipc_trace_cmd = {
 		"             * and ? match as in the shell); default all\n"
 		"  --count N  exit after N events (default: until Ctrl-C)\n"
 		"\n"
-		"Needs root and tracefs (mounted on /sys/kernel/tracing if it is not\n"
-		"there). The events are enabled while this runs; their enable flags,\n"
-		"filters and tracing_on are put back as they were when it exits.\n",
+		"Needs root and tracefs (mounted, for kipc trace alone, if it is not\n"
+		"there). The events are enabled while this\n"
+		"runs; their enable flags, filters and tracing_on are put back as\n"
+		"they were when it exits, also on a signal.\n",
 };
 
 /* The events of the kipc trace system, as kmod/trace.h defines them. */
@@ -64,13 +72,14 @@ static const char *const kipc_trace_events[] = {
 /**
  * struct kipc_trace_saved - what kipc trace changes, as it found it
  * @enable: each event's enable file ("0\n", "1\n")
- * @filter: each event's filter file ("none\n" for no filter)
+ * @filter: each event's filter file ("none" for no filter), newline cut;
+ *	a page and a byte each, as tracefs takes less than a page
  * @tracing_on: tracing_on ("0\n" or "1\n")
  * @saved: the above were read: restore them at exit
  */
 struct kipc_trace_saved {
 	char enable[KIPC_NR_EVENTS][8];
-	char filter[KIPC_NR_EVENTS][512];
+	char *filter[KIPC_NR_EVENTS];
 	char tracing_on[8];
 	bool saved;
 };
@@ -135,7 +144,7 @@ static void kipc_trace_restore(void)
 			    kipc_saved.enable[i][0] == '1' ? "1" : "0");
 		filter = kipc_saved.filter[i];
 		/* "0" clears a filter; "none" is how tracefs shows none. */
-		if (!strncmp(filter, "none", 4))
+		if (!strcmp(filter, "none"))
 			filter = "0";
 		kipc_twrite(kipc_event_file(i, "filter"), filter);
 	}
@@ -144,21 +153,29 @@ static void kipc_trace_restore(void)
 
 static void kipc_trace_save(void)
 {
+	size_t i, size = sysconf(_SC_PAGESIZE) + 1;
 	char *nl;
-	size_t i;
 
 	for (i = 0; i < KIPC_NR_EVENTS; i++) {
+		kipc_saved.filter[i] = malloc(size);
+		if (!kipc_saved.filter[i])
+			kipc_fail_errno(NULL, ENOMEM);
 		if (kipc_tread(kipc_event_file(i, "enable"),
 			       kipc_saved.enable[i],
 			       sizeof(kipc_saved.enable[i])) ||
 		    kipc_tread(kipc_event_file(i, "filter"),
-			       kipc_saved.filter[i],
-			       sizeof(kipc_saved.filter[i])))
+			       kipc_saved.filter[i], size))
 			kipc_fail_errno(kipc_tpath(kipc_event_file(i, ""), 1),
 					errno);
+		/*
+		 * tracefs ends the line with a newline, or shows nothing
+		 * when the filter and its newline do not fit its page.
+		 */
 		nl = strchr(kipc_saved.filter[i], '\n');
-		if (nl)
-			*nl = '\0';
+		if (!nl)
+			kipc_fail(kipc_tpath(kipc_event_file(i, "filter"), 1),
+				  "cannot read the filter whole");
+		*nl = '\0';
 	}
 	if (kipc_tread("tracing_on", kipc_saved.tracing_on,
 		       sizeof(kipc_saved.tracing_on)))
@@ -168,7 +185,10 @@ static void kipc_trace_save(void)
 
 /*
  * Find tracefs: /sys/kernel/tracing, else the old debugfs place; mount it
- * on /sys/kernel/tracing if neither has it. Fails with a clear message.
+ * on /sys/kernel/tracing if neither has it. That mount is made in a mount
+ * namespace of kipc trace's own, if it can make one: it ends with the
+ * process, and another program that found it meanwhile cannot have it
+ * taken away. Fails with a clear message.
  */
 static void kipc_trace_find(void)
 {
@@ -185,6 +205,9 @@ static void kipc_trace_find(void)
 		}
 	}
 	if (!kipc_tracefs) {
+		/* Private, so that the mount is not passed back out. */
+		if (!unshare(CLONE_NEWNS))
+			mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 		if (mount("nodev", where[0], "tracefs", 0, NULL))
 			kipc_fail(where[0], "cannot mount tracefs: %s%s",
 				  strerror(errno),
@@ -241,6 +264,35 @@ static void kipc_trace_signal(int sig)
 {
 	(void)sig;
 	kipc_trace_stop = true;
+}
+
+/*
+ * Ctrl-C, kill, hang-up, and every other catchable signal that would end
+ * kipc trace, but the faults of its own code: leave the loop and restore
+ * (no SA_RESTART), also those it was started ignoring (a shell's
+ * background job ignores SIGINT and SIGQUIT): a tracer is stopped by
+ * signals. SIGALRM is the tick below; SIGPIPE is ignored (a closed
+ * output fails the write).
+ */
+static void kipc_trace_catch(const struct sigaction *sa)
+{
+	static const int sigs[] = {
+		SIGHUP,	   SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM,
+		SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO,   SIGPWR,
+#ifdef SIGSTKFLT
+		SIGSTKFLT,
+#endif
+#ifdef SIGEMT
+		SIGEMT,
+#endif
+	};
+	size_t i;
+	int sig;
+
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], sa, NULL);
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaction(sig, sa, NULL);
 }
 
 /* SIGALRM: only interrupts read(), for the loop to look at the flag. */
@@ -409,6 +461,11 @@ int kipc_cmd_trace(int argc, char **argv)
 		    REG_EXTENDED))
 		kipc_fail(NULL, "regcomp failed");
 
+	/* A signal from here on ends the loop; any exit restores the state. */
+	atexit(kipc_trace_restore);
+	kipc_trace_catch(&sa);
+	sigaction(SIGALRM, &tick_sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	kipc_trace_find();
 	fd = open(kipc_tpath("trace_pipe", 0), O_RDONLY | O_CLOEXEC);
 	/* Another reader (kipc trace, cat) has it: one at a time. */
@@ -418,14 +475,7 @@ int kipc_cmd_trace(int argc, char **argv)
 	if (fd < 0)
 		kipc_fail_errno(kipc_tpath("trace_pipe", 1), errno);
 
-	/* Ctrl-C, kill, hang-up: leave the loop and restore (no SA_RESTART). */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGALRM, &tick_sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	kipc_trace_save();
-	atexit(kipc_trace_restore);
 
 	filter = nn ? kipc_trace_filter(names, nn) : "0";
 	for (i = 0; i < KIPC_NR_EVENTS; i++)
@@ -487,6 +537,8 @@ int kipc_cmd_trace(int argc, char **argv)
 	setitimer(ITIMER_REAL, &tick, NULL);
 	close(fd);
 	kipc_trace_restore();
+	for (i = 0; i < KIPC_NR_EVENTS; i++)
+		free(kipc_saved.filter[i]);
 	regfree(&head);
 	free(line);
 	if (nn)
