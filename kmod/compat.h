@@ -23,6 +23,13 @@
 #define KIPC_DEVNODE_CONST const
 #endif
 
+/* 6.3 made the device argument of device_type->uevent const. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+#define KIPC_UEVENT_CONST
+#else
+#define KIPC_UEVENT_CONST const
+#endif
+
 /*
  * 6.5 replaced generic_file_splice_read() (an ITER_PIPE iterator over the
  * pipe) with copy_splice_read() (pages of its own) for files without a

@@ -214,6 +214,12 @@ static long kipc_control_ioctl(struct file *file, unsigned int cmd,
 {
 	void __user *uarg = (void __user *)arg;
 
+	/*
+	 * Each call makes or removes objects: only through a file opened for
+	 * writing, so that control_mode's w bits say who may.
+	 */
+	if (!(file->f_mode & FMODE_WRITE) && _IOC_TYPE(cmd) == KIPC_IOC_MAGIC)
+		return -EBADF;
 	switch (cmd) {
 	case KIPC_CTL_CREATE:
 		return kipc_ctl_create(file, uarg);

@@ -60,6 +60,8 @@ struct kipc_kind_ops;
  *	shm operations give EIDRM (set under kipc_objects_lock before the
  *	kind's ->remove; read with READ_ONCE)
  * @named: has a device node; @cdev and @dev are used only then
+ * @load: a load-time node (pipe0.. etc.), not one a user made; its uevent
+ *	says KIPC_LOAD=1, for udev rules
  * @cdev: character device; its ->owner pins the module while a file is
  *	open, and it holds @dev (its parent) while any open file does
  * @dev: device in the kipc class; its release drops the device's @ref
@@ -82,6 +84,7 @@ struct kipc_node {
 	struct inode *inode;
 	bool removed;
 	bool named;
+	bool load;
 	struct cdev cdev;
 	struct device dev;
 };

@@ -21,8 +21,10 @@
  *
  * Minor numbers are handed out cyclically from a space of 2^20: after
  * removal, cdev_del() forgets the inodes that cached the old cdev, so a
- * recycled minor would let a stale path (/proc/PID/fd/N of a removed node)
- * open a newer object; cycling makes that a matter of a million objects.
+ * recycled minor would let a stale path (/proc/PID/fd/N of a removed node,
+ * even an O_PATH one) open a newer object. An open through an unlinked
+ * devtmpfs inode that is not the object's own is refused
+ * (kipc_object_open()); cycling keeps the numbers apart besides.
  *
  * Locking: kipc_objects_lock (a mutex) guards the list, the minor IDR and
  * the counts derived from them; it is held across device creation and
@@ -142,10 +144,24 @@ static struct attribute *kipc_node_attrs[] = {
 };
 ATTRIBUTE_GROUPS(kipc_node);
 
+/*
+ * KIPC_LOAD=1 in a load-time node's uevents: a udev rule that gives the
+ * load-time nodes a group and mode must not give them to the objects
+ * users make, which are in the same subsystem.
+ */
+static int kipc_node_uevent(KIPC_UEVENT_CONST struct device *dev,
+			    struct kobj_uevent_env *env)
+{
+	const struct kipc_node *node = container_of(dev, struct kipc_node, dev);
+
+	return node->load ? add_uevent_var(env, "KIPC_LOAD=1") : 0;
+}
+
 static const struct device_type kipc_node_type = {
 	.name = "kipc-object",
 	.groups = kipc_node_groups,
 	.devnode = kipc_node_devnode,
+	.uevent = kipc_node_uevent,
 };
 
 /*
@@ -178,6 +194,22 @@ static struct kipc_node *kipc_object_find(const char *name)
 		if (node->named && !strcmp(node->name, name))
 			return node;
 	return NULL;
+}
+
+/*
+ * What CREATE of @name as @kind gives when the name is taken: 0 (the same
+ * kind, without KIPC_CREATE_EXCL: nothing changes), -EEXIST, or -ENOENT
+ * when it is free.
+ */
+static int kipc_object_taken(const struct kipc_kind_ops *kind, const char *name,
+			     u32 flags)
+{
+	struct kipc_node *old = kipc_object_find(name);
+
+	lockdep_assert_held(&kipc_objects_lock);
+	if (!old)
+		return -ENOENT;
+	return (flags & KIPC_CREATE_EXCL) || old->kind != kind ? -EEXIST : 0;
 }
 
 /* Objects made by @uid (creator's euid), named and anonymous. */
@@ -252,16 +284,36 @@ static struct kipc_node *kipc_object_alloc(const struct kipc_kind_ops *kind,
 	return node;
 }
 
+/* Is @inode a devtmpfs inode of @node's device number? */
+static bool kipc_object_devtmpfs_inode(const struct kipc_node *node,
+				       const struct inode *inode)
+{
+	return S_ISCHR(inode->i_mode) && inode->i_rdev == node->dev.devt &&
+	       !strcmp(inode->i_sb->s_type->name, "devtmpfs");
+}
+
+/*
+ * An unlinked devtmpfs inode of @node's device number that is not @node's
+ * own: the node of an older object whose minor @node now has, kept by an
+ * O_PATH or /proc/PID/fd reference past its removal (or a mknod(2) copy
+ * made there and unlinked). Opening it must not reach @node.
+ */
+static bool kipc_object_stale_inode(const struct kipc_node *node,
+				    const struct inode *inode)
+{
+	return !inode->i_nlink && inode != READ_ONCE(node->inode) &&
+	       kipc_object_devtmpfs_inode(node, inode);
+}
+
 /*
  * Remember @inode as @node's own, if it is the devtmpfs node of @node: its
  * owner and mode are what chown(1) and chmod(1) change. Other inodes of the
- * same device number (a mknod(2) copy) do not count.
+ * same device number (a mknod(2) copy, an unlinked one) do not count.
  */
 static void kipc_object_see_inode(struct kipc_node *node, struct inode *inode)
 {
-	if (READ_ONCE(node->inode) || !S_ISCHR(inode->i_mode) ||
-	    inode->i_rdev != node->dev.devt ||
-	    strcmp(inode->i_sb->s_type->name, "devtmpfs"))
+	if (READ_ONCE(node->inode) || !inode->i_nlink ||
+	    !kipc_object_devtmpfs_inode(node, inode))
 		return;
 	ihold(inode);
 	if (cmpxchg(&node->inode, NULL, inode))
@@ -353,17 +405,29 @@ static int kipc_object_created(const struct kipc_kind_ops *kind,
 int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 		       u64 size, u32 flags, umode_t mode, struct file *control)
 {
-	struct kipc_node *node, *old;
+	struct kipc_node *node;
 	int ret;
 
 	if (!kipc_name_valid(name))
 		return kipc_object_created(kind, name, size, flags, mode, false,
 					   -EINVAL);
+	/*
+	 * A name taken already is answered before anything is allocated or
+	 * its size checked: open-or-create of an existing segment must not
+	 * commit a new one, nor fail on a size it does not use.
+	 */
+	mutex_lock(&kipc_objects_lock);
+	ret = kipc_object_taken(kind, name, flags);
+	mutex_unlock(&kipc_objects_lock);
+	if (ret != -ENOENT)
+		return kipc_object_created(kind, name, size, flags, mode, false,
+					   ret);
 	node = kipc_object_alloc(kind, name, size, flags, mode);
 	if (IS_ERR(node))
 		return kipc_object_created(kind, name, size, flags, mode, false,
 					   PTR_ERR(node));
 	if (flags & KIPC_OBJECT_LOAD) {
+		node->load = true;
 		node->uid = GLOBAL_ROOT_UID;
 		node->gid = GLOBAL_ROOT_GID;
 		node->cuid = GLOBAL_ROOT_UID;
@@ -371,13 +435,10 @@ int kipc_object_create(const struct kipc_kind_ops *kind, const char *name,
 	}
 
 	mutex_lock(&kipc_objects_lock);
-	old = kipc_object_find(name);
-	if (old) {
-		ret = (flags & KIPC_CREATE_EXCL) || old->kind != kind ?
-			      -EEXIST :
-			      0;
+	/* Made by someone else while this one was allocated? */
+	ret = kipc_object_taken(kind, name, flags);
+	if (ret != -ENOENT)
 		goto err_put;
-	}
 	ret = (flags & KIPC_OBJECT_LOAD) ? 0 : kipc_object_limits();
 	if (ret)
 		goto err_put;
@@ -509,11 +570,15 @@ struct kipc_node *kipc_object_anon(const struct kipc_kind_ops *kind, u64 size,
  *
  * Return: 0, or -ENOENT if the object was removed (its name is gone: an
  * open that raced with the removal, or a reopen through /proc/PID/fd) and
- * is not a pipe, which as an unlinked FIFO may still be opened so.
+ * is not a pipe, which as an unlinked FIFO may still be opened so; or if
+ * the open came through the stale node of an older object whose minor
+ * @node has now (kipc_object_stale_inode()).
  */
 int kipc_object_open(struct kipc_node *node, struct file *file)
 {
 	if (kipc_node_removed(node) && node->kind != &kipc_pipe_kind)
+		return -ENOENT;
+	if (kipc_object_stale_inode(node, file_inode(file)))
 		return -ENOENT;
 	kipc_object_see_inode(node, file_inode(file));
 	kipc_node_get(node);

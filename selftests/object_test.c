@@ -289,6 +289,26 @@ TEST_F(obj, create_existing_other_kind_eexist)
 	EXPECT_EQ(variant->size1, size_of(variant->kind, name));
 }
 
+/*
+ * A taken name is answered before the size is looked at, as msgget(2)
+ * with IPC_CREAT finds an existing queue: a size no kind takes gives
+ * success on an object of the kind and EEXIST on another kind.
+ */
+TEST_F(obj, create_existing_ignores_a_size_it_would_refuse)
+{
+	const char *name = MAKE(0600, variant->size1);
+	const char *fresh = kipc_names_new(&self->names, "badsize");
+
+	ASSERT_NE(NULL, fresh);
+	/* The size alone fails where the name is free. */
+	EXPECT_EQ(-1, kipc_create(variant->kind, fresh, 0600, ~0ULL, 0));
+	EXPECT_FALSE(kipc_node_exists(fresh));
+	EXPECT_EQ(0, kipc_create(variant->kind, name, 0600, ~0ULL, 0));
+	EXPECT_EQ(-1, kipc_create(variant->other, name, 0600, ~0ULL, 0));
+	EXPECT_EQ(EEXIST, errno);
+	EXPECT_EQ(variant->size1, size_of(variant->kind, name));
+}
+
 /* The load-time nodes share the name space: pipe0 is a pipe. */
 TEST_F(obj, load_time_name_same_kind_is_success)
 {
@@ -326,6 +346,35 @@ TEST_F(obj, removed_name_is_gone_at_once)
 	ASSERT_EQ(0, kipc_remove(name));
 	EXPECT_EQ(-1, kipc_open(name, O_RDWR | variant->flags));
 	EXPECT_EQ(ENOENT, errno);
+}
+
+/*
+ * An unlinked devtmpfs node with a live object's device number, held by an
+ * O_PATH descriptor, is what a removed object's node becomes once its
+ * minor is handed out again: reopened through /proc/self/fd it must not
+ * open the new object (without the check it did).
+ */
+TEST_F(obj, unlinked_node_of_its_minor_does_not_open_it)
+{
+	const char *name = MAKE(0666, 0);
+	char stale[64], proc[64];
+	struct stat st;
+	int path_fd, fd;
+
+	ASSERT_EQ(0, node_stat(name, &st));
+	snprintf(stale, sizeof(stale), KIPC_DEV_DIR "/.stale-%d", getpid());
+	ASSERT_EQ(0, mknod(stale, S_IFCHR | 0666, st.st_rdev));
+	path_fd = open(stale, O_PATH | O_CLOEXEC);
+	EXPECT_EQ(0, unlink(stale));
+	ASSERT_GE(path_fd, 0);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path_fd);
+	EXPECT_EQ(-1, open(proc, O_RDWR | variant->flags));
+	EXPECT_EQ(ENOENT, errno);
+	close(path_fd);
+	/* The object's own node still opens. */
+	fd = kipc_open(name, O_RDWR | variant->flags);
+	EXPECT_GE(fd, 0);
+	close(fd);
 }
 
 TEST_F(obj, remove_twice_enoent)
@@ -678,6 +727,70 @@ TEST_F(ctl, unknown_ioctl_enotty)
 	EXPECT_EQ(-1, ioctl(self->ctl, _IOW(KIPC_IOC_MAGIC, 0x54, __u64),
 			    &self->base));
 	EXPECT_EQ(ENOTTY, errno);
+}
+
+/*
+ * Making and removing need control opened for writing: with control_mode
+ * 0644 the others, who can open it only for reading, make nothing.
+ */
+TEST_F(ctl, read_only_control_makes_and_removes_nothing)
+{
+	struct kipc_create c =
+		new_create(&self->names, "rdonly", KIPC_KIND_MSG);
+	const char *name = kipc_names_new(&self->names, "rdonly-rm");
+	struct kipc_pipe_pair pp = { 0 };
+	struct kipc_anon an = { .kind = KIPC_KIND_MSG };
+	struct kipc_remove rm = { 0 };
+	int ro;
+
+	ASSERT_EQ(0, kipc_create(KIPC_KIND_MSG, name, 0600, 0, 0));
+	snprintf(rm.name, sizeof(rm.name), "%s", name);
+	ro = kipc_open("control", O_RDONLY);
+	ASSERT_GE(ro, 0);
+	create_fails(_metadata, ro, EBADF, &c);
+	EXPECT_EQ(-1, ioctl(ro, KIPC_CTL_REMOVE, &rm));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_TRUE(kipc_node_exists(name));
+	EXPECT_EQ(-1, ioctl(ro, KIPC_CTL_PIPE, &pp));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, ioctl(ro, KIPC_CTL_ANON, &an));
+	EXPECT_EQ(EBADF, errno);
+	/* Not a terminal, as before: isatty() still gets ENOTTY. */
+	EXPECT_FALSE(isatty(ro));
+	EXPECT_EQ(ENOTTY, errno);
+	close(ro);
+}
+
+/* sysfs uevent of @name says KIPC_LOAD=1: 1, 0, or -1 if unreadable. */
+static int says_load(const char *name)
+{
+	char path[128], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/kipc/%s/uevent", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return !!strstr(buf, "\nKIPC_LOAD=1\n");
+}
+
+/* A udev rule can tell the load-time nodes from the objects users make. */
+TEST_F(ctl, uevent_tells_load_time_nodes)
+{
+	const char *name = kipc_names_new(&self->names, "uevent");
+
+	ASSERT_EQ(0, kipc_create(KIPC_KIND_MSG, name, 0600, 0, 0));
+	EXPECT_EQ(0, says_load(name));
+	EXPECT_EQ(0, says_load("control"));
+	if (!kipc_node_exists("msg0"))
+		SKIP(return, "no load-time msg0 (msgqs=0)");
+	EXPECT_EQ(1, says_load("msg0"));
 }
 
 TEST_F(ctl, node_ioctl_on_control_enotty)
